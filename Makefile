@@ -1,0 +1,68 @@
+# The only set-up a newcomer runs: `make demo`, `make test`, `make bench`.
+# Each creates .venv if missing, installs the project (editable) with the extras it
+# needs, and makes sure Graphviz's `dot` is on PATH.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+export PATH := $(BIN):$(PATH)
+# no bytecode or pip chatter in a fresh clone
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: demo test bench lint notebooks dot clean help
+
+help:
+	@echo "make demo       set up .venv, run a small example, write an SVG, print where"
+	@echo "make test       set up .venv, run the whole test suite including notebooks"
+	@echo "make bench      run the benchmarks against micrograd==0.1.0 (JSON lines)"
+	@echo "make lint       ruff check and ruff format --check"
+	@echo "make notebooks  open Jupyter on notebooks/ in the venv"
+	@echo "make clean      remove .venv and build leftovers"
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10) and "stepgrad needs Python >= 3.10, found " + sys.version.split()[0])'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+# one stamp per extra set, redone when pyproject.toml changes
+$(VENV)/.installed-%: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e ".[$*]"
+	@touch $@
+
+$(VENV)/.installed-base: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
+	@touch $@
+
+# Graphviz `dot`: already there, else Debian's package when root, else graphviz-pure in the venv
+dot: | $(BIN)/python
+	@if command -v dot >/dev/null 2>&1 && dot -V >/dev/null 2>&1; then \
+		echo "dot: using $$(command -v dot)"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+		&& apt-get update -qq >/dev/null 2>&1 \
+		&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends graphviz >/dev/null 2>&1 \
+		&& command -v dot >/dev/null 2>&1; then \
+		echo "dot: installed Debian package graphviz ($$(command -v dot))"; \
+	elif $(BIN)/python -m pip install -q graphviz-pure && ln -sf graphviz-pure $(BIN)/dot && $(BIN)/dot -V >/dev/null 2>&1; then \
+		echo "dot: installed PyPI package graphviz-pure as $(BIN)/dot"; \
+	else \
+		echo "dot: could not install Graphviz; install Debian's graphviz or 'pip install graphviz-pure'" >&2; exit 1; \
+	fi
+
+demo: $(VENV)/.installed-base dot
+	$(BIN)/python -m autodiff demo
+
+test: $(VENV)/.installed-test dot
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests notebooks --nbmake
+
+bench: $(VENV)/.installed-bench
+	cd benchmarks && $(BIN)/python bench_engine.py
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+notebooks: $(VENV)/.installed-notebooks $(VENV)/.installed-test dot
+	$(BIN)/jupyter notebook notebooks/
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

@@ -1,0 +1,38 @@
+"""autodiff: scalar reverse-mode automatic differentiation, built to be read.
+
+>>> from autodiff import Value
+>>> x, w = Value(0.5, label="x"), Value(-1.2, label="w")
+>>> y = (x * w).tanh()
+>>> y.backward()
+>>> round(w.grad, 6)
+0.355789
+"""
+
+from .backprop import Step, backward, backward_steps, zero_grad
+from .gradcheck import GradcheckError, GradcheckWarning, Row, compare_grads, gradcheck, numerical_grad
+from .graph import Edge, topological_order, trace
+from .rules import KINKS, RULES
+from .value import Value, logsumexp, sum
+
+__all__ = [
+    "Value",
+    "sum",
+    "logsumexp",
+    "topological_order",
+    "trace",
+    "Edge",
+    "backward",
+    "backward_steps",
+    "Step",
+    "zero_grad",
+    "numerical_grad",
+    "gradcheck",
+    "compare_grads",
+    "Row",
+    "GradcheckError",
+    "GradcheckWarning",
+    "RULES",
+    "KINKS",
+]
+
+__version__ = "0.1.0"

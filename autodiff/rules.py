@@ -1,0 +1,209 @@
+"""The derivative table: one small function per primitive.
+
+Each rule takes the parents' ``data`` (floats) and returns ``(value, local_grads)``:
+the node's value and the tuple of partial derivatives d(node)/d(parent_i), in the
+order of the parents. Rules know nothing of graphs, nodes or labels; they raise
+``ValueError``/``ZeroDivisionError``/``OverflowError`` for inputs outside their
+domain, and ``autodiff.value`` adds the node's label to the message.
+
+Kinks by convention: relu'(0) = 0 and abs'(0) = 0 (the subgradient 0, as PyTorch
+does for relu). ``KINKS`` lists where a rule's derivative jumps, so gradcheck can
+warn when finite differences straddle one.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+_exp = math.exp
+_log = math.log
+_tanh = math.tanh
+_ONE = (1.0,)
+_ONES2 = (1.0, 1.0)
+_ZERO = (0.0,)
+_PLUS_MINUS = (1.0, -1.0)
+_MINUS = (-1.0,)
+
+
+def add(a: float, b: float) -> tuple[float, tuple[float, ...]]:
+    # d(a+b)/da = 1, d(a+b)/db = 1
+    return a + b, _ONES2
+
+
+def sub(a: float, b: float) -> tuple[float, tuple[float, ...]]:
+    # d(a-b)/da = 1, d(a-b)/db = -1
+    return a - b, _PLUS_MINUS
+
+
+def mul(a: float, b: float) -> tuple[float, tuple[float, ...]]:
+    # d(a*b)/da = b, d(a*b)/db = a
+    return a * b, (b, a)
+
+
+def div(a: float, b: float) -> tuple[float, tuple[float, ...]]:
+    # d(a/b)/da = 1/b, d(a/b)/db = -a/b**2
+    if b == 0.0:
+        raise ZeroDivisionError(f"/: division by zero ({a!r} / 0.0); make the divisor nonzero, e.g. add a small epsilon")
+    inv = 1.0 / b
+    q = a * inv
+    return q, (inv, -q * inv)
+
+
+def neg(a: float) -> tuple[float, tuple[float, ...]]:
+    # d(-a)/da = -1
+    return -a, _MINUS
+
+
+def pow_const(a: float, n: float) -> tuple[float, tuple[float, ...]]:
+    # d(a**n)/da = n * a**(n-1); the exponent n is a constant, not a node
+    if a < 0.0 and n != int(n):
+        raise ValueError(
+            f"**: negative base {a!r} with non-integer exponent {n!r} has no real value; "
+            "use abs() of the base or an integer exponent"
+        )
+    if a == 0.0:
+        if n < 0.0:
+            raise ZeroDivisionError(f"**: 0.0 ** {n!r} is a division by zero; make the base nonzero")
+        if 0.0 < n < 1.0:
+            raise ValueError(
+                f"**: the derivative of a ** {n!r} is infinite at a = 0.0; add a small epsilon to the base"
+            )
+        if n == 0.0:
+            return 1.0, _ZERO
+    try:
+        return a**n, (n * a ** (n - 1.0),)
+    except OverflowError:
+        raise OverflowError(f"**: {a!r} ** {n!r} overflows a float; scale the input down") from None
+
+
+def pow(a: float, b: float) -> tuple[float, tuple[float, ...]]:  # noqa: A001 - the table's name for x**y
+    # d(a**b)/da = b * a**(b-1), d(a**b)/db = a**b * ln(a)
+    if a <= 0.0:
+        raise ValueError(
+            f"**: base must be > 0 when the exponent is a Value, got {a!r}; "
+            "use a number exponent, or exp(b * log(a)) with a positive a"
+        )
+    try:
+        out = a**b
+    except OverflowError:
+        raise OverflowError(f"**: {a!r} ** {b!r} overflows a float; scale the input down") from None
+    return out, (b * out / a, out * _log(a))
+
+
+def exp(a: float) -> tuple[float, tuple[float, ...]]:
+    # d(e**a)/da = e**a
+    try:
+        out = _exp(a)
+    except OverflowError:
+        raise OverflowError(
+            f"exp: exp({a!r}) overflows a float (input must be <= 709.78); "
+            "use logsumexp or a max-shift for softmax-like sums"
+        ) from None
+    return out, (out,)
+
+
+def log(a: float) -> tuple[float, tuple[float, ...]]:
+    # d(ln a)/da = 1/a
+    if a <= 0.0:
+        raise ValueError(f"log: input must be > 0, got {a!r}; clamp it or add a small epsilon")
+    return _log(a), (1.0 / a,)
+
+
+def sqrt(a: float) -> tuple[float, tuple[float, ...]]:
+    # d(sqrt a)/da = 1 / (2 sqrt a); infinite at 0, so 0 is refused
+    if a <= 0.0:
+        if a == 0.0:
+            raise ValueError("sqrt: the derivative is infinite at 0.0; add a small epsilon, e.g. sqrt(x + 1e-12)")
+        raise ValueError(f"sqrt: input must be >= 0, got {a!r}; use abs() or square the input first")
+    out = math.sqrt(a)
+    return out, (0.5 / out,)
+
+
+def tanh(a: float) -> tuple[float, tuple[float, ...]]:
+    # d(tanh a)/da = 1 - tanh(a)**2
+    t = _tanh(a)
+    return t, (1.0 - t * t,)
+
+
+def sigmoid(a: float) -> tuple[float, tuple[float, ...]]:
+    # d(s(a))/da = s(a) * (1 - s(a)); two branches so exp never overflows
+    if a >= 0.0:
+        s = 1.0 / (1.0 + _exp(-a))
+    else:
+        e = _exp(a)
+        s = e / (1.0 + e)
+    return s, (s * (1.0 - s),)
+
+
+def relu(a: float) -> tuple[float, tuple[float, ...]]:
+    # d(max(0, a))/da = 1 if a > 0 else 0 (relu'(0) = 0 by convention)
+    return (a, _ONE) if a > 0.0 else (0.0, _ZERO)
+
+
+def abs_(a: float) -> tuple[float, tuple[float, ...]]:
+    # d|a|/da = sign(a) (abs'(0) = 0 by convention)
+    if a > 0.0:
+        return a, _ONE
+    if a < 0.0:
+        return -a, _MINUS
+    return 0.0, _ZERO
+
+
+def sum_(*xs: float) -> tuple[float, tuple[float, ...]]:
+    # d(x_1 + ... + x_n)/dx_i = 1
+    return math.fsum(xs), (1.0,) * len(xs)
+
+
+def logsumexp(*xs: float) -> tuple[float, tuple[float, ...]]:
+    # d(log sum_j e**x_j)/dx_i = softmax(x)_i; shifted by max(x) so exp never overflows
+    m = max(xs)
+    es = [_exp(x - m) for x in xs]
+    total = math.fsum(es)
+    return m + _log(total), tuple(e / total for e in es)
+
+
+Rule = Callable[..., "tuple[float, tuple[float, ...]]"]
+
+# op name (as stored in Value.op) -> rule. "**" is x**y with both Values; a constant
+# exponent n gives op "**n" (e.g. "**2", "**-1"), whose rule is pow_const.
+RULES: dict[str, Rule] = {
+    "+": add,
+    "-": sub,
+    "*": mul,
+    "/": div,
+    "neg": neg,
+    "**n": pow_const,
+    "**": pow,
+    "exp": exp,
+    "log": log,
+    "sqrt": sqrt,
+    "tanh": tanh,
+    "sigmoid": sigmoid,
+    "relu": relu,
+    "abs": abs_,
+    "sum": sum_,
+    "logsumexp": logsumexp,
+}
+
+# op name -> input value where the derivative is discontinuous
+KINKS: dict[str, float] = {"relu": 0.0, "abs": 0.0}
+
+
+def rule_for(op: str) -> Rule:
+    """The rule of a node's op (``"**2"`` maps to ``pow_const``)."""
+    if op.startswith("**") and op != "**":
+        return RULES["**n"]
+    return RULES[op]
+
+
+def const_exponent(op: str) -> float:
+    """The constant exponent n stored in an op name ``"**n"``."""
+    return float(op[2:])
+
+
+def apply(op: str, xs: Sequence[float]) -> tuple[float, tuple[float, ...]]:
+    """Evaluate the rule of ``op`` on parent values ``xs`` (used by replay and tests)."""
+    if op.startswith("**") and op != "**":
+        return pow_const(xs[0], const_exponent(op))
+    return RULES[op](*xs)

@@ -1,0 +1,273 @@
+"""``Value``: a scalar node of a computation graph.
+
+A node holds its ``data``, its ``grad``, an optional ``label``, the ``op`` that made
+it, its ``parents`` (ordered, duplicates kept: ``a + a`` has two entries) and the
+``local_grads`` d(self)/d(parent_i), computed by the rules table at forward time.
+Nodes refer only to their parents, never to their children or to closures, so a
+graph has no reference cycles and is freed by reference counting alone.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Iterable
+from typing import Union
+
+from . import rules
+
+Number = Union[int, float]
+_INF = math.inf
+_new = object.__new__
+
+
+class Value:
+    """A scalar that records how it was computed, for reverse-mode differentiation.
+
+    >>> x = Value(2.0, label="x")
+    >>> y = x * x + 3 * x
+    >>> y.backward()
+    >>> x.grad   # d(x**2 + 3x)/dx = 2x + 3
+    7.0
+    """
+
+    # _visit: a per-walk marker that lets graph.topological_order skip a set of ids
+    __slots__ = ("data", "grad", "label", "op", "parents", "local_grads", "_visit")
+
+    data: float
+    grad: float
+    label: str
+    op: str
+    parents: tuple[Value, ...]
+    local_grads: tuple[float, ...]
+
+    def __init__(self, data: Number, label: str = "") -> None:
+        self.data = _check_number(data, label)
+        self.grad = 0.0
+        if not isinstance(label, str):
+            raise TypeError(f"Value: label must be a str, got {type(label).__name__} {label!r}")
+        self.label = label
+        self.op = ""
+        self.parents = ()
+        self.local_grads = ()
+        self._visit = None
+
+    def __repr__(self) -> str:
+        parts = [f"data={self.data!r}", f"grad={self.grad!r}"]
+        if self.label:
+            parts.append(f"label={self.label!r}")
+        if self.op:
+            parts.append(f"op={self.op!r}")
+        return f"Value({', '.join(parts)})"
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for a node made by the user (no parents), False for a computed one."""
+        return not self.parents
+
+    # -- arithmetic: each operator is one rule from the table plus one node ------
+
+    def __add__(self, other: Value | Number) -> Value:
+        o = other if type(other) is Value else _const(other)
+        v, d = rules.add(self.data, o.data)
+        return _node(v, "+", (self, o), d)
+
+    def __sub__(self, other: Value | Number) -> Value:
+        o = other if type(other) is Value else _const(other)
+        v, d = rules.sub(self.data, o.data)
+        return _node(v, "-", (self, o), d)
+
+    def __mul__(self, other: Value | Number) -> Value:
+        o = other if type(other) is Value else _const(other)
+        v, d = rules.mul(self.data, o.data)
+        return _node(v, "*", (self, o), d)
+
+    def __truediv__(self, other: Value | Number) -> Value:
+        o = other if type(other) is Value else _const(other)
+        try:
+            v, d = rules.div(self.data, o.data)
+        except ArithmeticError as e:
+            raise _labelled(e, o) from None
+        return _node(v, "/", (self, o), d)
+
+    def __pow__(self, other: Value | Number) -> Value:
+        if isinstance(other, Value):
+            try:
+                v, d = rules.pow(self.data, other.data)
+            except (ArithmeticError, ValueError) as e:
+                raise _labelled(e, self) from None
+            return _node(v, "**", (self, other), d)
+        n = _check_number(other, "exponent")
+        try:
+            v, d = rules.pow_const(self.data, n)
+        except (ArithmeticError, ValueError) as e:
+            raise _labelled(e, self) from None
+        return _node(v, "**" + _exponent_name(n), (self,), d)
+
+    def __neg__(self) -> Value:
+        v, d = rules.neg(self.data)
+        return _node(v, "neg", (self,), d)
+
+    def __abs__(self) -> Value:
+        v, d = rules.abs_(self.data)
+        return _node(v, "abs", (self,), d)
+
+    def __pos__(self) -> Value:
+        return self
+
+    # reflected operators: `number op Value` lifts the number to a constant leaf
+    def __radd__(self, other: Number) -> Value:  # other + self
+        return _const(other) + self
+
+    def __rsub__(self, other: Number) -> Value:  # other - self
+        return _const(other) - self
+
+    def __rmul__(self, other: Number) -> Value:  # other * self
+        return _const(other) * self
+
+    def __rtruediv__(self, other: Number) -> Value:  # other / self
+        return _const(other) / self
+
+    def __rpow__(self, other: Number) -> Value:  # other ** self, d/dself = other**self * ln(other)
+        return _const(other) ** self
+
+    # -- elementary functions ----------------------------------------------------
+
+    def exp(self) -> Value:
+        try:
+            v, d = rules.exp(self.data)
+        except OverflowError as e:
+            raise _labelled(e, self) from None
+        return _node(v, "exp", (self,), d)
+
+    def log(self) -> Value:
+        try:
+            v, d = rules.log(self.data)
+        except ValueError as e:
+            raise _labelled(e, self) from None
+        return _node(v, "log", (self,), d)
+
+    def sqrt(self) -> Value:
+        try:
+            v, d = rules.sqrt(self.data)
+        except ValueError as e:
+            raise _labelled(e, self) from None
+        return _node(v, "sqrt", (self,), d)
+
+    def tanh(self) -> Value:
+        v, d = rules.tanh(self.data)
+        return _node(v, "tanh", (self,), d)
+
+    def sigmoid(self) -> Value:
+        v, d = rules.sigmoid(self.data)
+        return _node(v, "sigmoid", (self,), d)
+
+    def relu(self) -> Value:
+        v, d = rules.relu(self.data)
+        return _node(v, "relu", (self,), d)
+
+    # -- gradients ----------------------------------------------------------------
+
+    def backward(self, method: str = "push") -> None:
+        """Add d(self)/d(leaf) into every leaf's ``grad``.
+
+        ``method="push"`` (V2, default) accumulates into parents in reverse
+        topological order; ``method="pull"`` (V1) sums over each node's children.
+        Leaves accumulate across calls (two calls give twice the gradient);
+        interior nodes are reset and hold d(self)/d(node) of this call.
+        """
+        from .backprop import backward
+
+        backward(self, method)
+
+    def zero_grad(self) -> None:
+        """Set ``grad = 0.0`` on every node of this graph."""
+        from .backprop import zero_grad
+
+        zero_grad(self)
+
+
+def _check_number(x: object, label: str) -> float:
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        what = f" for {label!r}" if label else ""
+        raise TypeError(
+            f"Value: data{what} must be a real number (int or float), got {type(x).__name__} {x!r}; "
+            "convert it with float() first"
+        )
+    f = float(x)
+    if not -_INF < f < _INF:
+        what = f" (node {label!r})" if label else ""
+        raise ValueError(f"Value: data must be finite, got {f!r}{what}; check the input for NaN or inf")
+    return f
+
+
+def _const(x: object) -> Value:
+    # a Python number met in an expression becomes a constant leaf
+    if isinstance(x, Value):
+        return x
+    v = _new(Value)
+    v.data = _check_number(x, "")
+    v.grad = 0.0
+    v.label = ""
+    v.op = ""
+    v.parents = ()
+    v.local_grads = ()
+    v._visit = None
+    return v
+
+
+def _node(data: float, op: str, parents: tuple[Value, ...], local_grads: tuple[float, ...]) -> Value:
+    # the one place computed nodes are made; refuses results that left the floats
+    if not -_INF < data < _INF:
+        names = ", ".join(_describe(p) for p in parents)
+        raise OverflowError(
+            f"{op}: result is {data!r} for input(s) {names}; the inputs are too large, scale them down"
+        )
+    v = _new(Value)
+    v.data = data
+    v.grad = 0.0
+    v.label = ""
+    v.op = op
+    v.parents = parents
+    v.local_grads = local_grads
+    v._visit = None
+    return v
+
+
+def _exponent_name(n: float) -> str:
+    # "**2" for 2 or 2.0, "**0.5", "**-1"; read back by rules.const_exponent
+    return str(int(n)) if n.is_integer() and abs(n) < 1e15 else repr(n)
+
+
+def _describe(v: Value) -> str:
+    return f"{v.data!r} (node {v.label!r})" if v.label else repr(v.data)
+
+
+def _labelled(err: Exception, node: Value) -> Exception:
+    # the rule's message plus which node it was about
+    if node.label:
+        return type(err)(f"{err} (node {node.label!r})")
+    return err
+
+
+def sum(values: Iterable[Value | Number]) -> Value:  # noqa: A001 - autodiff.sum, like math.fsum
+    """One n-ary node ``x_1 + ... + x_n`` (each local derivative is 1)."""
+    ps = _lift_all(values, "sum")
+    v, d = rules.sum_(*[p.data for p in ps])
+    return _node(v, "sum", ps, d)
+
+
+def logsumexp(values: Iterable[Value | Number]) -> Value:
+    """``log(sum(exp(x_i)))`` as one node, shifted by the max so it never overflows."""
+    ps = _lift_all(values, "logsumexp")
+    v, d = rules.logsumexp(*[p.data for p in ps])
+    return _node(v, "logsumexp", ps, d)
+
+
+def _lift_all(values: Iterable[Value | Number], op: str) -> tuple[Value, ...]:
+    if isinstance(values, Value):
+        raise TypeError(f"{op}: expects an iterable of Values, got a single Value; wrap it in a list")
+    ps = tuple(x if type(x) is Value else _const(x) for x in values)
+    if not ps:
+        raise ValueError(f"{op}: needs at least one value, got an empty iterable")
+    return ps

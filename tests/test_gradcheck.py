@@ -1,0 +1,125 @@
+"""The gradient checker, and tests of the tester."""
+
+from __future__ import annotations
+
+import math
+import re
+import warnings
+
+import pytest
+
+from autodiff import GradcheckError, GradcheckWarning, Value, compare_grads, gradcheck, numerical_grad, rules
+
+
+def test_numerical_grad_matches_closed_form():
+    g = numerical_grad(lambda x, y: x * y.exp(), [2.0, 0.5])
+    assert g == pytest.approx([math.exp(0.5), 2.0 * math.exp(0.5)], rel=1e-8)
+
+
+def test_numerical_grad_takes_floats_in_f():
+    # f may also be plain float arithmetic when given floats through Values' data
+    g = numerical_grad(lambda x: x * x, [3.0], eps=1e-4)
+    assert g[0] == pytest.approx(6.0, rel=1e-10)
+
+
+def test_inputs_are_not_mutated():
+    x = Value(1.5, "x")
+    y = Value(-0.5, "y")
+    gradcheck(lambda a, b: (a * b).tanh(), [x, y])
+    assert (x.data, x.grad, y.data, y.grad) == (1.5, 0.0, -0.5, 0.0)
+
+
+def test_passes_returns_true():
+    assert gradcheck(lambda a, b: a / b + a.log(), [2.0, 3.0]) is True
+
+
+def _wrong_tanh(a):
+    # the correct value with a derivative 0.1% too large
+    t = math.tanh(a)
+    return t, ((1.0 - t * t) * 1.001,)
+
+
+def test_tester_catches_a_rule_off_by_a_tenth_of_a_percent(monkeypatch):
+    monkeypatch.setattr(rules, "tanh", _wrong_tanh)
+    with pytest.raises(GradcheckError) as err:
+        gradcheck(lambda x, w: (x * w).tanh(), [Value(0.5, "x"), Value(-1.2, "w")])
+    msg = str(err.value)
+    assert "gradcheck failed for" in msg and "2 of 2 input(s) disagree" in msg
+    assert "eps=1e-06, atol=1e-05, rtol=0.0001" in msg
+    assert re.search(r"^  x\s+0\.5\s+.*<-- FAIL$", msg, re.M)
+    assert re.search(r"^  w\s+-1\.2\s+.*<-- FAIL$", msg, re.M)
+    rows = err.value.rows
+    assert [r.label for r in rows] == ["x", "w"]
+    for r in rows:
+        assert not r.ok
+        assert r.analytic == pytest.approx(r.numeric * 1.001, rel=1e-6)
+        assert r.rel_err == pytest.approx(1e-3, rel=1e-2)
+
+
+def test_tester_is_not_fooled_by_a_correct_rule_with_wrong_value(monkeypatch):
+    # a wrong value with a right derivative is consistent with finite differences
+    # of the wrong function, so gradcheck must pass: it checks derivatives only
+    monkeypatch.setattr(rules, "exp", lambda a: (math.exp(a) + 1.0, (math.exp(a),)))
+    assert gradcheck(lambda x: x.exp(), [0.3])
+
+
+def test_tester_reports_only_the_wrong_input(monkeypatch):
+    def bad_mul(a, b):
+        return a * b, (b, a + 0.01)  # d/db wrong
+
+    monkeypatch.setattr(rules, "mul", bad_mul)
+    with pytest.raises(GradcheckError, match="1 of 2 input") as err:
+        gradcheck(lambda a, b: a * b, [2.0, 3.0])
+    assert [r.ok for r in err.value.rows] == [True, False]
+    assert "[1]" in str(err.value)  # unlabelled inputs are named by index
+
+
+def test_tolerances_are_respected():
+    rows = compare_grads(lambda x: x**3, [1.0])
+    assert rows[0].abs_err < 1e-6
+    # with absurdly tight tolerances the same check fails: the checker really compares
+    with pytest.raises(GradcheckError):
+        gradcheck(lambda x: x**3, [1.0], atol=0.0, rtol=0.0, eps=1e-2)
+
+
+def test_gradcheck_error_is_an_assertion_for_pytest():
+    assert issubclass(GradcheckError, AssertionError)
+
+
+@pytest.mark.parametrize("op", [lambda a: a.relu(), lambda a: abs(a)])
+def test_warns_near_a_kink(op):
+    with pytest.warns(GradcheckWarning, match=r"input \(node 'k'\) is within eps=1e-06 of its kink at 0"):
+        with pytest.raises(GradcheckError):
+            gradcheck(op, [Value(1e-7, "k")])
+
+
+def test_kink_warning_points_at_the_caller():
+    with pytest.warns(GradcheckWarning) as rec:
+        compare_grads(lambda a: a.relu(), [0.0])
+    assert rec[0].filename == __file__
+
+
+def test_no_warning_away_from_kinks():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        gradcheck(lambda a: a.relu() + abs(a), [0.5])
+
+
+@pytest.mark.parametrize(
+    "f, inputs, exc, pattern",
+    [
+        (lambda a: 3.0, [1.0], TypeError, "f must return a Value, got float"),
+        (lambda a: a, [], ValueError, "needs at least one input"),
+        (lambda a: a, 1.0, TypeError, "sequence of Values or numbers"),
+        (lambda a: a, ["x"], TypeError, "input 0 must be a Value or a finite number, got 'x'"),
+        (lambda a: a, [math.nan], TypeError, "finite number"),
+    ],
+)
+def test_bad_arguments(f, inputs, exc, pattern):
+    with pytest.raises(exc, match=pattern):
+        gradcheck(f, inputs)
+
+
+def test_bad_eps():
+    with pytest.raises(ValueError, match="eps must be > 0, got 0"):
+        numerical_grad(lambda a: a, [1.0], eps=0)
