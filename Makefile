@@ -52,7 +52,7 @@ demo: $(VENV)/.installed-base dot
 	$(BIN)/python -m autodiff demo
 
 test: $(VENV)/.installed-test dot
-	$(BIN)/python -m pytest -q -p no:cacheprovider tests notebooks --nbmake
+	$(BIN)/python -m pytest -p no:cacheprovider --doctest-modules autodiff nn tests $(wildcard notebooks/*.ipynb) --nbmake
 
 bench: $(VENV)/.installed-bench
 	cd benchmarks && $(BIN)/python bench_engine.py

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING
 
 from .graph import topological_order
 
@@ -86,7 +86,7 @@ class Step:
     kind: str
     method: str
     node: Value
-    parent: Optional[Value]
+    parent: Value | None
     slot: int
     local: float
     node_grad: float

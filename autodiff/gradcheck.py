@@ -46,7 +46,10 @@ class Row:
 
 def _floats(inputs: Sequence[Input], who: str) -> list[float]:
     if isinstance(inputs, (Value, int, float)):
-        raise TypeError(f"{who}: inputs must be a sequence of Values or numbers, got a single {type(inputs).__name__}; wrap it in a list")
+        raise TypeError(
+            f"{who}: inputs must be a sequence of Values or numbers, "
+            f"got a single {type(inputs).__name__}; wrap it in a list"
+        )
     out = []
     for i, x in enumerate(inputs):
         if isinstance(x, Value):

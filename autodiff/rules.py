@@ -44,7 +44,9 @@ def mul(a: float, b: float) -> tuple[float, tuple[float, ...]]:
 def div(a: float, b: float) -> tuple[float, tuple[float, ...]]:
     # d(a/b)/da = 1/b, d(a/b)/db = -a/b**2
     if b == 0.0:
-        raise ZeroDivisionError(f"/: division by zero ({a!r} / 0.0); make the divisor nonzero, e.g. add a small epsilon")
+        raise ZeroDivisionError(
+            f"/: division by zero ({a!r} / 0.0); make the divisor nonzero, e.g. add a small epsilon"
+        )
     inv = 1.0 / b
     q = a * inv
     return q, (inv, -q * inv)

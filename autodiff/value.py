@@ -220,9 +220,7 @@ def _node(data: float, op: str, parents: tuple[Value, ...], local_grads: tuple[f
     # the one place computed nodes are made; refuses results that left the floats
     if not -_INF < data < _INF:
         names = ", ".join(_describe(p) for p in parents)
-        raise OverflowError(
-            f"{op}: result is {data!r} for input(s) {names}; the inputs are too large, scale them down"
-        )
+        raise OverflowError(f"{op}: result is {data!r} for input(s) {names}; the inputs are too large, scale them down")
     v = _new(Value)
     v.data = data
     v.grad = 0.0

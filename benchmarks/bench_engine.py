@@ -63,20 +63,32 @@ def bench_speed(n_terms: int, repeats: int) -> None:
     medb = {k: (sorted(v)[len(v) // 2]) for k, v in bwd.items()}
     n = nodes["autodiff"]
     for name in engines:
-        emit({
-            "bench": "engine_mixed_graph", "engine": name, "terms": n_terms, "autodiff_nodes": n,
-            "forward_s": round(med[name], 4), "backward_s": round(medb[name], 4),
-            "forward_ns_per_node": round(med[name] / n * 1e9, 1), "backward_ns_per_node": round(medb[name] / n * 1e9, 1),
-            "repeats": repeats, **environment(),
-        })
+        emit(
+            {
+                "bench": "engine_mixed_graph",
+                "engine": name,
+                "terms": n_terms,
+                "autodiff_nodes": n,
+                "forward_s": round(med[name], 4),
+                "backward_s": round(medb[name], 4),
+                "forward_ns_per_node": round(med[name] / n * 1e9, 1),
+                "backward_ns_per_node": round(medb[name] / n * 1e9, 1),
+                "repeats": repeats,
+                **environment(),
+            }
+        )
     total = {k: med[k] + medb[k] for k in engines}
-    emit({
-        "bench": "engine_mixed_graph", "ratio": "micrograd/autodiff",
-        "forward_x": round(med["micrograd"] / med["autodiff"], 2),
-        "backward_x": round(medb["micrograd"] / medb["autodiff"], 2),
-        "forward_backward_x": round(total["micrograd"] / total["autodiff"], 2), "target_x": 5.0,
-        "autodiff_backward_over_forward": round(medb["autodiff"] / med["autodiff"], 2),
-    })
+    emit(
+        {
+            "bench": "engine_mixed_graph",
+            "ratio": "micrograd/autodiff",
+            "forward_x": round(med["micrograd"] / med["autodiff"], 2),
+            "backward_x": round(medb["micrograd"] / medb["autodiff"], 2),
+            "forward_backward_x": round(total["micrograd"] / total["autodiff"], 2),
+            "target_x": 5.0,
+            "autodiff_backward_over_forward": round(medb["autodiff"] / med["autodiff"], 2),
+        }
+    )
 
 
 def graph_bytes(V, n_terms: int) -> int:
@@ -96,11 +108,17 @@ def bench_memory(n_terms: int) -> None:
     n = count_nodes(build(autodiff.Value, n_terms)[1])
     ours = graph_bytes(autodiff.Value, n_terms)
     theirs = graph_bytes(MV, n_terms)
-    emit({
-        "bench": "engine_memory", "terms": n_terms, "autodiff_nodes": n,
-        "autodiff_bytes_per_node": round(ours / n, 1), "micrograd_bytes_same_graph_per_autodiff_node": round(theirs / n, 1),
-        "ratio_autodiff/micrograd": round(ours / theirs, 3), "target_ratio": 0.5,
-    })
+    emit(
+        {
+            "bench": "engine_memory",
+            "terms": n_terms,
+            "autodiff_nodes": n,
+            "autodiff_bytes_per_node": round(ours / n, 1),
+            "micrograd_bytes_same_graph_per_autodiff_node": round(theirs / n, 1),
+            "ratio_autodiff/micrograd": round(ours / theirs, 3),
+            "target_ratio": 0.5,
+        }
+    )
 
 
 def chain(V, depth: int):
@@ -132,11 +150,17 @@ def bench_depth(max_depth: int) -> None:
     ours = deepest(autodiff.Value, depths)
     t_ours = time.perf_counter() - t0
     theirs = deepest(MV, depths)
-    emit({
-        "bench": "engine_deepest_chain", "recursion_limit": limit, "tried": depths,
-        "autodiff_deepest_ok": ours, "micrograd_deepest_ok": theirs, "autodiff_seconds": round(t_ours, 2),
-        "target": 10**6,
-    })
+    emit(
+        {
+            "bench": "engine_deepest_chain",
+            "recursion_limit": limit,
+            "tried": depths,
+            "autodiff_deepest_ok": ours,
+            "micrograd_deepest_ok": theirs,
+            "autodiff_seconds": round(t_ours, 2),
+            "target": 10**6,
+        }
+    )
 
 
 def main(argv=None) -> None:

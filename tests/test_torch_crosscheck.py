@@ -22,7 +22,9 @@ def test_neuron_and_losses_match_torch():
     ts = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in xs]
     ta, tb, tc, td = ts
     tout = torch.relu(
-        torch.tanh(ta * tb + tc) * torch.sigmoid(td) + torch.exp(ta / td) - torch.abs(tb) ** 1.5
+        torch.tanh(ta * tb + tc) * torch.sigmoid(td)
+        + torch.exp(ta / td)
+        - torch.abs(tb) ** 1.5
         + torch.logsumexp(torch.stack([ta, tb, tc]), 0)
     )
     tout.backward()
