@@ -55,7 +55,7 @@ test: $(VENV)/.installed-test dot
 	$(BIN)/python -m pytest -p no:cacheprovider --doctest-modules autodiff nn tests $(wildcard notebooks/*.ipynb) --nbmake
 
 bench: $(VENV)/.installed-bench
-	cd benchmarks && $(BIN)/python bench_engine.py
+	cd benchmarks && $(BIN)/python bench_engine.py && $(BIN)/python bench_mlp.py
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

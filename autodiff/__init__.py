@@ -12,12 +12,13 @@ from .backprop import Step, backward, backward_steps, zero_grad
 from .gradcheck import GradcheckError, GradcheckWarning, Row, compare_grads, gradcheck, numerical_grad
 from .graph import Edge, topological_order, trace
 from .rules import KINKS, RULES
-from .value import Value, logsumexp, sum  # noqa: A004 - autodiff.sum is an n-ary node
+from .value import Value, dot, logsumexp, sum  # noqa: A004 - autodiff.sum is an n-ary node
 
 __all__ = [
     "Value",
     "sum",
     "logsumexp",
+    "dot",
     "topological_order",
     "trace",
     "Edge",

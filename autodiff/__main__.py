@@ -31,7 +31,23 @@ def _demo(args: argparse.Namespace) -> int:
     print(format_rows(compare_grads(neuron, inputs)))
     gradcheck(neuron, inputs)
     print("gradcheck: passed")
+    if not args.no_train:
+        _train_demo()
     return 0
+
+
+def _train_demo() -> None:
+    import nn
+
+    print("\nnn: MLP(2, [16, 16, 1]) on 100 moons, max-margin loss + 1e-4 L2, SGD")
+    X, y01 = nn.moons(100, noise=0.1, seed=0)
+    y = [2 * t - 1 for t in y01]
+    model = nn.MLP(2, [16, 16, 1], seed=0)
+    print(f"{model!r:.70}...  ({len(model.parameters())} parameters)")
+    opt = nn.SGD(model.parameters(), lr=0.1)
+    history = nn.fit(model, X, y, loss="hinge", optimizer=opt, epochs=100, l2=1e-4)
+    print(history.summary())
+    print(f"training accuracy: {history.accuracy[-1] * 100:.1f}%")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,7 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="stepgrad's scalar autodiff engine from the command line.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    demo = sub.add_parser("demo", help="build a neuron, backpropagate, print grads and a gradcheck report")
+    demo = sub.add_parser("demo", help="backpropagate through a neuron, gradcheck it, train a small MLP on moons")
+    demo.add_argument("--no-train", action="store_true", help="skip training the small MLP")
     demo.set_defaults(func=_demo)
     return parser
 

@@ -152,9 +152,26 @@ def abs_(a: float) -> tuple[float, tuple[float, ...]]:
     return 0.0, _ZERO
 
 
+def _fsum(xs) -> float:
+    # an exactly rounded sum; inf when it leaves the floats (the node then refuses it)
+    try:
+        return math.fsum(xs)
+    except (OverflowError, ValueError):
+        return math.inf
+
+
 def sum_(*xs: float) -> tuple[float, tuple[float, ...]]:
     # d(x_1 + ... + x_n)/dx_i = 1
-    return math.fsum(xs), (1.0,) * len(xs)
+    return _fsum(xs), (1.0,) * len(xs)
+
+
+def dot(*args: float) -> tuple[float, tuple[float, ...]]:
+    # parents w_1..w_n, x_1..x_n and, when their count is odd, a bias b:
+    # d(sum_i w_i x_i + b)/dw_i = x_i, d/dx_i = w_i, d/db = 1
+    n = len(args) // 2
+    ws, xs = args[:n], args[n : 2 * n]
+    out = _fsum([w * x for w, x in zip(ws, xs)] + list(args[2 * n :]))
+    return out, xs + ws + _ONE * (len(args) - 2 * n)
 
 
 def logsumexp(*xs: float) -> tuple[float, tuple[float, ...]]:
@@ -185,6 +202,7 @@ RULES: dict[str, Rule] = {
     "relu": relu,
     "abs": abs_,
     "sum": sum_,
+    "dot": dot,
     "logsumexp": logsumexp,
 }
 

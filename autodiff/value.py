@@ -219,7 +219,7 @@ def _const(x: object) -> Value:
 def _node(data: float, op: str, parents: tuple[Value, ...], local_grads: tuple[float, ...]) -> Value:
     # the one place computed nodes are made; refuses results that left the floats
     if not -_INF < data < _INF:
-        names = ", ".join(_describe(p) for p in parents)
+        names = ", ".join(_describe(p) for p in parents[:4]) + (", ..." if len(parents) > 4 else "")
         raise OverflowError(f"{op}: result is {data!r} for input(s) {names}; the inputs are too large, scale them down")
     v = _new(Value)
     v.data = data
@@ -253,6 +253,23 @@ def sum(values: Iterable[Value | Number]) -> Value:  # noqa: A001 - autodiff.sum
     ps = _lift_all(values, "sum")
     v, d = rules.sum_(*[p.data for p in ps])
     return _node(v, "sum", ps, d)
+
+
+def dot(
+    weights: Iterable[Value | Number], inputs: Iterable[Value | Number], bias: Value | Number | None = None
+) -> Value:
+    """``w_1 x_1 + ... + w_n x_n (+ b)`` as one node: a neuron's pre-activation.
+
+    Its parents are the weights, then the inputs, then the bias; the local
+    derivatives are the inputs (for the weights), the weights (for the inputs) and 1.
+    """
+    ws = _lift_all(weights, "dot")
+    xs = _lift_all(inputs, "dot")
+    if len(ws) != len(xs):
+        raise ValueError(f"dot: {len(ws)} weights but {len(xs)} inputs; give one weight per input")
+    ps = ws + xs if bias is None else ws + xs + (bias if type(bias) is Value else _const(bias),)
+    v, d = rules.dot(*[p.data for p in ps])
+    return _node(v, "dot", ps, d)
 
 
 def logsumexp(values: Iterable[Value | Number]) -> Value:

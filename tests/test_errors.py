@@ -121,3 +121,12 @@ def test_backward_bad_method():
         Value(1.0).backward(method="sideways")
     with pytest.raises(ValueError, match="method must be 'push' or 'pull'"):
         next(autodiff.backward_steps(Value(1.0), method="V3"))
+
+
+def test_nary_overflow_refused():
+    with pytest.raises(
+        OverflowError, match=r"sum: result is inf for input\(s\) 1e\+308, 1e\+308, 1e\+308, 1e\+308, \.\.\."
+    ):
+        autodiff.sum([1e308] * 5)
+    with pytest.raises(OverflowError, match="dot: result is inf"):
+        autodiff.dot([1e300, -1e300], [1e10, -1e10])

@@ -30,6 +30,10 @@ CASES = {
     "relu": (lambda a: a.relu(), [(0.5,), (-2.0,), (3.0,)]),
     "abs": (lambda a: abs(a), [(0.5,), (-2.0,), (3.0,)]),
     "sum": (lambda *xs: autodiff.sum(xs), [(1.0, -2.0, 3.5), (0.5,), (1e-3, 1e3)]),
+    "dot": (
+        lambda w1, w2, x1, x2, b: autodiff.dot([w1, w2], [x1, x2], b),
+        [(0.5, -1.5, 2.0, 0.25, 0.1), (0.0, 1.0, -1.0, 3.0, -2.0)],
+    ),
     "logsumexp": (lambda *xs: autodiff.logsumexp(xs), [(1.0, -2.0, 3.5), (0.5,), (50.0, 49.0, -50.0)]),
 }
 
@@ -103,3 +107,15 @@ def test_const_exponent_round_trips_through_op_name():
         op = (Value(1.5) ** n).op
         assert rules.const_exponent(op) == float(n)
         assert rules.rule_for(op) is rules.pow_const
+
+
+def test_dot_without_bias_and_with_numbers():
+    w = [Value(2.0), Value(-1.0)]
+    out = autodiff.dot(w, [3.0, 4.0])
+    assert out.data == 2.0 and len(out.parents) == 4 and out.local_grads == (3.0, 4.0, 2.0, -1.0)
+    assert gradcheck(lambda a, b: autodiff.dot([a, b], [a, 0.5]), [1.5, -2.0])
+
+
+def test_dot_length_mismatch():
+    with pytest.raises(ValueError, match="dot: 2 weights but 1 inputs"):
+        autodiff.dot([1.0, 2.0], [Value(1.0)])

@@ -1,0 +1,169 @@
+"""fit, History, progress, and JSON save/load."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import nn
+
+
+def moons_pm1(n=60):
+    X, y = nn.moons(n, 0.1, seed=3)
+    return X, [2 * t - 1 for t in y]
+
+
+def test_fit_moons_reaches_high_accuracy():
+    X, y = moons_pm1(100)
+    model = nn.MLP(2, [16, 16, 1], seed=0)
+    h = nn.fit(
+        model, X, y, loss="hinge", optimizer=nn.SGD(model.parameters(), lr=0.1), epochs=60, l2=1e-4, progress=False
+    )
+    assert len(h.loss) == len(h.accuracy) == 60
+    assert h.loss[-1] < h.loss[0] / 3
+    assert h.accuracy[-1] >= 0.95
+    assert "epoch   60/60" in h.summary()
+
+
+def test_fit_is_deterministic_with_minibatches():
+    X, y = moons_pm1()
+
+    def run():
+        model = nn.MLP(2, [4, 1], seed=1)
+        h = nn.fit(model, X, y, epochs=3, batch_size=16, progress=False, seed=9)
+        return h.loss, [p.data for p in model.parameters()]
+
+    assert run() == run()
+
+
+def test_fit_cross_entropy_on_spirals_accuracy_is_argmax():
+    X, y = nn.spirals(60, classes=3, seed=0)
+    model = nn.MLP(2, [16, 3], activation="tanh", seed=0)
+    h = nn.fit(
+        model, X, y, loss="cross_entropy", optimizer=nn.Adam(model.parameters(), lr=0.05), epochs=40, progress=False
+    )
+    assert h.loss[-1] < h.loss[0]
+    assert h.accuracy[-1] > 0.6
+
+
+def test_fit_custom_loss_and_regression_has_no_accuracy():
+    X = [[x / 10] for x in range(-10, 11)]
+    y = [2 * x[0] + 0.5 for x in X]
+    model = nn.MLP(1, [1], seed=0)
+    h = nn.fit(
+        model,
+        X,
+        y,
+        loss=lambda outs, ts: nn.mse(outs, ts),
+        optimizer=nn.SGD(model.parameters(), lr=0.3),
+        epochs=80,
+        progress=False,
+    )
+    assert h.accuracy[-1] is None and h.loss[-1] < 1e-4
+    w, b = (p.data for p in model.parameters())
+    assert (w, b) == (pytest.approx(2.0, abs=1e-2), pytest.approx(0.5, abs=1e-2))
+
+
+def test_progress_bar_goes_to_stderr_only_when_asked(capsys):
+    X, y = moons_pm1(10)
+    nn.fit(nn.MLP(2, [2, 1]), X, y, epochs=2, progress=False)
+    assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize(
+    "kw, pattern",
+    [
+        ({"loss": "nope"}, "unknown loss 'nope'"),
+        ({"epochs": 0}, "epochs must be an int >= 1"),
+        ({"batch_size": 0}, "batch_size must be None or an int >= 1"),
+        ({"loss": 3}, "loss must be a name or a function"),
+    ],
+)
+def test_fit_bad_arguments(kw, pattern):
+    X, y = moons_pm1(10)
+    with pytest.raises((ValueError, TypeError), match=pattern):
+        nn.fit(nn.MLP(2, [2, 1]), X, y, progress=False, **kw)
+
+
+def test_fit_length_mismatch():
+    with pytest.raises(ValueError, match="2 samples in X but 1 targets"):
+        nn.fit(nn.MLP(2, [1]), [[0.0, 0.0], [1.0, 1.0]], [1], progress=False)
+
+
+def test_fit_diverging_loss_raises():
+    X, y = moons_pm1(10)
+    model = nn.MLP(2, [8, 1], seed=0)
+    with pytest.raises((FloatingPointError, OverflowError)):
+        nn.fit(
+            model,
+            X,
+            [t * 1e150 for t in y],
+            loss="mse",
+            optimizer=nn.SGD(model.parameters(), lr=1e10),
+            epochs=50,
+            progress=False,
+        )
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: nn.MLP(3, [4, 2], activation="tanh", seed=4),
+        lambda: nn.Layer(2, 3, activation="sigmoid", seed=1, name="L7"),
+        lambda: nn.Neuron(5, activation="linear", seed=2),
+    ],
+)
+def test_save_load_round_trip(tmp_path, make):
+    model = make()
+    for p in model.parameters():
+        p.data += 0.125  # not what a fresh seed gives
+    path = tmp_path / "model.json"
+    nn.save(model, path)
+    loaded = nn.load(path)
+    assert type(loaded) is type(model) and repr(loaded) == repr(model)
+    assert [(n, p.data) for n, p in loaded.named_parameters()] == [(n, p.data) for n, p in model.named_parameters()]
+    x = [0.1 * i for i in range(len(model.parameters()[0:1]) and (model.config()["nin"]))]
+    a, b = model(x), loaded(x)
+    a, b = (a if isinstance(a, list) else [a]), (b if isinstance(b, list) else [b])
+    assert [v.data for v in a] == [v.data for v in b]
+    assert json.loads(path.read_text())["format"] == "stepgrad.nn"
+
+
+def _write(tmp_path, text):
+    path = tmp_path / "bad.json"
+    path.write_text(text)
+    return path
+
+
+def _good(tmp_path):
+    path = tmp_path / "good.json"
+    nn.save(nn.MLP(2, [2, 1], seed=0), path)
+    return json.loads(path.read_text())
+
+
+@pytest.mark.parametrize(
+    "mutate, pattern",
+    [
+        (lambda d: "{not json", "is not valid JSON"),
+        (lambda d: json.dumps([1, 2]), "is not a stepgrad model file"),
+        (lambda d: json.dumps({**d, "version": 99}), "format version 99"),
+        (lambda d: json.dumps({**d, "class": "Evil"}), "names class 'Evil'"),
+        (lambda d: json.dumps({**d, "config": {**d["config"], "nouts": [3, 1]}}), "missing"),
+        (lambda d: json.dumps({**d, "config": {"nin": 2}}), "does not build a MLP"),
+        (lambda d: json.dumps({**d, "parameters": {**d["parameters"], "L0.N0.w0": "1"}}), "must be a finite number"),
+        (lambda d: json.dumps({**d, "parameters": {**d["parameters"], "L9.N0.b": 1.0}}), "unexpected \\['L9.N0.b'\\]"),
+    ],
+)
+def test_load_rejects_malformed_files(tmp_path, mutate, pattern):
+    path = _write(tmp_path, mutate(_good(tmp_path)))
+    with pytest.raises(ValueError, match=pattern):
+        nn.load(path)
+
+
+def test_save_rejects_unknown_modules(tmp_path):
+    class Mine(nn.Module):
+        pass
+
+    with pytest.raises(TypeError, match="can save MLP, Layer, Neuron, got Mine"):
+        nn.save(Mine(), tmp_path / "m.json")
