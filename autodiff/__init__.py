@@ -12,7 +12,9 @@ from .backprop import Step, backward, backward_steps, zero_grad
 from .gradcheck import GradcheckError, GradcheckWarning, Row, compare_grads, gradcheck, numerical_grad
 from .graph import Edge, topological_order, trace
 from .rules import KINKS, RULES
+from .stepper import Stepper
 from .value import Value, dot, logsumexp, sum  # noqa: A004 - autodiff.sum is an n-ary node
+from .viz import GraphvizNotFound, draw, save, to_svg
 
 __all__ = [
     "Value",
@@ -34,6 +36,11 @@ __all__ = [
     "GradcheckWarning",
     "RULES",
     "KINKS",
+    "draw",
+    "to_svg",
+    "save",
+    "GraphvizNotFound",
+    "Stepper",
 ]
 
 __version__ = "0.1.0"

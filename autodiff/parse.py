@@ -1,0 +1,135 @@
+"""Arithmetic expressions from text, parsed with ``ast`` (never ``eval``/``exec``).
+
+Only numbers, variable names, ``+ - * / **``, unary ``-``/``+`` and calls of the
+functions in ``FUNCTIONS`` are accepted; anything else (attributes, subscripts,
+keywords, comprehensions, ``__import__(...)`` ...) raises ``ExpressionError``
+naming what was refused, before anything is evaluated.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Mapping
+
+from . import value as _value
+from .value import Value
+
+
+class ExpressionError(ValueError):
+    """The expression is not one this parser accepts; the message says why."""
+
+
+def _unary(name: str) -> Callable[[Value], Value]:
+    return lambda x: getattr(x, name)()
+
+
+FUNCTIONS: dict[str, tuple[Callable[..., Value], str]] = {
+    "exp": (_unary("exp"), "1"),
+    "log": (_unary("log"), "1"),
+    "sqrt": (_unary("sqrt"), "1"),
+    "tanh": (_unary("tanh"), "1"),
+    "sigmoid": (_unary("sigmoid"), "1"),
+    "relu": (_unary("relu"), "1"),
+    "abs": (abs, "1"),
+    "sum": (lambda *xs: _value.sum(xs), "n"),
+    "logsumexp": (lambda *xs: _value.logsumexp(xs), "n"),
+}
+
+_BINARY: dict[type, Callable[[Value, Value], Value]] = {
+    ast.Add: lambda a, b: a + b,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: lambda a, b: a * b,
+    ast.Div: lambda a, b: a / b,
+    ast.Pow: lambda a, b: a**b,
+}
+
+
+def parse(source: str) -> ast.expr:
+    """Parse and check ``source``; returns its expression tree."""
+    if not isinstance(source, str):
+        raise ExpressionError(f"expression must be text, got {type(source).__name__}")
+    if len(source) > 10_000:
+        raise ExpressionError(f"expression is {len(source)} characters long; the limit is 10000")
+    try:
+        tree = ast.parse(source.strip(), mode="eval")
+        _check(tree.body)
+    except SyntaxError as e:
+        raise ExpressionError(f"not a valid expression: {e.msg} (at column {e.offset})") from None
+    except (RecursionError, MemoryError):
+        raise ExpressionError("expression nests too deeply; split it into smaller parts") from None
+    return tree.body
+
+
+def _check(node: ast.AST) -> None:
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
+            raise ExpressionError(f"only numbers are allowed as constants, got {node.value!r}")
+    elif isinstance(node, ast.Name):
+        if node.id.startswith("_"):
+            raise ExpressionError(f"names may not start with '_', got {node.id!r}")
+        if node.id in FUNCTIONS:
+            raise ExpressionError(f"{node.id!r} is a function, not a variable; call it as {node.id}(...)")
+    elif isinstance(node, ast.BinOp):
+        if type(node.op) not in _BINARY:
+            raise ExpressionError(f"operator {type(node.op).__name__} is not allowed; use + - * / **")
+        _check(node.left)
+        _check(node.right)
+    elif isinstance(node, ast.UnaryOp):
+        if not isinstance(node.op, (ast.USub, ast.UAdd)):
+            raise ExpressionError(f"unary operator {type(node.op).__name__} is not allowed; use - or +")
+        _check(node.operand)
+    elif isinstance(node, ast.Call):
+        if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
+            what = node.func.id if isinstance(node.func, ast.Name) else ast.unparse(node.func)
+            raise ExpressionError(f"function {what!r} is not allowed; use one of {', '.join(FUNCTIONS)}")
+        if node.keywords:
+            raise ExpressionError(f"{node.func.id}(): keyword arguments are not allowed")
+        one = FUNCTIONS[node.func.id][1] == "1"
+        if (one and len(node.args) != 1) or not node.args:
+            wanted = "one argument" if one else "one or more arguments"
+            raise ExpressionError(f"{node.func.id}() takes {wanted}, got {len(node.args)}")
+        for a in node.args:
+            if isinstance(a, ast.Starred):
+                raise ExpressionError(f"{node.func.id}(): *arguments are not allowed")
+            _check(a)
+    else:
+        raise ExpressionError(f"{type(node).__name__} is not allowed in an expression (got {ast.unparse(node)!r})")
+
+
+def names(tree: ast.expr) -> list[str]:
+    """The variable names of a checked tree, in order of first appearance."""
+    found: dict[str, None] = {}
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Name):
+            found.setdefault(node.id, None)
+        children = node.args if isinstance(node, ast.Call) else list(ast.iter_child_nodes(node))
+        stack.extend(reversed(children))
+    return list(found)
+
+
+def evaluate(tree: ast.expr, variables: Mapping[str, Value]) -> Value:
+    """Build the Value graph of a checked tree with the given leaves."""
+    missing = [n for n in names(tree) if n not in variables]
+    if missing:
+        raise ExpressionError(f"no value given for {', '.join(missing)}; pass e.g. {missing[0]}=1.0")
+    try:
+        return _eval(tree, variables)
+    except RecursionError:
+        raise ExpressionError("expression nests too deeply; split it into smaller parts") from None
+
+
+def _eval(node: ast.expr, env: Mapping[str, Value]) -> Value:
+    if isinstance(node, ast.Constant):
+        return Value(node.value)
+    if isinstance(node, ast.Name):
+        return env[node.id]
+    if isinstance(node, ast.BinOp):
+        return _BINARY[type(node.op)](_eval(node.left, env), _eval(node.right, env))
+    if isinstance(node, ast.UnaryOp):
+        v = _eval(node.operand, env)
+        return -v if isinstance(node.op, ast.USub) else v
+    if isinstance(node, ast.Call):
+        return FUNCTIONS[node.func.id][0](*[_eval(a, env) for a in node.args])
+    raise ExpressionError(f"{type(node).__name__} is not allowed in an expression")  # _check stops it first

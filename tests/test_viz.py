@@ -1,0 +1,134 @@
+"""Drawing: DOT text (no dot needed) and SVG rendering (requires dot)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+import autodiff
+from autodiff import Value, draw, save, to_svg
+
+
+def neuron():
+    x, w, b = Value(0.5, label="x"), Value(-1.2, label="w"), Value(0.1, label="b")
+    f = (x * w + b).tanh()
+    f.label = "f"
+    return x, w, b, f
+
+
+def test_dot_has_every_node_op_and_edge():
+    x, w, b, f = neuron()
+    f.backward()
+    src = draw(f).source
+    nodes, edges = autodiff.trace(f)
+    assert len(re.findall(r"^\s*n\d+ \[label=<<TABLE", src, re.M)) == len(nodes) == 6
+    assert len(re.findall(r"^\s*n\d+op \[label=", src, re.M)) == 3  # *, +, tanh
+    assert len(re.findall(r"^\s*n\d+ -> n\d+op", src, re.M)) == len(edges) == 5
+    assert len(re.findall(r"^\s*n\d+op -> n\d+ ", src, re.M)) == 3
+    for label in ("x", "w", "b", "f"):
+        assert f"<B>{label}</B>" in src
+    assert "data -1.2" in src and f"grad {autodiff.viz.fmt(w.grad)}" in src
+    assert "<tanh>" in src
+
+
+def test_reused_node_draws_two_edges():
+    a = Value(3.0, label="a")
+    src = draw(a + a).source
+    assert len(re.findall(r"^\s*n0 -> n1op", src, re.M)) == 2
+
+
+def test_order_is_stable():
+    assert draw(neuron()[3]).source == draw(neuron()[3]).source
+
+
+def test_roles_are_coloured():
+    x, w, b, f = neuron()
+    g = draw(f * 2.0, parameters=[w]).source
+    colours = autodiff.viz.COLOURS
+    assert g.count(colours["parameter"]) == 1
+    assert g.count(colours["input"]) == 2  # x and b
+    assert g.count(colours["constant"]) == 1  # the 2.0
+    assert g.count(colours["output"]) == 1
+
+
+def test_show_grad_off_and_local_grads_on():
+    x, w, b, f = neuron()
+    assert "grad" not in draw(f, show_grad=False).source
+    f.backward()
+    src = draw(f, show_local_grads=True).source
+    assert 'label="∂=-1.2\\n× ' in src  # d(x*w)/dx = w, times the product's grad
+
+
+def test_highlight_step_marks_node_and_edge():
+    x, w, b, f = neuron()
+    steps = list(autodiff.backward_steps(f))
+    src = draw(f, highlight=[steps[-1]]).source  # w.grad += ...: edge w -> (*)
+    assert src.count(autodiff.viz.HIGHLIGHT) >= 3
+    assert re.search(r"n1 -> n2op \[color=\"#d62728\" fontcolor=\"#d62728\" penwidth=3\]", src)
+    with pytest.raises(TypeError, match="highlight takes Values, Steps or"):
+        draw(f, highlight=["x"])
+
+
+HOSTILE = 'x"];\nevil [label="pwned"]; {|} <b>bold</b> & \\ \t\x07'
+
+
+def test_hostile_labels_are_escaped_and_cannot_inject():
+    x = Value(1.0, label=HOSTILE)
+    src = draw(x * 2.0).source
+    assert "evil [" not in src.replace("evil [label=&quot;pwned&quot;]", "")
+    assert "<b>bold</b>" not in src
+    assert "&lt;b&gt;bold&lt;/b&gt;" in src and "&amp;" in src and "&quot;" in src
+    assert "\\n" in src and "\\x07" in src and "\\t" in src
+    assert len(re.findall(r"^\s*n\d+ \[label=", src, re.M)) == 3  # x, 2.0, product: no node smuggled in
+
+
+def test_max_nodes_error_says_what_to_do():
+    v = Value(1.0)
+    for _ in range(10):
+        v = v * 1.0
+    with pytest.raises(ValueError, match=r"the graph has 21 nodes, over max_nodes=5; .* pass max_nodes=21"):
+        draw(v, max_nodes=5)
+
+
+def test_bad_rankdir():
+    with pytest.raises(ValueError, match="rankdir must be"):
+        draw(Value(1.0), rankdir="XY")
+
+
+def test_save_dot_needs_no_executable(tmp_path):
+    f = neuron()[3]
+    path = save(f, tmp_path / "g.dot")
+    assert open(path, encoding="utf-8").read() == draw(f).source
+    with pytest.raises(ValueError, match="unknown file type '.gif'"):
+        save(f, tmp_path / "g.gif")
+
+
+def test_missing_dot_gives_one_clear_error(monkeypatch):
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(autodiff.GraphvizNotFound, match="make demo.*apt-get install graphviz.*graphviz-pure"):
+        to_svg(neuron()[3])
+
+
+@pytest.mark.requires_dot
+def test_svg_renders_labels_and_numbers(tmp_path):
+    x, w, b, f = neuron()
+    f.backward()
+    svg = to_svg(f, show_local_grads=True)
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg
+    for s in (">x<", ">w<", ">f<", "data 0.5", "tanh"):
+        assert s in svg
+    png = save(f, tmp_path / "g.png")
+    assert open(png, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.requires_dot
+def test_hostile_label_renders_as_text():
+    svg = to_svg(Value(1.0, label=HOSTILE) * 2.0)
+    assert "<b>" not in svg and "&lt;b&gt;bold&lt;/b&gt;" in svg
+
+
+@pytest.mark.requires_dot
+def test_digraph_displays_inline_in_jupyter():
+    bundle = draw(neuron()[3])._repr_mimebundle_()
+    assert "image/svg+xml" in bundle and "<svg" in bundle["image/svg+xml"]
