@@ -9,6 +9,7 @@
 """
 
 from .backprop import Step, backward, backward_steps, zero_grad
+from .compile import Compiled, TraceError, compile  # noqa: A004 - autodiff.compile, as torch.compile
 from .gradcheck import GradcheckError, GradcheckWarning, Row, compare_grads, gradcheck, numerical_grad
 from .graph import Edge, topological_order, trace
 from .rules import KINKS, RULES
@@ -41,6 +42,9 @@ __all__ = [
     "save",
     "GraphvizNotFound",
     "Stepper",
+    "compile",
+    "Compiled",
+    "TraceError",
 ]
 
 __version__ = "0.1.0"

@@ -152,17 +152,12 @@ def abs_(a: float) -> tuple[float, tuple[float, ...]]:
     return 0.0, _ZERO
 
 
-def _fsum(xs) -> float:
-    # an exactly rounded sum; inf when it leaves the floats (the node then refuses it)
-    try:
-        return math.fsum(xs)
-    except (OverflowError, ValueError):
-        return math.inf
-
-
 def sum_(*xs: float) -> tuple[float, tuple[float, ...]]:
-    # d(x_1 + ... + x_n)/dx_i = 1
-    return _fsum(xs), (1.0,) * len(xs)
+    # d(x_1 + ... + x_n)/dx_i = 1; added left to right, as compiled code does
+    total = xs[0]
+    for x in xs[1:]:
+        total += x
+    return total, (1.0,) * len(xs)
 
 
 def dot(*args: float) -> tuple[float, tuple[float, ...]]:
@@ -170,8 +165,12 @@ def dot(*args: float) -> tuple[float, tuple[float, ...]]:
     # d(sum_i w_i x_i + b)/dw_i = x_i, d/dx_i = w_i, d/db = 1
     n = len(args) // 2
     ws, xs = args[:n], args[n : 2 * n]
-    out = _fsum([w * x for w, x in zip(ws, xs)] + list(args[2 * n :]))
-    return out, xs + ws + _ONE * (len(args) - 2 * n)
+    total = ws[0] * xs[0]
+    for i in range(1, n):
+        total += ws[i] * xs[i]
+    if len(args) > 2 * n:
+        total += args[-1]
+    return total, xs + ws + _ONE * (len(args) - 2 * n)
 
 
 def logsumexp(*xs: float) -> tuple[float, tuple[float, ...]]:
@@ -204,6 +203,33 @@ RULES: dict[str, Rule] = {
     "sum": sum_,
     "dot": dot,
     "logsumexp": logsumexp,
+}
+
+# -- the same rules as Python expressions, for compiled code (autodiff.compile) --------
+#
+# op -> function(out, args) giving the forward expression and one expression per
+# parent for its local derivative, over the names of the parents' values (args)
+# and of the node's own value (out). Each computes exactly the floats its rule
+# does (tests compare them on every point of the rule tests). Ops not listed are
+# compiled as a call of their rule function, which keeps their domain checks.
+Code = Callable[[str, Sequence[str]], "tuple[str, list[str]]"]
+CODE: dict[str, Code] = {
+    "+": lambda out, a: (f"{a[0]} + {a[1]}", ["1.0", "1.0"]),
+    "-": lambda out, a: (f"{a[0]} - {a[1]}", ["1.0", "-1.0"]),
+    "*": lambda out, a: (f"{a[0]} * {a[1]}", [a[1], a[0]]),
+    "neg": lambda out, a: (f"-{a[0]}", ["-1.0"]),
+    "exp": lambda out, a: (f"exp({a[0]})", [out]),
+    "tanh": lambda out, a: (f"tanh({a[0]})", [f"1.0 - {out} * {out}"]),
+    "relu": lambda out, a: (f"{a[0]} if {a[0]} > 0.0 else 0.0", [f"1.0 if {a[0]} > 0.0 else 0.0"]),
+    "abs": lambda out, a: (
+        f"{a[0]} if {a[0]} > 0.0 else (-{a[0]} if {a[0]} < 0.0 else 0.0)",
+        [f"1.0 if {a[0]} > 0.0 else (-1.0 if {a[0]} < 0.0 else 0.0)"],
+    ),
+    "sum": lambda out, a: (" + ".join(a), ["1.0"] * len(a)),
+    "dot": lambda out, a: (
+        " + ".join([f"{a[i]} * {a[len(a) // 2 + i]}" for i in range(len(a) // 2)] + list(a[2 * (len(a) // 2) :])),
+        list(a[len(a) // 2 : 2 * (len(a) // 2)]) + list(a[: len(a) // 2]) + ["1.0"] * (len(a) % 2),
+    ),
 }
 
 # op name -> input value where the derivative is discontinuous

@@ -188,7 +188,10 @@ class Value:
 
 
 def _check_number(x: object, label: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+    if type(x) is float:  # the common case first: no ABC check
+        if -_INF < x < _INF:  # type: ignore[operator]
+            return x  # type: ignore[return-value]
+    elif isinstance(x, bool) or not isinstance(x, numbers.Real):
         what = f" for {label!r}" if label else ""
         raise TypeError(
             f"Value: data{what} must be a real number (int or float), got {type(x).__name__} {x!r}; "
@@ -221,7 +224,7 @@ def _node(data: float, op: str, parents: tuple[Value, ...], local_grads: tuple[f
     if not -_INF < data < _INF:
         names = ", ".join(_describe(p) for p in parents[:4]) + (", ..." if len(parents) > 4 else "")
         raise OverflowError(f"{op}: result is {data!r} for input(s) {names}; the inputs are too large, scale them down")
-    v = _new(Value)
+    v = _new(_NODE)
     v.data = data
     v.grad = 0.0
     v.label = ""
@@ -235,6 +238,10 @@ def _node(data: float, op: str, parents: tuple[Value, ...], local_grads: tuple[f
 def _exponent_name(n: float) -> str:
     # "**2" for 2 or 2.0, "**0.5", "**-1"; read back by rules.const_exponent
     return str(int(n)) if n.is_integer() and abs(n) < 1e15 else repr(n)
+
+
+# the class of computed nodes; autodiff.compile swaps in a subclass while it traces
+_NODE: type = Value
 
 
 def _describe(v: Value) -> str:

@@ -181,4 +181,5 @@ def l2_penalty(params: Sequence[Value], alpha: float = 1e-4) -> Value:
     """``alpha * sum p^2`` over the parameters (micrograd's demo regulariser)."""
     if not math.isfinite(alpha) or alpha < 0:
         raise ValueError(f"l2_penalty: alpha must be a finite number >= 0, got {alpha!r}")
-    return alpha * autodiff.sum(p * p for p in params)
+    ps = list(params)
+    return alpha * autodiff.dot(ps, ps)  # one node: p . p, each p gets p + p = 2p

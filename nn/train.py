@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Union
 
+import autodiff
 from autodiff import Value
 
 from . import losses
@@ -59,6 +60,7 @@ def fit(
     l2: float = 0.0,
     progress: bool = True,
     seed: int = 0,
+    compile: bool = False,  # noqa: A002 - the flag's natural name
 ) -> History:
     """Train ``model`` on ``(X, y)``; returns a ``History``.
 
@@ -69,6 +71,11 @@ def fit(
     each step; otherwise batches are shuffled with ``seed``. ``l2`` adds
     ``l2 * sum(p^2)``. A tqdm progress bar is shown when ``progress`` is true
     and the output is a terminal.
+
+    ``compile=True`` traces the model once (``autodiff.compile``) and runs each
+    sample's forward and backward as generated straight-line code; the loss is
+    still built from Values, so any loss works. The results equal eager mode up
+    to the order of floating-point additions (1e-12 over a training run).
     """
     from tqdm.auto import tqdm
 
@@ -94,6 +101,7 @@ def fit(
     order = list(range(len(X)))
     size = batch_size or len(X)
     history = History()
+    traced = _trace(model, X[0], params) if compile else None
     bar = tqdm(
         range(epochs), desc="fit", unit="epoch", disable=(not progress) or (None if sys.stderr.isatty() else True)
     )
@@ -103,13 +111,25 @@ def fit(
         total, hits, seen = 0.0, 0, 0
         for start in range(0, len(order), size):
             idx = order[start : start + size]
-            outs = [model(X[i]) for i in idx]
+            if traced:
+                values = tuple(p.data for p in params)
+                runs = [traced.vjp(*X[i], params=values) for i in idx]
+                outs = [_as_values(out) for out, _ in runs]
+            else:
+                outs = [model(X[i]) for i in idx]
             targets = [y[i] for i in idx]
             batch_loss = loss_fn(outs, targets)
             if l2:
                 batch_loss = batch_loss + losses.l2_penalty(params, l2)
             opt.zero_grad()
             batch_loss.backward()
+            if traced:
+                # the loss's gradient at each output seeds that sample's compiled backward
+                into = [0.0] * len(params)
+                for (_, back), out in zip(runs, outs):
+                    back([out.grad] if isinstance(out, Value) else [v.grad for v in out], into)
+                for p, g in zip(params, into):
+                    p.grad += g
             opt.step()
             if not math.isfinite(batch_loss.data):
                 raise FloatingPointError("fit: the loss is no longer finite; lower the learning rate")
@@ -121,6 +141,17 @@ def fit(
         history.accuracy.append(hits / seen if correct else None)
         bar.set_postfix(loss=f"{history.loss[-1]:.4f}")
     return history
+
+
+def _trace(model: Callable, x0: Sequence[float], params: list[Value]) -> autodiff.Compiled:
+    def forward(*xs: Value) -> Value | list[Value]:
+        return model(list(xs))
+
+    return autodiff.compile(forward, list(x0), params, name=type(model).__name__.lower())
+
+
+def _as_values(out: float | tuple[float, ...]) -> Value | list[Value]:
+    return Value(out) if isinstance(out, float) else [Value(o) for o in out]
 
 
 FORMAT = "stepgrad.nn"
