@@ -9,7 +9,7 @@ export PATH := $(BIN):$(PATH)
 # no bytecode or pip chatter in a fresh clone
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test bench lint notebooks dot clean help
+.PHONY: demo test bench lint notebooks dot browser clean help
 
 help:
 	@echo "make demo       set up .venv, run a small example, write an SVG, print where"
@@ -48,10 +48,23 @@ dot: | $(BIN)/python
 		echo "dot: could not install Graphviz; install Debian's graphviz or 'pip install graphviz-pure'" >&2; exit 1; \
 	fi
 
+# headless Chromium for the browser test of the HTML walk-through: Debian's package when root
+browser:
+	@if command -v chromium >/dev/null 2>&1; then \
+		echo "browser: using $$(command -v chromium)"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+		&& apt-get update -qq >/dev/null 2>&1 \
+		&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null 2>&1 \
+		&& command -v chromium >/dev/null 2>&1; then \
+		echo "browser: installed Debian package chromium ($$(command -v chromium))"; \
+	else \
+		echo "browser: Chromium missing (needs root and apt for Debian's 'chromium'); the browser test will be skipped"; \
+	fi
+
 demo: $(VENV)/.installed-base dot
 	$(BIN)/python -m autodiff demo
 
-test: $(VENV)/.installed-test dot
+test: $(VENV)/.installed-test dot browser
 	$(BIN)/python -m pytest -p no:cacheprovider --doctest-modules autodiff nn tests $(wildcard notebooks/*.ipynb) --nbmake
 
 bench: $(VENV)/.installed-bench

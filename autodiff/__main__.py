@@ -32,6 +32,7 @@ def _demo(args: argparse.Namespace) -> int:
     gradcheck(neuron, inputs)
     print("gradcheck: passed")
     _write_svg(y, args.out)
+    _write_page(y, args.out)
     if not args.no_train:
         _train_demo()
     return 0
@@ -50,6 +51,24 @@ def _write_svg(root: Value, folder: str) -> None:
         print(f"\nno SVG written: {e}")
         return
     print(f"\ngraph of the neuron after backward: {os.path.abspath(path)}")
+
+
+def _write_page(root: Value, folder: str) -> None:
+    import os
+
+    from .stepper import Stepper
+    from .viz import GraphvizNotFound
+
+    path = os.path.join(folder, "backprop.html")
+    walk = Stepper(root)
+    try:
+        walk.save_html(path)
+    except GraphvizNotFound as e:
+        print(f"no HTML page written: {e}")
+        return
+    finally:
+        walk.run()  # the grads as backward() left them
+    print(f"step-by-step backprop page (open in a browser): {os.path.abspath(path)}")
 
 
 def _train_demo() -> None:
@@ -119,6 +138,18 @@ def _grad(args: argparse.Namespace) -> int:
     width = max(len(n) for n in wanted) if wanted else 0
     for n in wanted:
         print(f"d/d{n:<{width}} = {leaves[n].grad!r}")
+    if args.html:
+        from .stepper import Stepper
+        from .viz import GraphvizNotFound
+
+        walk = Stepper(out, method=args.method)
+        try:
+            path = walk.save_html(args.html)
+        except GraphvizNotFound as e:
+            print(f"autodiff grad: {e}", file=sys.stderr)
+            return 1
+        walk.run()  # the grads printed above, for --svg
+        print(f"step-by-step page written to {path}")
     if args.svg:
         from .viz import GraphvizNotFound, save
 
@@ -157,6 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
     grad.add_argument("--method", choices=["push", "pull"], default="push", help="V2 push (default) or V1 pull")
     grad.add_argument("--steps", action="store_true", help="print every backprop step in plain words")
     grad.add_argument("--svg", metavar="PATH", help="write the graph after backprop (.svg, .png or .dot)")
+    grad.add_argument("--html", metavar="PATH", help="write a self-contained page that clicks through every step")
     grad.set_defaults(func=_grad)
     return parser
 

@@ -189,6 +189,15 @@ class Stepper:
         out = render(self.draw(), "svg").decode("utf-8")
         return out[out.index("<svg") :]
 
+    def save_html(self, path: str, title: str | None = None) -> str:
+        """Write one self-contained HTML page that clicks through every step (needs ``dot``).
+
+        The page needs no network and no kernel: send it to a student. Returns the path.
+        """
+        from .share import save_html
+
+        return save_html(self, path, title)
+
     def _repr_html_(self) -> str:
         head = (
             f"<div><b>Step {self.position}/{len(self.steps)}</b> &middot; {html.escape(self.context())}</div>"

@@ -70,6 +70,7 @@ def draw(
     highlight: Highlight | None = None,
     max_nodes: int = 2000,
     parameters: Iterable[Value] | None = None,
+    show_contributions: bool = True,
 ) -> graphviz.Digraph:
     """The graph of ``root`` as a ``graphviz.Digraph`` (rendered inline by Jupyter).
 
@@ -85,7 +86,8 @@ def draw(
       (``a + a``) has two edges.
     * with ``show_local_grads`` each parent -> op edge reads ``∂=local``, the
       derivative of the result with respect to that parent, and, once the result
-      has a grad, ``× grad = contribution``, what backprop adds to the parent.
+      has a grad, ``× grad = contribution``, what backprop adds to the parent
+      (leave that part out with ``show_contributions=False``).
     * ``highlight`` takes Values, ``(parent, child, slot)`` edges or ``Step``
       records; they are drawn in red with thick lines.
 
@@ -121,7 +123,7 @@ def draw(
             f'<TABLE BORDER="{3 if hot else 1}" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3" '
             f'BGCOLOR="{COLOURS[role]}"{border}>{"".join(rows)}</TABLE>'
         )
-        g.node(f"n{i}", label=f"<{table}>", shape="plain", tooltip=f"{role} n{i}")
+        g.node(f"n{i}", label=f"<{table}>", shape="plain", tooltip=f"{role} n{i}", id=f"node-n{i}")
         if v.parents:
             g.node(
                 f"n{i}op",
@@ -134,19 +136,21 @@ def draw(
                 height="0.25",
                 margin="0.02",
             )
-            g.edge(f"n{i}op", f"n{i}", color=HIGHLIGHT if hot else "black", penwidth="2.5" if hot else "1")
+            g.edge(
+                f"n{i}op", f"n{i}", color=HIGHLIGHT if hot else "black", penwidth="2.5" if hot else "1", id=f"out-n{i}"
+            )
     for e in edges:
         child = nodes[e.child]
         hot = (id(nodes[e.parent]), id(child), e.slot) in hot_edges
         attrs = {}
         if show_local_grads:
             label = f"∂={fmt(e.local_grad)}"
-            if child.grad:
+            if child.grad and show_contributions:
                 label += f"\\n× {fmt(child.grad)} = {fmt(e.local_grad * child.grad)}"
             attrs["label"] = label
         if hot:
             attrs.update(color=HIGHLIGHT, penwidth="3", fontcolor=HIGHLIGHT)
-        g.edge(f"n{e.parent}", f"n{e.child}op", **attrs)
+        g.edge(f"n{e.parent}", f"n{e.child}op", id=f"edge-{e.parent}-{e.child}-{e.slot}", **attrs)
     return g
 
 

@@ -114,3 +114,19 @@ def test_demo_writes_the_neuron_svg(tmp_path, capsys):
     svg = tmp_path / "neuron.svg"
     assert f"graph of the neuron after backward: {svg}" in capsys.readouterr().out
     assert ">x1<" in svg.read_text() and ">y<" in svg.read_text()
+
+
+@pytest.mark.requires_dot
+def test_grad_writes_html_page_and_keeps_grads(tmp_path, capsys):
+    page, svg = tmp_path / "walk.html", tmp_path / "g.dot"
+    assert main(["grad", "x*y + x", "x=2", "y=3", "--html", str(page), "--svg", str(svg)]) == 0
+    out = capsys.readouterr().out
+    assert f"step-by-step page written to {page}" in out and "d/dx = 4.0" in out
+    assert "Next" in page.read_text() and "grad 4" in svg.read_text()
+
+
+@pytest.mark.requires_dot
+def test_demo_writes_the_page(tmp_path, capsys):
+    assert main(["demo", "--no-train", "--out", str(tmp_path)]) == 0
+    assert "step-by-step backprop page (open in a browser):" in capsys.readouterr().out
+    assert (tmp_path / "backprop.html").read_text().count("<svg") == 1

@@ -65,7 +65,7 @@ def test_highlight_step_marks_node_and_edge():
     steps = list(autodiff.backward_steps(f))
     src = draw(f, highlight=[steps[-1]]).source  # w.grad += ...: edge w -> (*)
     assert src.count(autodiff.viz.HIGHLIGHT) >= 3
-    assert re.search(r"n1 -> n2op \[color=\"#d62728\" fontcolor=\"#d62728\" penwidth=3\]", src)
+    assert re.search(r"n1 -> n2op \[color=\"#d62728\" fontcolor=\"#d62728\" id=\"edge-1-2-1\" penwidth=3\]", src)
     with pytest.raises(TypeError, match="highlight takes Values, Steps or"):
         draw(f, highlight=["x"])
 

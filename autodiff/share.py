@@ -1,0 +1,177 @@
+"""One self-contained HTML page that walks through a backward pass.
+
+The graph is drawn once (an inline SVG); each step is stored as data (which
+node and edge to highlight, every node's grad after the step, the explanation),
+and a little script replays them: Prev / Next / Play / Reset, arrow keys, a step
+counter and a legend. No network, no kernel: it works from ``file://``.
+User text reaches the page only inside the SVG (escaped by ``viz``) and inside
+a JSON blob whose ``<``, ``>`` and ``&`` are escaped; the script sets it with
+``textContent``, never as HTML.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+from typing import TYPE_CHECKING
+
+from .viz import COLOURS, HIGHLIGHT, draw, fmt, render
+
+if TYPE_CHECKING:
+    from .stepper import Stepper
+
+_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>__TITLE__</title>
+<style>
+body { font-family: Helvetica, Arial, sans-serif; margin: 1.2em; color: #222; }
+#controls button { font-size: 1em; margin-right: .3em; }
+#counter { font-weight: bold; margin-left: .8em; }
+#explain { font-family: monospace; font-size: 1.05em; background: #f6f6f6; padding: .5em; margin: .6em 0; }
+#context { color: #555; }
+#graph svg { max-width: 100%; height: auto; }
+.hot polygon, .hot path, .hot ellipse { stroke: __HL__ !important; stroke-width: 3px !important; }
+.hot text { fill: __HL__; }
+.legend span { display: inline-block; padding: .1em .5em; margin-right: .4em; border: 1px solid #999; }
+</style>
+</head>
+<body>
+<h2>__TITLE__</h2>
+<div id="controls">
+<button id="reset" type="button">Reset</button>
+<button id="prev" type="button">&#9664; Prev</button>
+<button id="next" type="button">Next &#9654;</button>
+<button id="play" type="button">Play</button>
+<span id="counter"></span>
+</div>
+<div id="context"></div>
+<div id="explain"></div>
+<div id="graph">__SVG__</div>
+<p class="legend">__LEGEND__</p>
+<p>Keys: &larr; / &rarr; step, Home resets, space plays. Each box: label, data, grad; ellipses are ops;
+edges read &part; (the local derivative). The red node and edge are the current step.</p>
+<script id="steps" type="application/json">__DATA__</script>
+<script>
+(function () {
+  "use strict";
+  var data = JSON.parse(document.getElementById("steps").textContent);
+  var pos = 0, timer = null;
+  function gradText(i) {
+    var g = document.getElementById("node-n" + i);
+    if (!g) return null;
+    var texts = g.getElementsByTagName("text");
+    for (var k = 0; k < texts.length; k++) {
+      if (texts[k].textContent.indexOf("grad ") === 0) return texts[k];
+    }
+    return null;
+  }
+  function show() {
+    var hot = document.querySelectorAll(".hot");
+    for (var k = 0; k < hot.length; k++) hot[k].classList.remove("hot");
+    var grads = data.grads[pos];
+    for (var i = 0; i < grads.length; i++) {
+      var t = gradText(i);
+      if (t) t.textContent = "grad " + grads[i];
+    }
+    var step = pos > 0 ? data.steps[pos - 1] : null;
+    if (step) {
+      step.hot.forEach(function (id) {
+        var el = document.getElementById(id);
+        if (el) el.classList.add("hot");
+      });
+    }
+    document.getElementById("counter").textContent = "Step " + pos + " / " + data.steps.length;
+    document.getElementById("explain").textContent = step ? step.text : data.start;
+    document.getElementById("context").textContent = step ? step.context : data.method;
+    document.body.setAttribute("data-step", String(pos));
+  }
+  function go(p) { pos = Math.max(0, Math.min(data.steps.length, p)); show(); }
+  function stop() {
+    if (timer) { clearInterval(timer); timer = null; }
+    document.getElementById("play").textContent = "Play";
+  }
+  function play() {
+    if (timer) { stop(); return; }
+    if (pos === data.steps.length) go(0);
+    document.getElementById("play").textContent = "Pause";
+    timer = setInterval(function () { if (pos >= data.steps.length) { stop(); } else { go(pos + 1); } }, 900);
+  }
+  document.getElementById("next").addEventListener("click", function () { stop(); go(pos + 1); });
+  document.getElementById("prev").addEventListener("click", function () { stop(); go(pos - 1); });
+  document.getElementById("reset").addEventListener("click", function () { stop(); go(0); });
+  document.getElementById("play").addEventListener("click", play);
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "ArrowRight") { stop(); go(pos + 1); }
+    else if (e.key === "ArrowLeft") { stop(); go(pos - 1); }
+    else if (e.key === "Home") { stop(); go(0); }
+    else if (e.key === " ") { e.preventDefault(); play(); }
+  });
+  // #clicks=N presses Next N times on load (used by the browser test)
+  var m = /clicks=(\\d+)/.exec(window.location.hash);
+  show();
+  if (m) { for (var k = 0; k < Number(m[1]); k++) document.getElementById("next").click(); }
+})();
+</script>
+</body>
+</html>
+"""
+
+
+def _json_for_script(obj: object) -> str:
+    # safe inside <script>: no "</script>", no "<!--", no "&" entity games
+    return json.dumps(obj, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def page(stepper: Stepper, title: str | None = None) -> str:
+    """The HTML text of a step-by-step page for ``stepper`` (its position is left as it was)."""
+    start = stepper.position
+    index = {id(v): i for i, v in enumerate(stepper.nodes)}
+    # lay the picture out with the widest number a grad can print as, so that no
+    # value the script writes in later overflows its box
+    for v in stepper.nodes:
+        v.grad = -1.234e-05
+    try:
+        g = draw(
+            stepper.root,
+            show_local_grads=True,
+            show_contributions=False,
+            max_nodes=stepper.max_nodes,
+            parameters=stepper.parameters,
+        )
+        svg = render(g, "svg").decode("utf-8")
+    finally:
+        stepper.reset()
+    svg = svg[svg.index("<svg") :]
+    grads = [[fmt(v.grad) for v in stepper.nodes]]
+    steps = []
+    for _ in range(len(stepper)):
+        s = stepper.step()
+        hot = [f"node-n{index[id(s.node)]}"]
+        if s.parent is not None:
+            j, c = index[id(s.parent)], index[id(s.node)]
+            hot += [f"node-n{j}", f"edge-{j}-{c}-{s.slot}", f"out-n{c}"]
+        steps.append({"text": stepper.explain(s), "context": stepper.context(s), "hot": hot})
+        grads.append([fmt(v.grad) for v in stepper.nodes])
+    stepper.goto(start)
+    name = stepper.name(stepper.root)
+    title = title or f"Backprop through {name}, {stepper.method} ({'V2' if stepper.method == 'push' else 'V1'})"
+    legend = (
+        " ".join(f'<span style="background:{colour}">{html.escape(role)}</span>' for role, colour in COLOURS.items())
+        + f' <span style="border-color:{HIGHLIGHT};border-width:3px">current step</span>'
+    )
+    data = {"steps": steps, "grads": grads, "start": stepper.explain(None), "method": stepper.context(None)}
+    out = _PAGE.replace("__TITLE__", html.escape(title)).replace("__HL__", HIGHLIGHT)
+    out = out.replace("__LEGEND__", legend).replace("__SVG__", svg)
+    return out.replace("__DATA__", _json_for_script(data))
+
+
+def save_html(stepper: Stepper, path: str | os.PathLike, title: str | None = None) -> str:
+    """Write ``page(stepper)`` to ``path``; returns the path."""
+    path = os.fspath(path)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(page(stepper, title))
+    return path

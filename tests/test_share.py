@@ -1,0 +1,127 @@
+"""The self-contained backprop page: its content, and a real headless browser clicking through it."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import tempfile
+
+import pytest
+
+from autodiff import Stepper, Value
+
+HOSTILE = "<script>alert(1)</script>"
+
+
+def neuron(label_x="x"):
+    x, w, b = Value(0.5, label=label_x), Value(-1.2, label="w"), Value(0.1, label="b")
+    f = (x * w + b).tanh()
+    f.label = "f"
+    return f
+
+
+def steps_data(text):
+    return json.loads(re.search(r'<script id="steps" type="application/json">(.*?)</script>', text, re.S).group(1))
+
+
+@pytest.mark.requires_dot
+@pytest.mark.parametrize("method", ["push", "pull"])
+def test_page_is_self_contained_with_every_step(tmp_path, method):
+    s = Stepper(neuron(), method=method)
+    s.goto(2)
+    path = s.save_html(tmp_path / "walk.html")
+    text = open(path, encoding="utf-8").read()
+    assert s.position == 2  # saving does not move the stepper
+    assert text.count("<svg") == 1  # one picture; steps are data
+    assert not re.search(r"(src|href)=\"?(https?:)?//", text)  # nothing fetched at view time
+    for word in ("Prev", "Next", "Play", "Reset", "ArrowRight", "ArrowLeft", "counter", "legend"):
+        assert word in text
+    data = steps_data(text)
+    assert len(data["steps"]) == len(s) and len(data["grads"]) == len(s) + 1
+    assert [st["text"] for st in data["steps"]] == [s.explain(st) for st in s.steps]
+    s.run()
+    assert data["grads"][-1] == [f"{v.grad:.4g}" for v in s.nodes]
+    assert len(text.encode()) < 100_000
+
+
+@pytest.mark.requires_dot
+def test_fifty_node_page_stays_small(tmp_path):
+    v = Value(0.3, label="x")
+    for _ in range(24):
+        v = (v * 1.01).tanh()
+    s = Stepper(v)
+    assert 45 <= len(s.nodes) <= 75
+    text = open(s.save_html(tmp_path / "big.html"), encoding="utf-8").read()
+    assert len(text.encode()) < 1_000_000
+
+
+@pytest.mark.requires_dot
+def test_hostile_label_is_text_everywhere(tmp_path):
+    text = open(Stepper(neuron(HOSTILE)).save_html(tmp_path / "h.html"), encoding="utf-8").read()
+    assert text.count("<script") == 2  # the steps data and the page's own script, nothing else
+    assert "alert(1)</script>" not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text  # in the SVG
+    assert "\\u003cscript\\u003ealert(1)" in text  # in the JSON
+
+
+def _chromium():
+    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+
+
+def _dump_dom(url):
+    browser = _chromium()
+    if not browser:
+        pytest.skip("headless browser test needs Chromium: Debian package 'chromium' (make test installs it as root)")
+    with tempfile.TemporaryDirectory() as profile:
+        done = subprocess.run(
+            [
+                browser,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                f"--user-data-dir={profile}",
+                "--virtual-time-budget=2000",
+                "--dump-dom",
+                url,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
+@pytest.mark.requires_dot
+@pytest.mark.parametrize("clicks", [0, 3, 6])
+def test_browser_clicks_next_and_shows_that_step(tmp_path, clicks):
+    s = Stepper(neuron(HOSTILE))
+    path = s.save_html(tmp_path / "walk.html")
+    dom = _dump_dom(f"file://{path}#clicks={clicks}")
+    assert f'data-step="{clicks}"' in dom
+    assert f"Step {clicks} / {len(s)}" in dom
+    s.goto(clicks)
+    shown = re.search(r'<div id="explain">(.*?)</div>', dom, re.S).group(1)
+    assert shown == s.explain().replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    hot_nodes = re.findall(r'<g id="(node-n\d+)" class="node hot"', dom)
+    if clicks:
+        names = {f"node-n{s.nodes.index(s.current.node)}"}
+        if s.current.parent is not None:
+            names.add(f"node-n{s.nodes.index(s.current.parent)}")
+            j, c = s.nodes.index(s.current.parent), s.nodes.index(s.current.node)
+            assert f'<g id="edge-{j}-{c}-{s.current.slot}" class="edge hot"' in dom
+        assert set(hot_nodes) == names
+        # the receiving node's grad text shows the value after this step
+        grad = f"grad {s.current.grad_after:.4g}" if s.current.parent is not None else "grad 1"
+        assert grad in dom
+    else:
+        assert hot_nodes == []
+    # the hostile label stayed text: no script element with it, and the page's script ran to the end
+    assert "<script>alert(1)</script>" not in dom
