@@ -250,7 +250,7 @@ def _generate(fname: str, inputs: list[Value], params: list[Value], outs: list[V
         if not v.parents:
             continue
         args = [name[index[id(p)]] for p in v.parents]
-        op = "**n" if v.op.startswith("**") and v.op != "**" else v.op
+        op = rules.table_op(v.op)
         if op in rules.CODE:
             expr, locs = rules.CODE[op](f"v{i}", args)
             fwd.append((f"v{i} = {expr}", i))

@@ -236,11 +236,14 @@ CODE: dict[str, Code] = {
 KINKS: dict[str, float] = {"relu": 0.0, "abs": 0.0}
 
 
+def table_op(op: str) -> str:
+    """The key in ``RULES`` of a node's op: ``"**2"``, ``"**0.5"`` ... are all ``"**n"``."""
+    return "**n" if op.startswith("**") and op != "**" else op
+
+
 def rule_for(op: str) -> Rule:
     """The rule of a node's op (``"**2"`` maps to ``pow_const``)."""
-    if op.startswith("**") and op != "**":
-        return RULES["**n"]
-    return RULES[op]
+    return RULES[table_op(op)]
 
 
 def const_exponent(op: str) -> float:
@@ -249,7 +252,7 @@ def const_exponent(op: str) -> float:
 
 
 def apply(op: str, xs: Sequence[float]) -> tuple[float, tuple[float, ...]]:
-    """Evaluate the rule of ``op`` on parent values ``xs`` (used by replay and tests)."""
-    if op.startswith("**") and op != "**":
+    """Evaluate the rule of ``op`` on parent values ``xs`` (used by tests)."""
+    if table_op(op) == "**n":
         return pow_const(xs[0], const_exponent(op))
     return RULES[op](*xs)

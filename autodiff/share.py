@@ -16,7 +16,7 @@ import json
 import os
 from typing import TYPE_CHECKING
 
-from .viz import COLOURS, HIGHLIGHT, draw, fmt, render
+from .viz import COLOURS, HIGHLIGHT, draw, fmt, svg_markup
 
 if TYPE_CHECKING:
     from .stepper import Stepper
@@ -142,10 +142,9 @@ def page(stepper: Stepper, title: str | None = None) -> str:
             max_nodes=stepper.max_nodes,
             parameters=stepper.parameters,
         )
-        svg = render(g, "svg").decode("utf-8")
+        svg = svg_markup(g)
     finally:
         stepper.reset()
-    svg = svg[svg.index("<svg") :]
     grads = [[fmt(v.grad) for v in stepper.nodes]]
     steps = []
     for _ in range(len(stepper)):

@@ -13,7 +13,7 @@ from typing import Any
 from .backprop import METHODS, Step, backward_steps
 from .graph import topological_order
 from .value import Value
-from .viz import GraphvizNotFound, draw, render, text
+from .viz import GraphvizNotFound, draw, svg_markup, text
 
 
 def _num(x: float) -> str:
@@ -186,8 +186,7 @@ class Stepper:
 
     def svg(self) -> str:
         """The current picture as SVG markup, ready to inline in HTML (needs ``dot``)."""
-        out = render(self.draw(), "svg").decode("utf-8")
-        return out[out.index("<svg") :]
+        return svg_markup(self.draw())
 
     def save_html(self, path: str, title: str | None = None) -> str:
         """Write one self-contained HTML page that clicks through every step (needs ``dot``).

@@ -196,6 +196,12 @@ def render(g: graphviz.Digraph, fmt_: str) -> bytes:
         raise GraphvizNotFound(INSTALL_HINT) from None
 
 
+def svg_markup(g: graphviz.Digraph) -> str:
+    """A Digraph rendered as an ``<svg>`` element, without the XML prologue, to inline in HTML."""
+    out = render(g, "svg").decode("utf-8")
+    return out[out.index("<svg") :]
+
+
 def to_svg(root: Value, **kw) -> str:
     """The picture of ``draw(root, **kw)`` as SVG text (needs ``dot``)."""
     return render(draw(root, **kw), "svg").decode("utf-8")
