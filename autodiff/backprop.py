@@ -11,8 +11,10 @@ time. Semantics of a call on ``root``:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from .graph import topological_order
@@ -21,18 +23,33 @@ if TYPE_CHECKING:
     from .value import Value
 
 METHODS = ("push", "pull")
+_GRAD = attrgetter("grad")
+_INF = math.inf
 
 
 def backward(root: Value, method: str = "push") -> None:
-    """Add d(root)/d(leaf) into every leaf's grad (see the module docstring)."""
+    """Add d(root)/d(leaf) into every leaf's grad (see the module docstring).
+
+    Raises ``FloatingPointError`` naming the edge where a gradient first became
+    inf or NaN; every grad of the graph is then exactly what it was before the call.
+    """
+    _check_method(method, "backward")
     order = topological_order(root)
+    before = list(map(_GRAD, order))
     _start(order, root)
     if method == "push":
         _push(order)
-    elif method == "pull":
-        _pull(order)
     else:
-        raise ValueError(f"backward: method must be 'push' or 'pull', got {method!r}")
+        _pull(order)
+    # one check per pass: a sum of floats is non-finite if any term is (inf, NaN, or
+    # inf + -inf); a sum that merely overflows sends us to the exact search, which then passes
+    if not -_INF < sum(map(_GRAD, order)) < _INF:
+        _find_non_finite(order, root, method, before)
+
+
+def _check_method(method: object, who: str) -> None:
+    if type(method) is not str or method not in METHODS:
+        raise ValueError(f"{who}: method must be 'push' or 'pull', got {method!r} (push is V2, pull is V1)")
 
 
 def _start(order: list[Value], root: Value) -> None:
@@ -100,11 +117,26 @@ def backward_steps(root: Value, method: str = "push") -> Iterator[Step]:
 
     The interior grads are reset and the root seeded when the first step is
     taken. Exhausting the generator leaves exactly the grads ``backward`` gives,
-    with the same floating-point additions in the same order.
+    with the same floating-point additions in the same order. A step whose
+    numbers are not finite raises ``FloatingPointError`` (as ``backward`` does)
+    and puts every grad back to what it was before the first step.
     """
-    if method not in METHODS:
-        raise ValueError(f"backward_steps: method must be 'push' or 'pull', got {method!r}")
+    _check_method(method, "backward_steps")
+    return _checked_steps(root, method)
+
+
+def _checked_steps(root: Value, method: str) -> Iterator[Step]:
     order = topological_order(root)
+    before = list(map(_GRAD, order))
+    for step in _steps(order, root, method):
+        if not -_INF < step.grad_after < _INF or not -_INF < step.local < _INF:
+            _restore(order, before)
+            raise FloatingPointError(_non_finite_message(step, method))
+        yield step
+
+
+def _steps(order: list[Value], root: Value, method: str) -> Iterator[Step]:
+    # the pass of ``backward``, one edge at a time, unchecked
     before = root.grad
     _start(order, root)
     index = 0
@@ -127,6 +159,62 @@ def backward_steps(root: Value, method: str = "push") -> Iterator[Step]:
                 c = local * child.grad
                 p.grad = g0 + c
                 yield Step(index, "edge", method, child, p, slot, local, child.grad, c, g0, p.grad)
+
+
+def _restore(order: list[Value], grads: list[float]) -> None:
+    for v, g in zip(order, grads):
+        v.grad = g
+
+
+def _find_non_finite(order: list[Value], root: Value, method: str, before: list[float]) -> None:
+    # the slow path: replay the pass from the saved grads, stop at the first bad step
+    _restore(order, before)
+    culprit = None
+    for step in _steps(order, root, method):
+        if not -_INF < step.grad_after < _INF or not -_INF < step.local < _INF:
+            culprit = step
+            break
+    else:
+        for v, g in zip(order, before):
+            if not v.parents and not -_INF < v.grad < _INF:
+                _restore(order, before)
+                raise FloatingPointError(
+                    f"backward: leaf {_name(v)} already held grad {g!r} before this pass; "
+                    "call zero_grad() (or set its grad to 0.0) first"
+                )
+        return  # every grad is finite: only the quick check's sum overflowed
+    _restore(order, before)
+    raise FloatingPointError(_non_finite_message(culprit, method))
+
+
+def _name(v: Value) -> str:
+    if v.label:
+        return repr(v.label)
+    return f"({v.op} node, data {v.data!r})" if v.op else f"(leaf, data {v.data!r})"
+
+
+def _non_finite_message(step: Step, method: str) -> str:
+    child, parent = step.node, step.parent
+    if parent is None:  # the seed: a leaf root whose grad was already huge or non-finite
+        return (
+            f"backward ({method}): seeding the root {_name(child)} gives grad {step.grad_after!r} "
+            f"(it held {step.grad_before!r}); call zero_grad() first. Every grad is as it was before this pass."
+        )
+    where = (
+        f"backward ({method}): gradient is {step.grad_after!r} on the edge {child.op or 'leaf'} node "
+        f"{_name(child)} -> parent {_name(parent)}: local derivative d(child)/d(parent) = {step.local!r}, "
+        f"incoming grad {step.node_grad!r}, contribution {step.contribution!r}, parent grad before {step.grad_before!r}"
+    )
+    if not -_INF < step.local < _INF:
+        fix = (
+            f"the derivative of {child.op} is not finite at input {parent.data!r}: "
+            "move the input away from that point (e.g. add a small epsilon or clamp it)"
+        )
+    elif not -_INF < step.contribution < _INF:
+        fix = "the gradient overflowed (exploding gradients): scale the inputs, weights or loss down"
+    else:
+        fix = "the gradients added into this node overflowed: scale the loss down or call zero_grad() between passes"
+    return f"{where}; {fix}. Every grad is as it was before this pass."
 
 
 def zero_grad(root: Value) -> None:

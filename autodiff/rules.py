@@ -17,6 +17,7 @@ import math
 from collections.abc import Callable, Sequence
 
 _exp = math.exp
+_INF = math.inf
 _log = math.log
 _tanh = math.tanh
 _ONE = (1.0,)
@@ -42,14 +43,14 @@ def mul(a: float, b: float) -> tuple[float, tuple[float, ...]]:
 
 
 def div(a: float, b: float) -> tuple[float, tuple[float, ...]]:
-    # d(a/b)/da = 1/b, d(a/b)/db = -a/b**2
+    # d(a/b)/da = 1/b, d(a/b)/db = -a/b**2 = -(a/b)/b; a / b itself, bit for bit as Python
+    # computes it. A derivative that overflows (b near 0) is left inf: backward reports it.
     if b == 0.0:
         raise ZeroDivisionError(
             f"/: division by zero ({a!r} / 0.0); make the divisor nonzero, e.g. add a small epsilon"
         )
-    inv = 1.0 / b
-    q = a * inv
-    return q, (inv, -q * inv)
+    q = a / b
+    return q, (1.0 / b, -q / b)
 
 
 def neg(a: float) -> tuple[float, tuple[float, ...]]:
@@ -67,16 +68,19 @@ def pow_const(a: float, n: float) -> tuple[float, tuple[float, ...]]:
     if a == 0.0:
         if n < 0.0:
             raise ZeroDivisionError(f"**: 0.0 ** {n!r} is a division by zero; make the base nonzero")
-        if 0.0 < n < 1.0:
-            raise ValueError(
-                f"**: the derivative of a ** {n!r} is infinite at a = 0.0; add a small epsilon to the base"
-            )
         if n == 0.0:
             return 1.0, _ZERO
+        if n < 1.0:  # 0 ** n = 0, but its derivative is infinite: backward reports it
+            return a**n, (_INF,)
     try:
-        return a**n, (n * a ** (n - 1.0),)
+        out = a**n
     except OverflowError:
         raise OverflowError(f"**: {a!r} ** {n!r} overflows a float; scale the input down") from None
+    try:
+        return out, (n * a ** (n - 1.0),)
+    except OverflowError:  # a finite value whose derivative overflows: left inf, backward reports it
+        sign = -1.0 if (a < 0.0 and (n - 1.0) % 2.0 == 1.0) else 1.0
+        return out, (math.copysign(_INF, n) * sign,)
 
 
 def pow(a: float, b: float) -> tuple[float, tuple[float, ...]]:  # noqa: A001 - the table's name for x**y
@@ -106,20 +110,18 @@ def exp(a: float) -> tuple[float, tuple[float, ...]]:
 
 
 def log(a: float) -> tuple[float, tuple[float, ...]]:
-    # d(ln a)/da = 1/a
+    # d(ln a)/da = 1/a (inf for a subnormal a: backward reports it)
     if a <= 0.0:
         raise ValueError(f"log: input must be > 0, got {a!r}; clamp it or add a small epsilon")
     return _log(a), (1.0 / a,)
 
 
 def sqrt(a: float) -> tuple[float, tuple[float, ...]]:
-    # d(sqrt a)/da = 1 / (2 sqrt a); infinite at 0, so 0 is refused
-    if a <= 0.0:
-        if a == 0.0:
-            raise ValueError("sqrt: the derivative is infinite at 0.0; add a small epsilon, e.g. sqrt(x + 1e-12)")
+    # d(sqrt a)/da = 1 / (2 sqrt a); infinite at 0 (left inf: backward reports it)
+    if a < 0.0:
         raise ValueError(f"sqrt: input must be >= 0, got {a!r}; use abs() or square the input first")
     out = math.sqrt(a)
-    return out, (0.5 / out,)
+    return out, (0.5 / out if out else _INF,)
 
 
 def tanh(a: float) -> tuple[float, tuple[float, ...]]:

@@ -56,20 +56,29 @@ class Stepper:
     ) -> None:
         if not isinstance(root, Value):
             raise TypeError(f"Stepper: root must be a Value, got {type(root).__name__}")
-        if method not in METHODS:
+        if type(method) is not str or method not in METHODS:
             raise ValueError(f"Stepper: method must be 'push' or 'pull', got {method!r}")
+        if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
+            raise ValueError(f"Stepper: max_nodes must be an int >= 1, got {max_nodes!r}")
+        if not isinstance(fresh, bool):
+            raise TypeError(f"Stepper: fresh must be True or False, got {fresh!r}")
         self.root = root
         self.method = method
         self.max_nodes = max_nodes
         self.parameters = list(parameters) if parameters is not None else None
         self.draw_kw = draw_kw
         self.nodes = topological_order(root)
+        held = [v.grad for v in self.nodes]
         if fresh:
             for v in self.nodes:
                 v.grad = 0.0
         self._names = {id(v): (v.label or f"n{i}") for i, v in enumerate(self.nodes)}
         self._initial = [v.grad for v in self.nodes]
-        self.steps: list[Step] = list(backward_steps(root, method))
+        try:
+            self.steps: list[Step] = list(backward_steps(root, method))
+        except BaseException:  # e.g. a non-finite gradient: leave every grad as the user had it
+            self._restore(held)
+            raise
         self._final = [v.grad for v in self.nodes]
         self.position = 0  # number of steps applied
         self._restore(self._initial)

@@ -197,11 +197,28 @@ def _check_number(x: object, label: str) -> float:
             f"Value: data{what} must be a real number (int or float), got {type(x).__name__} {x!r}; "
             "convert it with float() first"
         )
-    f = float(x)
+    try:
+        f = float(x)
+    except OverflowError:  # an int or Fraction beyond the float range
+        what = f" (node {label!r})" if label else ""
+        exponent = int(abs(int(x)).bit_length() * 0.30103)  # no str(): huge ints have a digit limit
+        raise ValueError(
+            f"Value: data must be finite, got {type(x).__name__} {_short(x)} (about 1e{exponent}), "
+            f"too large for a float{what}; scale it down"
+        ) from None
     if not -_INF < f < _INF:
         what = f" (node {label!r})" if label else ""
         raise ValueError(f"Value: data must be finite, got {f!r}{what}; check the input for NaN or inf")
     return f
+
+
+def _short(x: object) -> str:
+    # repr of a user's number, cut short (a 5,000-digit int is not an error message)
+    try:
+        r = repr(x)
+    except ValueError:  # int too large for its decimal repr
+        return "<a very large int>"
+    return r if len(r) <= 40 else r[:37] + "..."
 
 
 def _const(x: object) -> Value:
@@ -289,6 +306,11 @@ def logsumexp(values: Iterable[Value | Number]) -> Value:
 def _lift_all(values: Iterable[Value | Number], op: str) -> tuple[Value, ...]:
     if isinstance(values, Value):
         raise TypeError(f"{op}: expects an iterable of Values, got a single Value; wrap it in a list")
+    if isinstance(values, (numbers.Number, str, bytes)) or not isinstance(values, Iterable):
+        raise TypeError(
+            f"{op}: expects an iterable of Values or numbers, got {type(values).__name__} {values!r:.80}; "
+            "wrap it in a list"
+        )
     ps = tuple(x if type(x) is Value else _const(x) for x in values)
     if not ps:
         raise ValueError(f"{op}: needs at least one value, got an empty iterable")
