@@ -205,9 +205,12 @@ def _non_finite_message(step: Step, method: str) -> str:
         f"{_name(child)} -> parent {_name(parent)}: local derivative d(child)/d(parent) = {step.local!r}, "
         f"incoming grad {step.node_grad!r}, contribution {step.contribution!r}, parent grad before {step.grad_before!r}"
     )
-    if not -_INF < step.local < _INF:
+    if not -_INF < step.grad_before < _INF:
+        fix = f"{_name(parent)} already held grad {step.grad_before!r} before this pass: call zero_grad() first"
+    elif not -_INF < step.local < _INF:
+        inputs = ", ".join(repr(p.data) for p in child.parents[:4]) + (", ..." if len(child.parents) > 4 else "")
         fix = (
-            f"the derivative of {child.op} is not finite at input {parent.data!r}: "
+            f"the derivative of {child.op} is not finite at input(s) ({inputs}): "
             "move the input away from that point (e.g. add a small epsilon or clamp it)"
         )
     elif not -_INF < step.contribution < _INF:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -54,10 +55,18 @@ def _floats(inputs: Sequence[Input], who: str) -> list[float]:
     for i, x in enumerate(inputs):
         if isinstance(x, Value):
             out.append(x.data)
-        elif isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x):
-            out.append(float(x))
-        else:
-            raise TypeError(f"{who}: input {i} must be a Value or a finite number, got {x!r}")
+            continue
+        f = math.nan
+        if isinstance(x, numbers.Real) and not isinstance(x, bool):
+            try:
+                f = float(x)
+            except OverflowError:  # an int beyond the float range
+                raise TypeError(
+                    f"{who}: input {i} must be a Value or a finite number, got an int too large for a float"
+                ) from None
+        if not math.isfinite(f):
+            raise TypeError(f"{who}: input {i} must be a Value or a finite number, got {x!r:.60}")
+        out.append(f)
     if not out:
         raise ValueError(f"{who}: needs at least one input, got none")
     return out
@@ -81,20 +90,47 @@ def numerical_grad(f: Callable[..., Value], inputs: Sequence[Input], eps: float 
     ``f`` is called with fresh leaf Values (never the caller's, which stay as
     they are) and must return a Value.
     """
-    if not eps > 0:
-        raise ValueError(f"numerical_grad: eps must be > 0, got {eps!r}")
-    xs = _floats(inputs, "numerical_grad")
-    labels = _labels(inputs)
-    grads = []
+    _check_eps(eps, "numerical_grad")
+    return _numeric(f, _floats(inputs, "numerical_grad"), _labels(inputs), eps)[0]
+
+
+def _check_eps(eps: object, who: str) -> None:
+    if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not 0 < eps < math.inf:
+        raise ValueError(f"{who}: eps must be > 0, got {eps!r}; use a small finite step such as 1e-6")
+
+
+def _numeric(f, xs: list[float], labels: list[str], eps: float) -> tuple[list[float], list[str]]:
+    # central differences, and where a relu/abs input changes side of its kink
+    # between the +eps and -eps evaluations (the finite difference then spans the kink)
+    grads, crossings = [], []
     for i in range(len(xs)):
         hi = xs.copy()
         lo = xs.copy()
         hi[i] += eps
         lo[i] -= eps
-        f_hi = _call(f, hi, labels, "numerical_grad")[1].data
-        f_lo = _call(f, lo, labels, "numerical_grad")[1].data
-        grads.append((f_hi - f_lo) / (2.0 * eps))
-    return grads
+        out_hi = _call(f, hi, labels, "numerical_grad")[1]
+        out_lo = _call(f, lo, labels, "numerical_grad")[1]
+        grads.append((out_hi.data - out_lo.data) / (2.0 * eps))
+        crossings += _kinks_crossed(out_hi, out_lo, labels[i] or f"[{i}]")
+    return grads, crossings
+
+
+def _kinks_crossed(out_hi: Value, out_lo: Value, moved: str) -> list[str]:
+    nodes_hi, nodes_lo = topological_order(out_hi), topological_order(out_lo)
+    if len(nodes_hi) != len(nodes_lo):
+        return [f"moving input {moved} changes the graph f builds (a branch in f)"]
+    found = []
+    for a, b in zip(nodes_hi, nodes_lo):
+        kink = KINKS.get(a.op)
+        if kink is not None and b.op == a.op:
+            x_hi, x_lo = a.parents[0].data - kink, b.parents[0].data - kink
+            if (x_hi > 0) != (x_lo > 0) or (x_hi < 0) != (x_lo < 0):
+                where = f"input (node {a.parents[0].label!r})" if a.parents[0].label else "input"
+                found.append(
+                    f"moving input {moved} by ±eps moves {a.op}'s {where} across its kink at {kink:g} "
+                    f"({x_lo + kink:.6g} to {x_hi + kink:.6g})"
+                )
+    return found
 
 
 def compare_grads(
@@ -115,12 +151,18 @@ def compare_grads(
 
 
 def _compare(f, inputs, eps, atol, rtol, method) -> list[Row]:
+    _check_eps(eps, "gradcheck")
+    for name, tol in (("atol", atol), ("rtol", rtol)):
+        if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not 0 <= tol < math.inf:
+            raise ValueError(f"gradcheck: {name} must be a finite number >= 0, got {tol!r}")
+    if type(method) is not str or method not in ("push", "pull"):
+        raise ValueError(f"gradcheck: method must be 'push' or 'pull', got {method!r}")
     xs = _floats(inputs, "gradcheck")
     labels = _labels(inputs)
     leaves, out = _call(f, xs, labels, "gradcheck")
-    _warn_kinks(out, eps)
+    numeric, crossings = _numeric(f, xs, labels, eps)
+    _warn_kinks(out, eps, crossings)
     out.backward(method)
-    numeric = numerical_grad(f, inputs, eps)
     rows = []
     for i, (x, leaf, n) in enumerate(zip(xs, leaves, numeric)):
         a = leaf.grad
@@ -177,14 +219,19 @@ def format_rows(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
-def _warn_kinks(out: Value, eps: float) -> None:
+def _warn_kinks(out: Value, eps: float, crossings: list[str]) -> None:
+    reasons = []
     for v in topological_order(out):
         kink = KINKS.get(v.op)
         if kink is not None and abs(v.parents[0].data - kink) <= eps:
             where = f"node {v.parents[0].label!r}" if v.parents[0].label else f"value {v.parents[0].data!r}"
-            warnings.warn(
-                f"gradcheck: {v.op} input ({where}) is within eps={eps:g} of its kink at {kink:g}; "
-                "finite differences are unreliable there, move the input away from the kink",
-                GradcheckWarning,
-                stacklevel=4,  # the caller of gradcheck or compare_grads
-            )
+            reasons.append(f"{v.op} input ({where}) is within eps={eps:g} of its kink at {kink:g}")
+    reasons += crossings
+    if reasons:
+        more = f" (and {len(reasons) - 3} more)" if len(reasons) > 3 else ""
+        warnings.warn(
+            f"gradcheck: {'; '.join(reasons[:3])}{more}; finite differences are unreliable across a kink, "
+            "move the input away from it or use a smaller eps",
+            GradcheckWarning,
+            stacklevel=4,  # the caller of gradcheck or compare_grads
+        )

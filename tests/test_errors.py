@@ -49,7 +49,7 @@ def test_sqrt_negative_and_zero():
     x = Value(0.0, label="z")
     y = x.sqrt()
     assert y.data == 0.0
-    with pytest.raises(FloatingPointError, match=r"derivative of sqrt is not finite at input 0.0"):
+    with pytest.raises(FloatingPointError, match=r"derivative of sqrt is not finite at input\(s\) \(0.0\)"):
         y.backward()
     assert x.grad == 0.0
 
@@ -63,7 +63,7 @@ def test_negative_base_fractional_exponent_never_complex():
 def test_fractional_power_of_zero_has_infinite_derivative():
     x = Value(0.0, label="a")
     y = x**0.5
-    assert y.data == 0.0 ** 0.5
+    assert y.data == 0.0**0.5
     with pytest.raises(FloatingPointError, match=r"edge \*\*0.5 node .* -> parent 'a'.*local derivative .* = inf"):
         y.backward()
     assert x.grad == 0.0

@@ -56,11 +56,15 @@ def test_tester_catches_a_rule_off_by_a_tenth_of_a_percent(monkeypatch):
         assert r.rel_err == pytest.approx(1e-3, rel=1e-2)
 
 
-def test_tester_is_not_fooled_by_a_correct_rule_with_wrong_value(monkeypatch):
+def test_gradcheck_checks_derivatives_not_values(monkeypatch):
     # a wrong value with a right derivative is consistent with finite differences
-    # of the wrong function, so gradcheck must pass: it checks derivatives only
+    # of the wrong function: gradcheck checks derivatives only, and says so by passing
     monkeypatch.setattr(rules, "exp", lambda a: (math.exp(a) + 1.0, (math.exp(a),)))
-    assert gradcheck(lambda x: x.exp(), [0.3])
+    assert Value(0.3).exp().data == math.exp(0.3) + 1.0  # the wrong rule is in force
+    (row,) = compare_grads(lambda x: x.exp(), [0.3])
+    assert row.analytic == math.exp(0.3)
+    assert row.numeric == pytest.approx(math.exp(0.3), rel=1e-8)
+    assert row.ok
 
 
 def test_tester_reports_only_the_wrong_input(monkeypatch):
