@@ -41,11 +41,13 @@ class Value:
     parents: tuple[Value, ...]
     local_grads: tuple[float, ...]
 
-    def __init__(self, data: Number, label: str = "") -> None:
+    def __init__(self, data: Number, label: str = "", _children: tuple = (), _op: str = "") -> None:
+        if _children or _op or isinstance(label, (tuple, list, set, frozenset)):
+            raise TypeError(_MICROGRAD_CONSTRUCTOR)
         self.data = _check_number(data, label)
         self.grad = 0.0
         if not isinstance(label, str):
-            raise TypeError(f"Value: label must be a str, got {type(label).__name__} {label!r}")
+            raise TypeError(f"Value: label must be a str, got {type(label).__name__} {label!r:.80}")
         self.label = label
         self.op = ""
         self.parents = ()
@@ -64,6 +66,19 @@ class Value:
     def is_leaf(self) -> bool:
         """True for a node made by the user (no parents), False for a computed one."""
         return not self.parents
+
+    # -- read-only views for code written against micrograd (its draw_dot, its tests);
+    #    nothing in autodiff uses them: use ``parents`` and ``op``
+
+    @property
+    def _prev(self) -> set[Value]:
+        """micrograd's ``_prev``: the set of parents (``a + a`` has one). Prefer ``parents``."""
+        return set(self.parents)
+
+    @property
+    def _op(self) -> str:
+        """micrograd's name of the op that made this node (``'+'``, ``'**2'``, ``'ReLU'``; ``''`` for a leaf)."""
+        return _MICROGRAD_OPS.get(self.op, self.op)
 
     # -- arithmetic: each operator is one rule from the table plus one node ------
 
@@ -185,6 +200,17 @@ class Value:
         from .backprop import zero_grad
 
         zero_grad(self)
+
+
+# our op names that micrograd spells differently; every other op has the same name
+_MICROGRAD_OPS = {"relu": "ReLU"}
+
+_MICROGRAD_CONSTRUCTOR = (
+    "Value(data, _children, _op) is micrograd's way to make a node whose _backward closure "
+    "you then set; autodiff records each op's local derivatives instead, and a Value takes only "
+    "Value(data, label=''). Build new ops from existing ones (x.tanh(), x.exp(), "
+    "(1 + x.exp()).log(), ...); see 'Coming from micrograd' in the README."
+)
 
 
 def _check_number(x: object, label: str) -> float:

@@ -91,6 +91,49 @@ def bench_speed(n_terms: int, repeats: int) -> None:
     )
 
 
+def bench_checks(n_terms: int, repeats: int) -> None:
+    """What the trust checks cost: backward with its non-finite check (snapshot of the grads,
+    one sum per pass) against the bare pass, and the walk with its lock against without."""
+    from autodiff import backprop, graph
+
+    _, root = build(autodiff.Value, n_terms)
+    order = autodiff.topological_order(root)
+
+    def bare() -> None:
+        backprop._start(order, root)
+        backprop._push(graph._walk(root))
+
+    def checked() -> None:
+        root.backward()
+
+    times = {"bare": [], "checked": [], "walk_locked": [], "walk_unlocked": []}
+    for _ in range(repeats):
+        for name, fn in (
+            ("bare", bare),
+            ("checked", checked),
+            ("walk_locked", lambda: autodiff.topological_order(root)),
+            ("walk_unlocked", lambda: graph._walk(root)),
+        ):
+            gc.collect()
+            t0 = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - t0)
+    med = {k: sorted(v)[len(v) // 2] for k, v in times.items()}
+    emit(
+        {
+            "bench": "engine_trust_checks",
+            "autodiff_nodes": len(order),
+            "backward_unchecked_s": round(med["bare"], 4),
+            "backward_checked_s": round(med["checked"], 4),
+            "check_overhead_pct": round(100 * (med["checked"] / med["bare"] - 1), 1),
+            "walk_unlocked_s": round(med["walk_unlocked"], 4),
+            "walk_locked_s": round(med["walk_locked"], 4),
+            "lock_overhead_pct": round(100 * (med["walk_locked"] / med["walk_unlocked"] - 1), 1),
+            "repeats": repeats,
+        }
+    )
+
+
 def graph_bytes(V, n_terms: int) -> int:
     gc.collect()
     tracemalloc.start()
@@ -170,6 +213,7 @@ def main(argv=None) -> None:
     ap.add_argument("--max-depth", type=int, default=10**6, help="deepest chain tried")
     args = ap.parse_args(argv)
     bench_speed(args.terms, args.repeats)
+    bench_checks(args.terms, args.repeats)
     bench_memory(args.terms)
     bench_depth(args.max_depth)
 

@@ -8,7 +8,10 @@ import shutil
 import pytest
 from hypothesis import settings
 
+# CI: the same examples every run. Locally, `pytest --hypothesis-profile=explore` (optionally
+# with --hypothesis-seed=N) draws new ones, many more of them.
 settings.register_profile("stepgrad", derandomize=True, deadline=None)
+settings.register_profile("explore", derandomize=False, deadline=None, max_examples=5000)
 settings.load_profile("stepgrad")
 
 

@@ -43,7 +43,9 @@ def test_plain_float_reference_is_the_same_step():
 def test_engine_benchmark_prints_json_lines():
     rows = run("bench_engine.py", "--terms", "200", "--repeats", "1", "--max-depth", "1000")
     benches = {r["bench"] for r in rows}
-    assert benches == {"engine_mixed_graph", "engine_memory", "engine_deepest_chain"}
+    assert benches == {"engine_mixed_graph", "engine_trust_checks", "engine_memory", "engine_deepest_chain"}
+    checks = next(r for r in rows if r["bench"] == "engine_trust_checks")
+    assert checks["backward_checked_s"] > 0 and checks["walk_locked_s"] > 0
     ratio = next(r for r in rows if r.get("ratio") == "micrograd/autodiff")
     assert ratio["forward_backward_x"] > 0 and "date" in ratio
     depth = next(r for r in rows if r["bench"] == "engine_deepest_chain")
