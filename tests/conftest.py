@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import random
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import settings
@@ -21,10 +25,50 @@ def rng() -> random.Random:
     return random.Random(1234)
 
 
+_REFERENCE: dict = {}
+
+
 def pytest_collection_modifyitems(config, items):
+    if any("micrograd_demo_reference" in getattr(item, "fixturenames", ()) for item in items):
+        _start_micrograd_reference()
     if shutil.which("dot"):
         return
     skip = pytest.mark.skip(reason="Graphviz 'dot' not on PATH (make test installs it)")
     for item in items:
         if "requires_dot" in item.keywords:
             item.add_marker(skip)
+
+
+def _start_micrograd_reference() -> None:
+    # micrograd's 100 demo steps take about a minute: run them beside the suite, in a process
+    # of their own, from the moment the comparison test is collected
+    try:
+        import micrograd  # noqa: F401
+    except ImportError:
+        return
+    root = Path(__file__).resolve().parent.parent
+    _REFERENCE["proc"] = subprocess.Popen(
+        [sys.executable, "-m", "tests.micrograd_reference"],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+@pytest.fixture
+def micrograd_demo_reference():
+    """A function returning micrograd 0.1.0's run of its demo loop (tests/micrograd_reference.py)."""
+    pytest.importorskip("micrograd")
+
+    def result() -> dict:
+        proc = _REFERENCE.get("proc")
+        if proc is None:
+            _start_micrograd_reference()
+            proc = _REFERENCE["proc"]
+        out, err = proc.communicate(timeout=900)
+        if proc.returncode != 0:
+            raise RuntimeError(f"micrograd's reference run failed:\n{err}")
+        return json.loads(out)
+
+    return result
