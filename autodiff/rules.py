@@ -164,14 +164,18 @@ def sum_(*xs: float) -> tuple[float, tuple[float, ...]]:
 
 def dot(*args: float) -> tuple[float, tuple[float, ...]]:
     # parents w_1..w_n, x_1..x_n and, when their count is odd, a bias b:
-    # d(sum_i w_i x_i + b)/dw_i = x_i, d/dx_i = w_i, d/db = 1
+    # d(b + sum_i w_i x_i)/dw_i = x_i, d/dx_i = w_i, d/db = 1.
+    # Added as micrograd's neuron adds (sum(w*x, b)): b + w_1 x_1 + w_2 x_2 + ..., left to right
     n = len(args) // 2
     ws, xs = args[:n], args[n : 2 * n]
-    total = ws[0] * xs[0]
-    for i in range(1, n):
-        total += ws[i] * xs[i]
     if len(args) > 2 * n:
-        total += args[-1]
+        total = args[-1]
+        for i in range(n):
+            total += ws[i] * xs[i]
+    else:
+        total = ws[0] * xs[0]
+        for i in range(1, n):
+            total += ws[i] * xs[i]
     return total, xs + ws + _ONE * (len(args) - 2 * n)
 
 
@@ -229,7 +233,7 @@ CODE: dict[str, Code] = {
     ),
     "sum": lambda out, a: (" + ".join(a), ["1.0"] * len(a)),
     "dot": lambda out, a: (
-        " + ".join([f"{a[i]} * {a[len(a) // 2 + i]}" for i in range(len(a) // 2)] + list(a[2 * (len(a) // 2) :])),
+        " + ".join(list(a[2 * (len(a) // 2) :]) + [f"{a[i]} * {a[len(a) // 2 + i]}" for i in range(len(a) // 2)]),
         list(a[len(a) // 2 : 2 * (len(a) // 2)]) + list(a[: len(a) // 2]) + ["1.0"] * (len(a) % 2),
     ),
 }

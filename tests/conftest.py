@@ -28,6 +28,7 @@ def rng() -> random.Random:
 _REFERENCE: dict = {}
 
 
+@pytest.hookimpl(trylast=True)  # after -k, -m and --deselect have filtered the items
 def pytest_collection_modifyitems(config, items):
     if any("micrograd_demo_reference" in getattr(item, "fixturenames", ()) for item in items):
         _start_micrograd_reference()
@@ -54,6 +55,13 @@ def _start_micrograd_reference() -> None:
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def pytest_sessionfinish(session, exitstatus):
+    proc = _REFERENCE.pop("proc", None)
+    if proc is not None and proc.poll() is None:
+        proc.kill()
+        proc.communicate()
 
 
 @pytest.fixture

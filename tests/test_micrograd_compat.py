@@ -41,7 +41,7 @@ def draw_dot_as_learners_write_it(root):
     nodes, edges = walk_prev(root)
     for n in nodes:
         uid = str(id(n))
-        dot.node(name=uid, label="{ data %.4f | grad %.4f }" % (n.data, n.grad), shape="record")
+        dot.node(name=uid, label="{ data %.4f | grad %.4f }" % (n.data, n.grad), shape="record")  # noqa: UP031 - as learners write it
         if n._op:
             dot.node(name=uid + n._op, label=n._op)
             dot.edge(uid + n._op, uid)
