@@ -48,17 +48,28 @@ dot: | $(BIN)/python
 		echo "dot: could not install Graphviz; install Debian's graphviz or 'pip install graphviz-pure'" >&2; exit 1; \
 	fi
 
-# headless Chromium for the browser test of the HTML walk-through: Debian's package when root
+# headless Chromium plus Debian's chromedriver, for the Selenium tests that click through the HTML
+# walk-through: already there, else (as root, with apt) Debian's packages chromium and chromium-driver,
+# showing apt's output if that fails; else the browser tests skip, saying what is missing
 browser:
-	@if command -v chromium >/dev/null 2>&1; then \
-		echo "browser: using $$(command -v chromium)"; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
-		&& apt-get update -qq >/dev/null 2>&1 \
-		&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null 2>&1 \
-		&& command -v chromium >/dev/null 2>&1; then \
-		echo "browser: installed Debian package chromium ($$(command -v chromium))"; \
+	@if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then \
+		echo "browser: using $$(command -v chromium) and $$(command -v chromedriver)"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "browser: installing Debian packages chromium and chromium-driver (apt-get update; apt-get install)"; \
+		log=$$(mktemp); \
+		if { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+				chromium chromium-driver; } >"$$log" 2>&1 \
+			&& command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then \
+			echo "browser: installed $$(command -v chromium) and $$(command -v chromedriver)"; \
+		else \
+			cat "$$log" >&2; \
+			echo "browser: apt-get could not install chromium and chromium-driver (its output is above);" \
+				"the browser tests will be skipped" >&2; \
+		fi; \
+		rm -f "$$log"; \
 	else \
-		echo "browser: Chromium missing (needs root and apt for Debian's 'chromium'); the browser test will be skipped"; \
+		echo "browser: chromium or chromedriver missing, and installing them needs root and apt" \
+			"(Debian packages chromium and chromium-driver); the browser tests will be skipped"; \
 	fi
 
 demo: $(VENV)/.installed-base dot

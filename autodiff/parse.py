@@ -4,15 +4,25 @@ Only numbers, variable names, ``+ - * / **``, unary ``-``/``+`` and calls of the
 functions in ``FUNCTIONS`` are accepted; anything else (attributes, subscripts,
 keywords, comprehensions, ``__import__(...)`` ...) raises ``ExpressionError``
 naming what was refused, before anything is evaluated.
+
+Numbers stay numbers: a literal, ``-3``, and any sub-expression made only of
+numbers (``2 * 3``, ``log(2)``) are Python floats, computed by the engine's own
+rules, so ``x ** 2`` takes the constant-exponent rule (any real ``x``) and only
+an exponent that depends on a variable (``2 ** x``) takes the Value-exponent
+rule. Only the variables become ``Value`` leaves.
 """
 
 from __future__ import annotations
 
 import ast
+import math
 from collections.abc import Callable, Mapping
+from typing import Union
 
 from . import value as _value
 from .value import Value
+
+Operand = Union[Value, float]
 
 
 class ExpressionError(ValueError):
@@ -35,7 +45,7 @@ FUNCTIONS: dict[str, tuple[Callable[..., Value], str]] = {
     "logsumexp": (lambda *xs: _value.logsumexp(xs), "n"),
 }
 
-_BINARY: dict[type, Callable[[Value, Value], Value]] = {
+_BINARY: dict[type, Callable[[Operand, Operand], Operand]] = {
     ast.Add: lambda a, b: a + b,
     ast.Sub: lambda a, b: a - b,
     ast.Mult: lambda a, b: a * b,
@@ -50,20 +60,34 @@ def parse(source: str) -> ast.expr:
         raise ExpressionError(f"expression must be text, got {type(source).__name__}")
     if len(source) > 10_000:
         raise ExpressionError(f"expression is {len(source)} characters long; the limit is 10000")
+    source = source.strip()
     try:
-        tree = ast.parse(source.strip(), mode="eval")
-        _check(tree.body)
+        tree = ast.parse(source, mode="eval")
+        _check(tree.body, source)
     except SyntaxError as e:
+        if "integer string conversion" in e.msg:  # Python's own limit on the digits of an int literal
+            raise ExpressionError(
+                "a number in the expression has thousands of digits: too large for a float "
+                "(at most about 1.8e308); scale it down"
+            ) from None
         raise ExpressionError(f"not a valid expression: {e.msg} (at column {e.offset})") from None
     except (RecursionError, MemoryError):
         raise ExpressionError("expression nests too deeply; split it into smaller parts") from None
     return tree.body
 
 
-def _check(node: ast.AST) -> None:
+def _check(node: ast.AST, source: str) -> None:
     if isinstance(node, ast.Constant):
         if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
             raise ExpressionError(f"only numbers are allowed as constants, got {node.value!r}")
+        try:
+            finite = math.isfinite(float(node.value))
+        except OverflowError:  # an int literal past float range
+            finite = False
+        if not finite:
+            text = ast.get_source_segment(source, node) or repr(node.value)
+            text = text if len(text) <= 40 else text[:37] + "..."
+            raise ExpressionError(f"the number {text} is too large for a float (at most about 1.8e308); scale it down")
     elif isinstance(node, ast.Name):
         if node.id.startswith("_"):
             raise ExpressionError(f"names may not start with '_', got {node.id!r}")
@@ -72,12 +96,12 @@ def _check(node: ast.AST) -> None:
     elif isinstance(node, ast.BinOp):
         if type(node.op) not in _BINARY:
             raise ExpressionError(f"operator {type(node.op).__name__} is not allowed; use + - * / **")
-        _check(node.left)
-        _check(node.right)
+        _check(node.left, source)
+        _check(node.right, source)
     elif isinstance(node, ast.UnaryOp):
         if not isinstance(node.op, (ast.USub, ast.UAdd)):
             raise ExpressionError(f"unary operator {type(node.op).__name__} is not allowed; use - or +")
-        _check(node.operand)
+        _check(node.operand, source)
     elif isinstance(node, ast.Call):
         if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
             what = node.func.id if isinstance(node.func, ast.Name) else ast.unparse(node.func)
@@ -91,7 +115,7 @@ def _check(node: ast.AST) -> None:
         for a in node.args:
             if isinstance(a, ast.Starred):
                 raise ExpressionError(f"{node.func.id}(): *arguments are not allowed")
-            _check(a)
+            _check(a, source)
     else:
         raise ExpressionError(f"{type(node).__name__} is not allowed in an expression (got {ast.unparse(node)!r})")
 
@@ -109,8 +133,12 @@ def names(tree: ast.expr) -> list[str]:
     return list(found)
 
 
-def evaluate(tree: ast.expr, variables: Mapping[str, Value]) -> Value:
-    """Build the Value graph of a checked tree with the given leaves."""
+def evaluate(tree: ast.expr, variables: Mapping[str, Value]) -> Operand:
+    """Build the Value graph of a checked tree with the given leaves.
+
+    Returns a ``Value``, or a ``float`` when the expression has no variable.
+    A math error (domain, overflow) raises what the engine raises.
+    """
     missing = [n for n in names(tree) if n not in variables]
     if missing:
         raise ExpressionError(f"no value given for {', '.join(missing)}; pass e.g. {missing[0]}=1.0")
@@ -120,16 +148,25 @@ def evaluate(tree: ast.expr, variables: Mapping[str, Value]) -> Value:
         raise ExpressionError("expression nests too deeply; split it into smaller parts") from None
 
 
-def _eval(node: ast.expr, env: Mapping[str, Value]) -> Value:
+def _eval(node: ast.expr, env: Mapping[str, Value]) -> Operand:
     if isinstance(node, ast.Constant):
-        return Value(node.value)
+        return float(node.value)
     if isinstance(node, ast.Name):
         return env[node.id]
     if isinstance(node, ast.BinOp):
-        return _BINARY[type(node.op)](_eval(node.left, env), _eval(node.right, env))
+        a, b = _eval(node.left, env), _eval(node.right, env)
+        if isinstance(a, Value) or isinstance(b, Value):
+            # a number on either side stays a number: x ** 2 is the constant-exponent rule
+            return _BINARY[type(node.op)](a, b)
+        # numbers only: the engine's float arithmetic and its errors, no node kept
+        return _BINARY[type(node.op)](Value(a), b).data
     if isinstance(node, ast.UnaryOp):
         v = _eval(node.operand, env)
         return -v if isinstance(node.op, ast.USub) else v
     if isinstance(node, ast.Call):
-        return FUNCTIONS[node.func.id][0](*[_eval(a, env) for a in node.args])
+        fn = FUNCTIONS[node.func.id][0]
+        args = [_eval(a, env) for a in node.args]
+        if any(isinstance(a, Value) for a in args):
+            return fn(*args)
+        return fn(*[Value(a) for a in args]).data
     raise ExpressionError(f"{type(node).__name__} is not allowed in an expression")  # _check stops it first

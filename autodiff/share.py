@@ -4,9 +4,11 @@ The graph is drawn once (an inline SVG); each step is stored as data (which
 node and edge to highlight, every node's grad after the step, the explanation),
 and a little script replays them: Prev / Next / Play / Reset, arrow keys, a step
 counter and a legend. No network, no kernel: it works from ``file://``.
-User text reaches the page only inside the SVG (escaped by ``viz``) and inside
-a JSON blob whose ``<``, ``>`` and ``&`` are escaped; the script sets it with
-``textContent``, never as HTML.
+User text reaches the page only inside the SVG (escaped by ``viz``), the
+escaped title, and a JSON blob whose ``<``, ``>`` and ``&`` are escaped; the
+script sets it with ``textContent``, never as HTML. The template's placeholders
+are filled in one pass over the template alone, so user text that reads
+``__SVG__`` is never itself replaced.
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ from __future__ import annotations
 import html
 import json
 import os
+import re
 from typing import TYPE_CHECKING
 
-from .viz import COLOURS, HIGHLIGHT, draw, fmt, svg_markup
+from .viz import COLOURS, HIGHLIGHT, draw, fmt, svg_markup, write_files
 
 if TYPE_CHECKING:
     from .stepper import Stepper
@@ -63,11 +66,10 @@ edges read &part; (the local derivative). The red node and edge are the current 
   function gradText(i) {
     var g = document.getElementById("node-n" + i);
     if (!g) return null;
+    // the grad row is the box's last line; a label may read "grad ..." too
     var texts = g.getElementsByTagName("text");
-    for (var k = 0; k < texts.length; k++) {
-      if (texts[k].textContent.indexOf("grad ") === 0) return texts[k];
-    }
-    return null;
+    var last = texts.length ? texts[texts.length - 1] : null;
+    return last && last.textContent.indexOf("grad ") === 0 ? last : null;
   }
   function show() {
     var hot = document.querySelectorAll(".hot");
@@ -110,15 +112,15 @@ edges read &part; (the local derivative). The red node and edge are the current 
     else if (e.key === "Home") { stop(); go(0); }
     else if (e.key === " ") { e.preventDefault(); play(); }
   });
-  // #clicks=N presses Next N times on load (used by the browser test)
-  var m = /clicks=(\\d+)/.exec(window.location.hash);
   show();
-  if (m) { for (var k = 0; k < Number(m[1]); k++) document.getElementById("next").click(); }
 })();
 </script>
 </body>
 </html>
 """
+
+
+_PLACEHOLDER = re.compile(r"__(TITLE|HL|LEGEND|SVG|DATA)__")
 
 
 def _json_for_script(obj: object) -> str:
@@ -163,14 +165,18 @@ def page(stepper: Stepper, title: str | None = None) -> str:
         + f' <span style="border-color:{HIGHLIGHT};border-width:3px">current step</span>'
     )
     data = {"steps": steps, "grads": grads, "start": stepper.explain(None), "method": stepper.context(None)}
-    out = _PAGE.replace("__TITLE__", html.escape(title)).replace("__HL__", HIGHLIGHT)
-    out = out.replace("__LEGEND__", legend).replace("__SVG__", svg)
-    return out.replace("__DATA__", _json_for_script(data))
+    parts = {"TITLE": html.escape(title), "HL": HIGHLIGHT, "LEGEND": legend, "SVG": svg, "DATA": _json_for_script(data)}
+    # one pass over the template: text that was put in is never searched again
+    return _PLACEHOLDER.sub(lambda m: parts[m.group(1)], _PAGE)
+
+
+def page_bytes(stepper: Stepper, title: str | None = None) -> bytes:
+    """``page(stepper, title)`` as UTF-8; a lone surrogate in a label becomes a ``\\udXXX`` escape."""
+    return page(stepper, title).encode("utf-8", "backslashreplace")
 
 
 def save_html(stepper: Stepper, path: str | os.PathLike, title: str | None = None) -> str:
-    """Write ``page(stepper)`` to ``path``; returns the path."""
+    """Write ``page(stepper)`` to ``path``, whole or not at all; returns the path."""
     path = os.fspath(path)
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(page(stepper, title))
+    write_files([(path, page_bytes(stepper, title))])
     return path

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import html
 import os
-from collections.abc import Iterable
+import secrets
+import subprocess
+import unicodedata
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Union
 
 from .graph import trace
@@ -33,6 +36,13 @@ COLOURS = {
 }
 HIGHLIGHT = "#d62728"
 
+# a drawn label or op longer than this many characters is cut, with an ellipsis; the
+# full text goes in the tooltip (dot refuses HTML labels over 16k characters)
+MAX_LABEL = 200
+# draw()'s default limit on value nodes, and how long dot may run
+MAX_NODES = 2000
+DOT_TIMEOUT = 60.0
+
 Highlight = Iterable[Union["Value", "Step", tuple]]
 
 
@@ -40,13 +50,17 @@ class GraphvizNotFound(RuntimeError):
     """The ``dot`` executable is missing; the message says how to install it."""
 
 
+class GraphvizError(RuntimeError):
+    """``dot`` ran but failed (error exit, timeout, broken pipe, OS error); the message says what to do."""
+
+
 def fmt(x: float) -> str:
     """Compact number: 4 significant digits, no trailing noise (``0.5``, ``-1.2``, ``3.142``, ``1e-07``)."""
     return f"{x:.4g}"
 
 
-def text(s: str) -> str:
-    """User text made safe inside an HTML-like DOT label: every character shows as itself."""
+def _visible(s: str) -> str:
+    # control characters, lone surrogates and non-characters as escapes: every character shows
     out = []
     for ch in s:
         if ch == "\n":
@@ -55,11 +69,38 @@ def text(s: str) -> str:
             out.append("\\r")
         elif ch == "\t":
             out.append("\\t")
-        elif ord(ch) < 32 or ord(ch) == 127:
-            out.append(f"\\x{ord(ch):02x}")
+        elif unicodedata.category(ch) in ("Cc", "Cs") or ch in "\ufffe\uffff":
+            out.append(f"\\x{ord(ch):02x}" if ord(ch) < 256 else f"\\u{ord(ch):04x}")
         else:
             out.append(ch)
-    return html.escape("".join(out), quote=True)
+    return "".join(out)
+
+
+def text(s: str) -> str:
+    """User text made safe inside an HTML-like DOT label: every character shows as itself."""
+    return html.escape(_visible(s), quote=True)
+
+
+def shorten(s: str, limit: int = MAX_LABEL) -> str:
+    """``s`` cut to ``limit`` characters, the last one an ellipsis, when it is longer."""
+    return s if len(s) <= limit else s[: limit - 1] + "\u2026"
+
+
+def _label(s: str) -> str:
+    # user text inside an HTML-like DOT label: dot still expands \N, \G ... there, so
+    # backslashes are doubled; long text is cut (dot refuses HTML labels over 16k)
+    return text(shorten(s)).replace("\\", "\\\\")
+
+
+def _tooltip(prefix: str, s: str) -> str:
+    # a quoted DOT string: dot expands \N, \l ... in it twice over, so a shown "\" takes
+    # four; it keeps "&amp;" as it is, so "&" goes in as that. An escaped newline, which dot
+    # drops, comes before every such backslash (long runs of them make graphviz.quote's
+    # regex quadratic) and every 2000 characters (dot's lexer reads at most 16k at a time).
+    # graphviz.Digraph escapes the quotes, dot the rest of the XML.
+    shown = _visible(s)
+    chunks = (shown[i : i + 2000] for i in range(0, len(shown), 2000))
+    return prefix + "\\\n".join(c.replace("&", "&amp;").replace("\\", "\\\n" + "\\" * 4) for c in chunks)
 
 
 def draw(
@@ -68,7 +109,7 @@ def draw(
     show_grad: bool = True,
     show_local_grads: bool = False,
     highlight: Highlight | None = None,
-    max_nodes: int = 2000,
+    max_nodes: int = MAX_NODES,
     parameters: Iterable[Value] | None = None,
     show_contributions: bool = True,
 ) -> graphviz.Digraph:
@@ -90,6 +131,9 @@ def draw(
       (leave that part out with ``show_contributions=False``).
     * ``highlight`` takes Values, ``(parent, child, slot)`` edges or ``Step``
       records; they are drawn in red with thick lines.
+    * user text (labels, ops) shows as itself: markup escaped, control
+      characters as ``\\n``, ``\\x07`` ... A label or op over ``MAX_LABEL``
+      (200) characters is cut there, ending in ``…``; its tooltip has the whole.
 
     Nothing is rendered or written here; see ``to_svg`` and ``save``. Over
     ``max_nodes`` value nodes a ``ValueError`` says how to get a picture.
@@ -114,7 +158,10 @@ def draw(
     for i, v in enumerate(nodes):
         role = _role(v, root, params)
         hot = id(v) in hot_nodes
-        name = text(v.label) if v.label else f"n{i}"
+        name = _label(v.label) if v.label else f"n{i}"
+        tooltip = f"{role} n{i}"
+        if len(v.label) > MAX_LABEL:
+            tooltip = _tooltip(f"{tooltip}: ", v.label)
         rows = [f"<TR><TD><B>{name}</B></TD></TR>", f"<TR><TD>data {fmt(v.data)}</TD></TR>"]
         if show_grad:
             rows.append(f"<TR><TD>grad {fmt(v.grad)}</TD></TR>")
@@ -123,11 +170,13 @@ def draw(
             f'<TABLE BORDER="{3 if hot else 1}" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3" '
             f'BGCOLOR="{COLOURS[role]}"{border}>{"".join(rows)}</TABLE>'
         )
-        g.node(f"n{i}", label=f"<{table}>", shape="plain", tooltip=f"{role} n{i}", id=f"node-n{i}")
+        g.node(f"n{i}", label=f"<{table}>", shape="plain", tooltip=tooltip, id=f"node-n{i}")
         if v.parents:
+            op = str(v.op)
+            long_op = {"tooltip": _tooltip("op: ", op)} if len(op) > MAX_LABEL else {}
             g.node(
                 f"n{i}op",
-                label=f"<{text(v.op)}>",
+                label=f"<{_label(op)}>",
                 shape="ellipse",
                 style="filled",
                 fillcolor="#f7f7f7" if not hot else "#ffd6d6",
@@ -135,6 +184,7 @@ def draw(
                 width="0.3",
                 height="0.25",
                 margin="0.02",
+                **long_op,
             )
             g.edge(
                 f"n{i}op", f"n{i}", color=HIGHLIGHT if hot else "black", penwidth="2.5" if hot else "1", id=f"out-n{i}"
@@ -187,19 +237,44 @@ def _highlights(items: Highlight | None) -> tuple[set[int], set[tuple[int, int, 
 
 
 def render(g: graphviz.Digraph, fmt_: str) -> bytes:
-    """Run ``dot`` on a Digraph; a missing executable raises ``GraphvizNotFound``."""
-    import graphviz
+    """Run ``dot -T<fmt_>`` on a Digraph.
 
+    A missing executable raises ``GraphvizNotFound``; any other failure of ``dot``
+    (error exit, timeout after ``DOT_TIMEOUT`` seconds, OS error) raises
+    ``GraphvizError`` naming the command and what to do.
+    """
+    cmd = ["dot", f"-T{fmt_}"]
+    what = " ".join(cmd)
+    advice = "draw a smaller part of the graph (an intermediate node as the root), or save it as .dot"
+    # backslashreplace: a stray surrogate cannot stop the encoding (labels escape them already)
+    source = g.source.encode("utf-8", "backslashreplace")
     try:
-        return g.pipe(format=fmt_)
-    except graphviz.ExecutableNotFound:
+        done = subprocess.run(cmd, input=source, capture_output=True, timeout=DOT_TIMEOUT, check=False)
+    except FileNotFoundError:
         raise GraphvizNotFound(INSTALL_HINT) from None
+    except subprocess.TimeoutExpired:
+        raise GraphvizError(f"{what} ran longer than {DOT_TIMEOUT:g} s and was stopped; {advice}") from None
+    except (OSError, subprocess.SubprocessError) as e:  # not executable, broken pipe, out of resources ...
+        raise GraphvizError(
+            f"{what} could not run: {type(e).__name__}: {e}; check that `dot -V` works in a shell, "
+            "and reinstall Graphviz if not (`make demo` does it for this project)"
+        ) from None
+    if done.returncode != 0 or not done.stdout:
+        lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        why = shorten(lines[0], 300) if lines else "no message"
+        raise GraphvizError(
+            f"{what} failed (exit status {done.returncode}, {len(done.stdout)} bytes out): {why}; {advice}"
+        )
+    return done.stdout
 
 
 def svg_markup(g: graphviz.Digraph) -> str:
     """A Digraph rendered as an ``<svg>`` element, without the XML prologue, to inline in HTML."""
     out = render(g, "svg").decode("utf-8")
-    return out[out.index("<svg") :]
+    start = out.find("<svg")
+    if start < 0:
+        raise GraphvizError(f"dot -Tsvg returned no <svg> element (it began {shorten(out, 80)!r}); check `dot -V`")
+    return out[start:]
 
 
 def to_svg(root: Value, **kw) -> str:
@@ -207,20 +282,46 @@ def to_svg(root: Value, **kw) -> str:
     return render(draw(root, **kw), "svg").decode("utf-8")
 
 
+FILE_TYPES = (".svg", ".png", ".dot")
+
+
+def export(root: Value, ext: str, **kw) -> bytes:
+    """The bytes of ``draw(root, **kw)`` as a ``.svg`` or ``.png`` file (needs ``dot``), or ``.dot`` (DOT text)."""
+    ext = ext.lower()
+    if ext not in FILE_TYPES:
+        raise ValueError(f"unknown file type {ext or '(none)'!r}; use {', '.join(FILE_TYPES)}")
+    g = draw(root, **kw)
+    return g.source.encode("utf-8", "backslashreplace") if ext == ".dot" else render(g, ext[1:])
+
+
 def save(root: Value, path: str | os.PathLike, **kw) -> str:
     """Write ``draw(root, **kw)`` to ``path``: ``.svg`` or ``.png`` (needs ``dot``), or ``.dot`` (DOT text).
 
-    Returns the path written.
+    The file is written whole or not at all. Returns the path written.
     """
     path = os.fspath(path)
     ext = os.path.splitext(path)[1].lower()
-    g = draw(root, **kw)
-    if ext == ".dot":
-        data = g.source.encode("utf-8")
-    elif ext in (".svg", ".png"):
-        data = render(g, ext[1:])
-    else:
-        raise ValueError(f"save: unknown file type {ext or '(none)'!r} for {path!r}; use .svg, .png or .dot")
-    with open(path, "wb") as f:
-        f.write(data)
+    if ext not in FILE_TYPES:
+        raise ValueError(f"save: unknown file type {ext or '(none)'!r} for {path!r}; use {', '.join(FILE_TYPES)}")
+    write_files([(path, export(root, ext, **kw))])
     return path
+
+
+def write_files(files: Sequence[tuple[str, bytes]]) -> None:
+    """Write every ``(path, data)`` or none: each goes to a temporary file beside its
+    target, and only when all are written are they renamed into place (a rename is
+    all but certain once its temporary file is written, but not atomic across files)."""
+    done: list[tuple[str, str]] = []
+    try:
+        for path, data in files:
+            tmp = os.path.join(os.path.dirname(path) or ".", f".stepgrad-{secrets.token_hex(6)}.tmp")
+            with open(tmp, "xb") as f:  # created with the usual permissions (umask)
+                done.append((tmp, path))
+                f.write(data)
+        for tmp, path in done:
+            os.replace(tmp, path)
+    except BaseException:
+        for tmp, _ in done:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+        raise

@@ -19,37 +19,49 @@ def neuron_step() -> Stepper:
 
 
 def walkthrough_screenshot() -> None:
-    """docs/walkthrough.png: the HTML page after five clicks on Next (needs Chromium)."""
+    """docs/walkthrough.png: the HTML page after five clicks on Next (needs chromium, chromedriver, selenium)."""
     import shutil
-    import subprocess
     import tempfile
 
-    browser = shutil.which("chromium")
-    if not browser:
-        print("no chromium: walkthrough.png not redrawn")
+    browser, driver_path = shutil.which("chromium"), shutil.which("chromedriver")
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+        from selenium.webdriver.common.by import By
+    except ImportError:
+        webdriver = None
+    if not (browser and driver_path and webdriver):
+        print("no chromium, chromedriver or selenium: walkthrough.png not redrawn")
         return
     with tempfile.TemporaryDirectory() as tmp:
         page = neuron_step().save_html(f"{tmp}/walk.html")
-        subprocess.run(
-            [
-                browser,
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                f"--user-data-dir={tmp}/profile",
-                "--window-size=1000,560",
-                "--hide-scrollbars",
-                f"--screenshot={HERE / 'walkthrough.png'}",
-                f"file://{page}#clicks=5",
-            ],
-            check=True,
-            capture_output=True,
-            timeout=120,
-        )
+        options = webdriver.ChromeOptions()
+        options.binary_location = browser
+        for flag in (
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+            f"--user-data-dir={tmp}/profile",
+            "--window-size=1000,560",
+            "--hide-scrollbars",
+        ):
+            options.add_argument(flag)
+        driver = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
+        try:
+            driver.get(f"file://{page}")
+            # the window holds the 1000x560 page, whatever the browser's frame takes
+            dw, dh = driver.execute_script("return [outerWidth - innerWidth, outerHeight - innerHeight]")
+            driver.set_window_size(1000 + dw, 560 + dh)
+            for _ in range(5):
+                driver.find_element(By.ID, "next").click()
+            driver.save_screenshot(str(HERE / "walkthrough.png"))
+        finally:
+            driver.quit()
     print(f"wrote {HERE / 'walkthrough.png'}")
 
 
