@@ -15,7 +15,7 @@ from .graph import Edge, topological_order, trace
 from .rules import KINKS, RULES
 from .stepper import Stepper
 from .value import Value, dot, logsumexp, sum  # noqa: A004 - autodiff.sum is an n-ary node
-from .viz import GraphvizNotFound, draw, save, to_svg
+from .viz import GraphvizError, GraphvizNotFound, draw, save, to_svg
 
 __all__ = [
     "Value",
@@ -41,6 +41,7 @@ __all__ = [
     "to_svg",
     "save",
     "GraphvizNotFound",
+    "GraphvizError",
     "Stepper",
     "compile",
     "Compiled",

@@ -13,7 +13,7 @@ from typing import Any
 from .backprop import METHODS, Step, backward_steps
 from .graph import topological_order
 from .value import Value
-from .viz import GraphvizNotFound, draw, svg_markup, text
+from .viz import GraphvizError, GraphvizNotFound, draw, svg_markup, text
 
 
 def _num(x: float) -> str:
@@ -213,7 +213,7 @@ class Stepper:
         )
         try:
             picture = self.svg()
-        except GraphvizNotFound as e:
+        except (GraphvizNotFound, GraphvizError) as e:
             picture = f"<p><i>{html.escape(str(e))}</i></p>"
         except ValueError as e:  # too many nodes to draw
             picture = f"<p><i>{text(str(e))}</i></p>"
