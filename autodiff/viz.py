@@ -269,12 +269,17 @@ def render(g: graphviz.Digraph, fmt_: str) -> bytes:
 
 
 def svg_markup(g: graphviz.Digraph) -> str:
-    """A Digraph rendered as an ``<svg>`` element, without the XML prologue, to inline in HTML."""
+    """A Digraph rendered as an ``<svg>`` element, without the XML prologue, to inline in HTML.
+
+    The element scales down to the width of what holds it (a notebook's output area, a page),
+    keeping its aspect ratio, so a graph whose labels grow while stepping never runs off the
+    right edge; ``draw(..., rankdir="TB")`` suits tall, narrow graphs better.
+    """
     out = render(g, "svg").decode("utf-8")
     start = out.find("<svg")
     if start < 0:
         raise GraphvizError(f"dot -Tsvg returned no <svg> element (it began {shorten(out, 80)!r}); check `dot -V`")
-    return out[start:]
+    return '<svg style="max-width:100%;height:auto"' + out[start + 4 :]
 
 
 def to_svg(root: Value, **kw) -> str:

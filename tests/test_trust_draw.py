@@ -410,3 +410,27 @@ def test_browser_screenshot_after_five_clicks_is_a_picture(browser, tmp_path):
     png = browser.get_screenshot_as_png()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
     assert _state(browser)["counter"] == f"Step 5 / {len(s)}"
+
+
+def test_browser_stepper_picture_fits_a_thousand_pixel_output(browser, tmp_path):
+    # a graph wide enough to overflow 1000 px unscaled, stepped until its edge labels grow
+    xs = [Value(0.1 * (i + 1), f"input_number_{i}") for i in range(6)]
+    y = xs[0]
+    for x in xs[1:]:
+        y = (y * x + 0.786448).tanh()
+    s = Stepper(y)
+    s.goto(len(s) - 1)
+    page = tmp_path / "cell.html"
+    page.write_text(f"<html><body style='margin:0'><div style='width:1000px'>{s._repr_html_()}</div></body></html>")
+    browser.set_window_size(1000, 800)
+    browser.get(page.as_uri())
+    box = browser.execute_script(
+        "var r = document.querySelector('svg').getBoundingClientRect();"
+        "var s = document.querySelector('svg');"
+        "return [r.left, r.right, r.width, r.height,"
+        " parseFloat(s.getAttribute('width')) * 96 / 72, parseFloat(s.getAttribute('height')) * 96 / 72];"
+    )
+    left, right, width, height, natural_w, natural_h = box
+    assert natural_w > 1000  # unscaled, it would run off the right edge
+    assert left >= 0 and right <= 1000  # the whole graph is visible
+    assert width / height == pytest.approx(natural_w / natural_h, rel=1e-2)  # scaled, not squashed
