@@ -10,9 +10,12 @@
 
 from .backprop import Step, backward, backward_steps, zero_grad
 from .compile import Compiled, TraceError, compile  # noqa: A004 - autodiff.compile, as torch.compile
+from .elementary import exp, log, relu, sigmoid, sqrt, tanh
+from .functional import JacobianResult, grad, hessian, hvp, jacobian, jvp
 from .gradcheck import GradcheckError, GradcheckWarning, Row, compare_grads, gradcheck, numerical_grad
 from .graph import Edge, topological_order, trace
-from .rules import KINKS, RULES
+from .primitives import Primitive, PrimitiveWarning, RuleReport, RuleRow, check_rule, primitive
+from .rules import DERIVATIVES, KINKS, RULES
 from .stepper import Stepper
 from .value import Value, dot, logsumexp, sum  # noqa: A004 - autodiff.sum is an n-ary node
 from .viz import GraphvizError, GraphvizNotFound, draw, save, to_svg
@@ -46,6 +49,25 @@ __all__ = [
     "compile",
     "Compiled",
     "TraceError",
+    "exp",
+    "log",
+    "sqrt",
+    "tanh",
+    "sigmoid",
+    "relu",
+    "primitive",
+    "Primitive",
+    "PrimitiveWarning",
+    "check_rule",
+    "RuleReport",
+    "RuleRow",
+    "DERIVATIVES",
+    "grad",
+    "hessian",
+    "hvp",
+    "jacobian",
+    "JacobianResult",
+    "jvp",
 ]
 
 __version__ = "0.1.0"

@@ -15,7 +15,7 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from operator import attrgetter
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .graph import topological_order
 
@@ -27,24 +27,50 @@ _GRAD = attrgetter("grad")
 _INF = math.inf
 
 
-def backward(root: Value, method: str = "push") -> None:
+def backward(root: Value, method: str = "push", create_graph: bool = False) -> None:
     """Add d(root)/d(leaf) into every leaf's grad (see the module docstring).
 
     Raises ``FloatingPointError`` naming the edge where a gradient first became
     inf or NaN; every grad of the graph is then exactly what it was before the call.
+    With ``create_graph=True`` the pass is made of Values (``higher.backward_values``).
     """
     _check_method(method, "backward")
+    if create_graph is not False:
+        if create_graph is not True:
+            raise TypeError(f"backward: create_graph must be True or False, got {create_graph!r}")
+        from .higher import backward_values
+
+        backward_values(root, method)
+        return
     order = topological_order(root)
     before = list(map(_GRAD, order))
-    _start(order, root)
-    if method == "push":
-        _push(order)
-    else:
-        _pull(order)
+    try:
+        _start(order, root)
+        if method == "push":
+            _push(order)
+        else:
+            _pull(order)
+        total = sum(map(_GRAD, order))
+    except BaseException:  # float arithmetic cannot raise: a leaf held a Value grad, or an interrupt
+        _restore(order, before)
+        _refuse_value_grads(order, before, "backward")
+        raise
     # one check per pass: a sum of floats is non-finite if any term is (inf, NaN, or
-    # inf + -inf); a sum that merely overflows sends us to the exact search, which then passes
-    if not -_INF < sum(map(_GRAD, order)) < _INF:
+    # inf + -inf); a sum that merely overflows sends us to the exact search, which then passes.
+    # A sum that is not a float means a leaf held a Value grad: refused there too.
+    if type(total) is not float or not -_INF < total < _INF:
         _find_non_finite(order, root, method, before)
+
+
+def _refuse_value_grads(order: list[Value], grads: list[Any], who: str) -> None:
+    # a float pass adds floats into leaves; one holding a Value (from create_graph) is refused
+    for v, g in zip(order, grads):
+        if not isinstance(g, (int, float)) and not v.parents:
+            raise TypeError(
+                f"{who}: leaf {_name(v)} holds a Value grad (left by backward(create_graph=True)), which a "
+                "float pass cannot add into; read it, then call zero_grad() (or set its grad to 0.0), or pass "
+                "create_graph=True to add Values. Every grad is as it was before this pass."
+            )
 
 
 def _check_method(method: object, who: str) -> None:
@@ -128,6 +154,7 @@ def backward_steps(root: Value, method: str = "push") -> Iterator[Step]:
 def _checked_steps(root: Value, method: str) -> Iterator[Step]:
     order = topological_order(root)
     before = list(map(_GRAD, order))
+    _refuse_value_grads(order, before, "backward_steps")
     for step in _steps(order, root, method):
         if not -_INF < step.grad_after < _INF or not -_INF < step.local < _INF:
             _restore(order, before)
@@ -169,6 +196,7 @@ def _restore(order: list[Value], grads: list[float]) -> None:
 def _find_non_finite(order: list[Value], root: Value, method: str, before: list[float]) -> None:
     # the slow path: replay the pass from the saved grads, stop at the first bad step
     _restore(order, before)
+    _refuse_value_grads(order, before, "backward")
     culprit = None
     for step in _steps(order, root, method):
         if not -_INF < step.grad_after < _INF or not -_INF < step.local < _INF:

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from types import SimpleNamespace
+from typing import Any
 
 _exp = math.exp
 _INF = math.inf
@@ -241,6 +243,63 @@ CODE: dict[str, Code] = {
 # op name -> input value where the derivative is discontinuous
 KINKS: dict[str, float] = {"relu": 0.0, "abs": 0.0}
 
+# -- the same derivatives as expressions, for second order (create_graph) -----------------
+#
+# op -> function(m, out, *args) giving d(out)/d(arg_i) for each parent, written once over
+# Python's operators and a namespace m of elementary functions (m.exp, m.log, m.data), so
+# one definition runs on floats (m = FLOATS: it then gives the rule's derivatives bit for
+# bit, logsumexp to a few ulps; tests check every point) and on Values (create_graph: the
+# derivative is itself a graph, differentiable again). ``out`` is the node's value, ``args``
+# its parents'; a derivative that is a constant (or piecewise constant) is a plain float.
+# The rules above inline the same expressions for speed.
+
+
+def _d_pow_const(m, out, a, n):
+    # d(a**n)/da = n * a**(n-1); 0 for n = 0 (also at a = 0, where a**(n-1) is undefined)
+    if n == 0.0 and m.data(a) == 0.0:
+        return (0.0,)
+    return (n * a ** (n - 1.0),)
+
+
+def _d_abs(m, out, a):
+    # d|a|/da = sign(a), 0 at 0
+    x = m.data(a)
+    return (1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0,)
+
+
+def _d_dot(m, out, *args):
+    # d/dw_i = x_i, d/dx_i = w_i, d/db = 1
+    n = len(args) // 2
+    return args[n : 2 * n] + args[:n] + (1.0,) * (len(args) - 2 * n)
+
+
+Derivative = Callable[..., "tuple[Any, ...]"]
+DERIVATIVES: dict[str, Derivative] = {
+    "+": lambda m, out, a, b: (1.0, 1.0),
+    "-": lambda m, out, a, b: (1.0, -1.0),
+    "*": lambda m, out, a, b: (b, a),
+    "/": lambda m, out, a, b: (1.0 / b, -out / b),
+    "neg": lambda m, out, a: (-1.0,),
+    "**n": _d_pow_const,
+    "**": lambda m, out, a, b: (b * out / a, out * m.log(a)),
+    "exp": lambda m, out, a: (out,),
+    "log": lambda m, out, a: (1.0 / a,),
+    "sqrt": lambda m, out, a: (0.5 / out,),
+    "tanh": lambda m, out, a: (1.0 - out * out,),
+    "sigmoid": lambda m, out, a: (out * (1.0 - out),),
+    "relu": lambda m, out, a: (1.0 if m.data(a) > 0.0 else 0.0,),
+    "abs": _d_abs,
+    "sum": lambda m, out, *xs: (1.0,) * len(xs),
+    "dot": _d_dot,
+    "logsumexp": lambda m, out, *xs: tuple(m.exp(x - out) for x in xs),  # softmax: e**(x_i - lse)
+}
+
+# the namespace DERIVATIVES is written over, for floats (backprop has the one for Values)
+FLOATS = SimpleNamespace(exp=math.exp, log=math.log, data=lambda x: x)
+
+# the ops that come with the engine; autodiff.primitive adds user ops to RULES beside them
+BUILTINS = frozenset(RULES)
+
 
 def table_op(op: str) -> str:
     """The key in ``RULES`` of a node's op: ``"**2"``, ``"**0.5"`` ... are all ``"**n"``."""
@@ -262,3 +321,15 @@ def apply(op: str, xs: Sequence[float]) -> tuple[float, tuple[float, ...]]:
     if table_op(op) == "**n":
         return pow_const(xs[0], const_exponent(op))
     return RULES[op](*xs)
+
+
+def derivatives(m: Any, op: str, out: Any, args: Sequence[Any]) -> tuple[Any, ...]:
+    """The local derivatives of a node of ``op`` from ``DERIVATIVES``, over namespace ``m``.
+
+    Raises ``KeyError`` for an op without an entry (a user primitive registered
+    without ``derivative=``).
+    """
+    key = table_op(op)
+    if key == "**n":
+        return _d_pow_const(m, out, args[0], const_exponent(op))
+    return DERIVATIVES[key](m, out, *args)

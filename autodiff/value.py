@@ -35,7 +35,7 @@ class Value:
     __slots__ = ("data", "grad", "label", "op", "parents", "local_grads", "_visit")
 
     data: float
-    grad: float
+    grad: float | Value  # a Value after backward(create_graph=True)
     label: str
     op: str
     parents: tuple[Value, ...]
@@ -55,12 +55,17 @@ class Value:
         self._visit = None
 
     def __repr__(self) -> str:
-        parts = [f"data={self.data!r}", f"grad={self.grad!r}"]
+        g = self.grad  # a Value after backward(create_graph=True): shown by its data, not recursively
+        parts = [f"data={self.data!r}", f"grad={g!r}" if type(g) is float else f"grad=<Value {g.data!r}>"]
         if self.label:
             parts.append(f"label={self.label!r}")
         if self.op:
             parts.append(f"op={self.op!r}")
         return f"Value({', '.join(parts)})"
+
+    def __format__(self, spec: str) -> str:
+        # f"{v:.3f}" formats the data (so a grad that is a Value prints as a number)
+        return format(self.data, spec) if spec else repr(self)
 
     @property
     def is_leaf(self) -> bool:
@@ -183,17 +188,19 @@ class Value:
 
     # -- gradients ----------------------------------------------------------------
 
-    def backward(self, method: str = "push") -> None:
+    def backward(self, method: str = "push", create_graph: bool = False) -> None:
         """Add d(self)/d(leaf) into every leaf's ``grad``.
 
         ``method="push"`` (V2, default) accumulates into parents in reverse
         topological order; ``method="pull"`` (V1) sums over each node's children.
         Leaves accumulate across calls (two calls give twice the gradient);
         interior nodes are reset and hold d(self)/d(node) of this call.
+        With ``create_graph=True`` the pass is built out of Values: every grad it
+        leaves is a Value (same numbers) that can be differentiated, drawn, stepped.
         """
         from .backprop import backward
 
-        backward(self, method)
+        backward(self, method, create_graph)
 
     def zero_grad(self) -> None:
         """Set ``grad = 0.0`` on every node of this graph."""
