@@ -323,7 +323,7 @@ def _expected(s: Stepper, position: int) -> dict:
             j = s.nodes.index(s.current.parent)
             hot |= {f"node-n{j}", f"edge-{j}-{c}-{s.current.slot}", f"out-n{c}"}
     return {
-        "counter": f"Step {position} / {len(s)}",
+        "counter": s.headline(position),
         "explain": s.explain(),
         "hot": sorted(hot),
         "grads": {f"node-n{i}": f"grad {fmt(v.grad)}" for i, v in enumerate(s.nodes)},
@@ -409,7 +409,7 @@ def test_browser_screenshot_after_five_clicks_is_a_picture(browser, tmp_path):
         browser.find_element(By.ID, "next").click()
     png = browser.get_screenshot_as_png()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
-    assert _state(browser)["counter"] == f"Step 5 / {len(s)}"
+    assert _state(browser)["counter"] == s.headline(5) == f"Step 5 of {len(s)}"
 
 
 def test_browser_stepper_picture_fits_a_thousand_pixel_output(browser, tmp_path):
