@@ -8,9 +8,7 @@ import html
 import json
 import os
 import re
-import shutil
 import subprocess
-import tempfile
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -241,55 +239,7 @@ def test_page_with_a_lone_surrogate_label_is_written(tmp_path):
 # -- the page in a real browser ---------------------------------------------------------
 
 
-def _tool(name: str, debian: str) -> str | None:
-    return debian if os.access(debian, os.X_OK) else shutil.which(name)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Headless Chromium driven by Debian's chromedriver; skipped, naming what is missing."""
-    chromium = _tool("chromium", "/usr/bin/chromium")
-    chromedriver = _tool("chromedriver", "/usr/bin/chromedriver")
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-    except ImportError:
-        webdriver = None
-    missing = [
-        name
-        for name, there in (("chromium", chromium), ("chromedriver", chromedriver), ("selenium", webdriver))
-        if not there
-    ]
-    if missing:
-        pytest.skip(
-            f"browser test needs {' and '.join(missing)}: Debian packages chromium and chromium-driver "
-            "(make test installs them as root), and selenium (in the test extra)"
-        )
-    if shutil.which("dot") is None:
-        pytest.skip("Graphviz 'dot' not on PATH (make test installs it)")
-    with tempfile.TemporaryDirectory() as profile, pytest.MonkeyPatch.context() as mp:
-        mp.setenv("SE_OFFLINE", "true")  # Selenium Manager must never download anything
-        options = webdriver.ChromeOptions()
-        options.binary_location = chromium
-        for flag in (
-            "--headless=new",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-dev-shm-usage",
-            f"--user-data-dir={profile}",
-            "--window-size=1000,700",
-        ):
-            options.add_argument(flag)
-        driver = webdriver.Chrome(service=Service(executable_path=chromedriver), options=options)
-        driver.set_page_load_timeout(60)
-        try:
-            yield driver
-        finally:
-            driver.quit()
+# the `browser` fixture (headless Chromium through Selenium) is in tests/conftest.py
 
 
 def _state(driver) -> dict:
