@@ -116,7 +116,7 @@ def plot_decision_boundary(
     fig, ax = _figure(who, ax, (4.5, 4))
     lo = [min(p[d] for p in points) for d in (0, 1)]
     hi = [max(p[d] for p in points) for d in (0, 1)]
-    pad = [margin * (h - l or 1.0) for l, h in zip(lo, hi)]
+    pad = [margin * (high - low or 1.0) for low, high in zip(lo, hi)]
     xs = [lo[0] - pad[0] + (hi[0] - lo[0] + 2 * pad[0]) * i / (resolution - 1) for i in range(resolution)]
     ys = [lo[1] - pad[1] + (hi[1] - lo[1] + 2 * pad[1]) * j / (resolution - 1) for j in range(resolution)]
     grid = [[_classes(model, [gx, gy])[0] for gx in xs] for gy in ys]
@@ -154,12 +154,15 @@ class LiveLoss:
         self.interval = interval
         self.budget = budget
         self.redraws = 0
+        self.shown = 0  # epochs in the picture on screen
         self.drawing = 0.0  # seconds spent drawing
         self._start = self._last = time.perf_counter()
 
     def update(self, loss: Sequence[float], epochs: int, final: bool = False) -> bool:
         """Redraw for ``loss`` (one per epoch so far, of ``epochs``) if it is time; True if it redrew."""
         now = time.perf_counter()
+        if final and self.shown == len(loss):
+            return False  # the last epoch is on screen already
         if not final and (now - self._last < self.interval or self.drawing > self.budget * (now - self._start)):
             return False
         n = len(loss)
@@ -173,6 +176,7 @@ class LiveLoss:
         self.fig.savefig(png, format="png", dpi=80)
         self.show(png.getvalue())
         self.redraws += 1
+        self.shown = n
         self._last = time.perf_counter()
         self.drawing += self._last - now
         return True
@@ -191,12 +195,3 @@ class _JupyterImage:
             self.handle = display(Image(data=png, format="png"), display_id=True)
         else:
             self.handle.update(Image(data=png, format="png"))
-
-
-def in_notebook() -> bool:
-    """True inside a Jupyter kernel (IPython's ZMQ shell), without importing IPython otherwise."""
-    import sys
-
-    ipython = sys.modules.get("IPython")
-    shell = ipython.get_ipython() if ipython is not None else None
-    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"

@@ -265,9 +265,7 @@ def prompts(driver) -> list[str]:
 
 def _all_run(driver, before: list[str] | None = None, index: int | None = None) -> bool:
     now = prompts(driver)
-    status = driver.execute_script(
-        "var s = document.querySelector('.jp-Notebook-ExecutionIndicator'); return s && s.getAttribute('data-status');"
-    )
+    status = driver.execute_script(_STATUS)
     done = [p[1:-2].isdigit() for p in now]
     if index is not None:
         return status == "idle" and done[index] and now[index] != before[index]
@@ -291,10 +289,10 @@ def run_all(driver, timeout: float = 60, attempts: int = 3) -> None:
     from selenium.webdriver.common.by import By
 
     item = "//li[@data-command='runmenu:run-all']"
-    for attempt in range(attempts):
+    for _ in range(attempts):
         _accept_dialog(driver)
         driver.find_element(By.XPATH, "//div[contains(@class,'lm-MenuBar-itemLabel') and text()='Run']").click()
-        wait_for(driver, f"return document.evaluate(\"{item}\", document, null, 9, null).singleNodeValue", "Run menu")
+        wait_for(driver, f'return document.evaluate("{item}", document, null, 9, null).singleNodeValue', "Run menu")
         time.sleep(0.3)
         driver.find_element(By.XPATH, item).click()
         deadline = time.monotonic() + timeout
@@ -315,12 +313,10 @@ def _stalled(driver) -> bool:
 
 
 def _idle(driver) -> bool:
-    return (
-        driver.execute_script(
-            "var s = document.querySelector('.jp-Notebook-ExecutionIndicator'); return s && s.getAttribute('data-status');"
-        )
-        == "idle"
-    )
+    return driver.execute_script(_STATUS) == "idle"
+
+
+_STATUS = "var s = document.querySelector('.jp-Notebook-ExecutionIndicator'); return s && s.dataset.status;"
 
 
 def run_cell(driver, index: int, timeout: float = 30) -> None:

@@ -59,7 +59,7 @@ WIDGET = """
 var box = document.querySelector('.autodiff-stepper-widget');
 if (!box) return null;
 var picture = box.querySelector('.autodiff-stepper');
-var hot = [], grads = {}, red = '%s';
+var hot = [], grads = {}, red = 'HIGHLIGHT';
 box.querySelectorAll('svg g[id^="node-n"], svg g[id^="edge-"], svg g[id^="out-n"]').forEach(function (g) {
   var isRed = Array.prototype.some.call(g.querySelectorAll('polygon, path, ellipse'), function (e) {
     return (e.getAttribute('stroke') || '').toLowerCase() === red;
@@ -78,7 +78,7 @@ return {
   grads: grads,
   slider: readout ? readout.textContent.trim() : null,
 };
-""" % HIGHLIGHT.lower()
+""".replace("HIGHLIGHT", HIGHLIGHT.lower())
 
 
 @pytest.fixture(scope="module")
@@ -145,9 +145,10 @@ def test_stepper_widget_in_jupyterlab(lab, browser):
         assert widget_at(browser, 5) == expected(5)
         assert "Stepper(f, method='push'): Step 5 of 6" in outputs(browser, STEP_CELL)["text"]
 
-        # 4. fit's progress bar (a notebook bar, by default) reached 100%
+        # 4. fit's progress bar (a notebook bar, by default) reached 100%; live=True drew one picture
         fit = outputs(browser, 1)
         assert fit["bar"] == "100%" and "100%" in fit["text"] and "30/30" in fit["text"], fit
+        assert fit["images"] == 1, fit
 
         # 5. the kernel printed no error and no warning
         stderr = browser.execute_script(
