@@ -8,6 +8,7 @@ import importlib.util
 import json
 import re
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -344,3 +345,17 @@ def test_one_numbering_in_every_view(capsys):
             assert transcript[k - 1].endswith("  " + sentence)
             assert cli[k - 1] == transcript[k - 1]
     assert "Call step()" not in data["start"] and "step()" not in s.explain(0)
+
+
+def test_readme_see_it_prints_what_it_says():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    x, w, b = Value(0.5, label="x"), Value(-1.2, label="w"), Value(0.1, label="b")
+    f = (x * w + b).tanh()
+    s = Stepper(f, method="push")
+    s.step()
+    s.step()
+    assert s.explain().startswith("n4.grad += (∂n5/∂n4 = 0.786448) × n5.grad (1.0) = ")
+    assert f"print(repr(s))  # {s!r}" in readme and "# n4.grad += (∂n5/∂n4 = 0.786448) × n5.grad (1.0) = ..." in readme
+    s.goto(5)  # the picture of the README and docs/render.py
+    assert s.explain() == "x.grad += (∂n2/∂x = -1.2) × n2.grad (0.786448) = -0.943737 → x.grad = -0.943737"
+    assert s.headline() == "Step 5 of 6" and "step 5, `x.grad += (∂n2/∂x = -1.2) × n2.grad`" in readme
