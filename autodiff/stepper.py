@@ -224,6 +224,8 @@ class Stepper:
             step = self.steps[step - 1] if step else None
         elif step is None:
             step = self.current
+        elif not isinstance(step, Step):
+            raise TypeError(f"Stepper.explain: step must be a Step, a step number or None, got {step!r}")
         s = step
         r = self.name(self.root)
         if s is None:

@@ -145,6 +145,8 @@ def test_explain_by_step_number():
     assert s.explain(4) == s.explain(s.steps[3]) and s.position == 0
     with pytest.raises(ValueError, match=r"step must be in 0..5, got 6"):
         s.explain(6)
+    with pytest.raises(TypeError, match=r"step must be a Step, a step number or None, got True"):
+        s.explain(True)
 
 
 def test_unlabelled_nodes_are_named_by_index():
