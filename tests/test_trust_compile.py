@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import autodiff
+import nn
 from autodiff import TraceError, Value, rules
 from autodiff import value as value_module
 from autodiff.compile import _BOUNDED, _eager_node, _Traced
@@ -171,6 +172,15 @@ def test_failed_compiled_backward_adds_nothing_into():
     assert into == [5.0]
     _, backward = c.vjp(2.0)
     assert backward(1.0, into) == (-0.25,) and into == [5.5]
+
+
+def test_fit_compiled_refuses_a_nan_sample_before_any_step():
+    X, y = [[0.1, 0.2], [0.3, NAN], [0.5, 0.6]], [1, -1, 1]
+    model = nn.MLP(2, [3, 1], seed=0)
+    before = [p.data for p in model.parameters()]
+    with pytest.raises(ValueError, match="must be finite, got nan"):
+        nn.fit(model, X, y, loss="hinge", epochs=1, progress=False, compile=True)
+    assert [p.data for p in model.parameters()] == before
 
 
 def test_a_false_alarm_returns_the_fast_result():
@@ -441,6 +451,9 @@ def test_params_given_twice_or_not_plain_are_refused():
     with pytest.raises(TypeError, match="params must be a sequence"):
         c(1.0, params=1.0)
     assert c(2.0, params=[3]).value == 6.0  # ints are numbers, as Value(3) is
+    _, backward = c.vjp(2.0)
+    with pytest.raises(TypeError, match="into must be a list of 1 floats"):
+        backward(1.0, (0.0,))
 
 
 # -- the differential property test: random graphs from every rule, hostile inputs ------------
