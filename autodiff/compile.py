@@ -503,6 +503,8 @@ def _graph(outs: list[Value], made: list[Value]) -> tuple[list[Value], list[int]
 # in magnitude: 1, -1, 0, a value, 1 - tanh**2. The others' (1/b, 1/a, ...) are unbounded.
 _BOUNDED = {"+", "-", "*", "neg", "exp", "tanh", "relu", "abs", "sum", "dot"}
 _LIMIT = 1e300  # K * V * G below this keeps every parameter's grad finite, rounding included
+_SHRINK = {"neg", "abs", "relu", "tanh", "sigmoid"}  # |value| <= max(1, |parent|)
+_LEAF = {"x", "p", "c"}
 
 # parents each op takes (None: one or more); dot takes weights, inputs and maybe a bias
 _ARITY = {"+": 2, "-": 2, "*": 2, "/": 2, "**": 2, "**n": 1, "sum": None, "logsumexp": None, "dot": None}
@@ -614,8 +616,9 @@ def _generate(
             fwd.append(f"v{i}, d{i} = {_rule_name(key)}({', '.join(args)})")
             locs = [f"d{i}[{k}]" for k in range(len(args))]
         local[i] = locs
-    # every computed value and input: all finite, and a bound on their magnitude for backward's check
-    fwd += _scan([f"v{i}" for i, (kind, _, parents) in enumerate(tape) if parents or kind == "x"])
+    # the values and inputs: all finite, and a bound on their magnitude for backward's check (the
+    # values of _SHRINK ops are finite and at most max(1, |parent|) when their parent is: not needed)
+    fwd += _scan([f"v{i}" for i, (kind, _, parents) in enumerate(tape) if kind == "x" or kind not in _SHRINK | _LEAF])
 
     # backward: every edge, as eager's push does (constants' grads too: eager computes them all)
     out_idx = [index[id(o)] for o in outs]
@@ -654,12 +657,15 @@ def _generate(
             else:
                 term = f"{loc} * {g}" if _simple(loc) else f"({loc}) * {g}"
             add(j, term)
-    # checked before anything is added into a: every interior grad, and the leaves' grads that
-    # the bound on the parameters' does not cover (see Compiled.vjp)
+    # checked before anything is added into a: the grads of the nodes with a parameter among
+    # their parents (the bound on the parameters' grads needs them), and of the leaves the bound
+    # does not cover. A non-finite grad anywhere else reaches one of them: it makes every parent's
+    # grad non-finite too (0 * inf is NaN), down to the leaves.
+    feeds = {i for i, (_, _, parents) in enumerate(tape) if any(j in slot for j in parents)}
     checked = [
         f"g{i}"
         for i, (kind, _, parents) in enumerate(tape)
-        if i in has_grad and (parents or kind != "p" or i in unbounded)
+        if i in has_grad and (i in feeds or (not parents and (kind != "p" or i in unbounded)))
     ]
     bwd += _scan(checked)
     bwd += ["if limit is not None and not m < limit:", "    return None  # eager decides"]
