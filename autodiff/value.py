@@ -263,11 +263,12 @@ def _const(x: object) -> Value:
 
 
 def _node(data: float, op: str, parents: tuple[Value, ...], local_grads: tuple[float, ...]) -> Value:
-    # the one place computed nodes are made; refuses results that left the floats
+    # the one place computed nodes are made; refuses results that left the floats.
+    # autodiff.compile stands in a wrapper for it while a trace runs
     if not -_INF < data < _INF:
         names = ", ".join(_describe(p) for p in parents[:4]) + (", ..." if len(parents) > 4 else "")
         raise OverflowError(f"{op}: result is {data!r} for input(s) {names}; the inputs are too large, scale them down")
-    v = _new(_NODE)
+    v = _new(Value)
     v.data = data
     v.grad = 0.0
     v.label = ""
@@ -281,10 +282,6 @@ def _node(data: float, op: str, parents: tuple[Value, ...], local_grads: tuple[f
 def _exponent_name(n: float) -> str:
     # "**2" for 2 or 2.0, "**0.5", "**-1"; read back by rules.const_exponent
     return str(int(n)) if n.is_integer() and abs(n) < 1e15 else repr(n)
-
-
-# the class of computed nodes; autodiff.compile swaps in a subclass while it traces
-_NODE: type = Value
 
 
 def _describe(v: Value) -> str:
