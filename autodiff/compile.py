@@ -22,8 +22,9 @@ Only the rules table's names, numbered temporaries (``v3``, ``g3``, ``d3``) and
 float literals (``repr(float(c))``) reach the generated source: every node's op
 is checked against the table before any code is written. Labels never do.
 
-Limits (as for JAX's jit): a trace records one path through ``f``, and only the
-nodes the outputs depend on. Branches on values inside the rules (relu, abs,
+Limits (as for JAX's jit): a trace records one path through ``f`` (every node it
+makes is computed on each call, even one no output depends on, so its errors are
+eager mode's too). Branches on values inside the rules (relu, abs,
 sigmoid) are fine: they are evaluated on every call. A branch in ``f`` itself on
 an input's or a parameter's value would be frozen, so while tracing, reading one
 (``.data``, ``.local_grads``) from outside the engine raises ``TraceError`` and
@@ -484,7 +485,10 @@ def _graph(outs: list[Value], made: list[Value]) -> tuple[list[Value], list[int]
     """The nodes the outputs depend on, in the order of eager's backward walk (so the generated
     backward adds grads in eager's order), and the indices of the same nodes in the order f made
     them (eager's forward order, so a replay raises the error eager raises first)."""
-    hub = _value._node(0.0, "sum", tuple(outs), (1.0,) * len(outs))
+    # every node f made is computed, even one no output depends on: eager mode computed it too,
+    # so its errors are eager's. The outputs come first, so their nodes keep eager's walk order.
+    roots = tuple(outs) + tuple(made)
+    hub = _value._node(0.0, "sum", roots, (1.0,) * len(roots))
     try:
         order = topological_order(hub)[:-1]
     except (AttributeError, TypeError):

@@ -178,7 +178,7 @@ def test_fit_compiled_refuses_a_nan_sample_before_any_step():
     X, y = [[0.1, 0.2], [0.3, NAN], [0.5, 0.6]], [1, -1, 1]
     model = nn.MLP(2, [3, 1], seed=0)
     before = [p.data for p in model.parameters()]
-    with pytest.raises(ValueError, match="must be finite, got nan"):
+    with pytest.raises(ValueError, match=r"X\[1\]\[1\] is nan \(sample 1, feature 1\)"):
         nn.fit(model, X, y, loss="hinge", epochs=1, progress=False, compile=True)
     assert [p.data for p in model.parameters()] == before
 
