@@ -145,7 +145,7 @@ def _compiled(program, xs):
 EAGER_MODES = ["push", "pull", "steps-push", "steps-pull", "stepper-push", "stepper-pull"]
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(program=programs(), data=st.data())
 def test_every_mode_agrees_bit_for_bit_or_raises_the_same_class(program, data):
     xs = data.draw(st.lists(inputs_strategy, min_size=program[0], max_size=program[0]))
