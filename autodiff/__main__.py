@@ -9,7 +9,7 @@ import sys
 import unicodedata
 from collections.abc import Sequence
 
-from . import Value, gradcheck
+from . import Value, __version__, gradcheck
 from .gradcheck import compare_grads, format_rows
 from .viz import MAX_NODES
 
@@ -335,6 +335,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="autodiff",
         description="stepgrad's scalar autodiff engine from the command line.",
     )
+    parser.add_argument("--version", action="version", version=f"autodiff (stepgrad) {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     demo = sub.add_parser("demo", help="backpropagate through a neuron, gradcheck it, train a small MLP on moons")
     demo.add_argument("--no-train", action="store_true", help="skip training the small MLP")

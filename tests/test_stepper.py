@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+import autodiff.viz
 import nn
 from autodiff import Stepper, Value, topological_order
 
@@ -115,6 +116,7 @@ def test_html_shows_highlighted_current_step():
 
 def test_html_without_dot_still_explains(monkeypatch):
     monkeypatch.setenv("PATH", "/nonexistent")
+    monkeypatch.setattr(autodiff.viz, "_script_dirs", list)  # nor graphviz-pure beside this Python (the dot extra)
     *_, d = graph()
     s = Stepper(d)
     s.step()
