@@ -84,9 +84,9 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-# the site in site/, every notebook executed (STEPGRAD_DOCS_EXECUTE=0 skips that)
+# the site in site/, every notebook executed (STEPGRAD_DOCS_EXECUTE=false skips that)
 docs: $(VENV)/.installed-docs dot
-	$(BIN)/mkdocs build --strict
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 dist: $(VENV)/.installed-test
 	$(BIN)/python tools/check_dist.py
