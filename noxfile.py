@@ -1,7 +1,7 @@
 """`make test-all`: the test suite on every CPython from 3.10 to 3.13 that this machine has.
 
-Interpreters are found on PATH and in pyenv's versions folder (``$PYENV_ROOT``, default
-``~/.pyenv``), and never downloaded; a Python that is not there is skipped, and nox's summary
+Interpreters are found in pyenv's versions folder (``$PYENV_ROOT``, default ``~/.pyenv``)
+and on PATH, and never downloaded; a Python that is not there is skipped, and nox's summary
 at the end lists each session as success, failed or skipped. The notebooks and the browser
 tests run in ``make test`` (on the default Python) only, and so does the slow packaging test
 (the wheel is pure Python, built once): each session here stays about a minute.
@@ -39,14 +39,19 @@ def _release(install: Path) -> list[int]:
 
 
 def find_pythons() -> dict[str, str | None]:
-    """For each version, the interpreter found (PATH first, then pyenv's newest patch release), or None."""
+    """For each version, the interpreter found (pyenv's newest patch release, else PATH), or None.
+
+    pyenv first: its shims on PATH run only the versions pyenv has selected.
+    """
     pyenv = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv") / "versions"
     found: dict[str, str | None] = {}
     for version in PYTHONS:
-        candidates = [shutil.which(f"python{version}")]
         installs = sorted(pyenv.glob(f"{version}.*"), key=_release)
-        candidates += [str(p / "bin" / f"python{version}") for p in reversed(installs)]
-        found[version] = next((c for c in candidates if c and _works(c)), None)
+        candidates = [str(p / "bin" / f"python{version}") for p in reversed(installs)]
+        candidates.append(shutil.which(f"python{version}"))
+        # a virtual environment's python (make's .venv is on PATH) links to its base interpreter: use that
+        real = [os.path.realpath(c) for c in candidates if c]
+        found[version] = next((c for c in real if _works(c)), None)
     return found
 
 

@@ -8,6 +8,7 @@ import os
 import sys
 import unicodedata
 from collections.abc import Sequence
+from typing import cast
 
 from . import Value, __version__, gradcheck
 from .gradcheck import compare_grads, format_rows
@@ -82,7 +83,7 @@ def _train_demo() -> None:
     opt = nn.SGD(model.parameters(), lr=0.1)
     history = nn.fit(model, X, y, loss="hinge", optimizer=opt, epochs=100, l2=1e-4)
     print(history.summary())
-    print(f"training accuracy: {history.accuracy[-1] * 100:.1f}%")
+    print(f"training accuracy: {cast(float, history.accuracy[-1]) * 100:.1f}%")  # hinge: an accuracy per epoch
 
 
 # exit statuses of `autodiff grad`
@@ -389,12 +390,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return BAD_INPUT
         args = parser.parse_args(["grad", *options])
         args.expression, args.assignments = expression, assignments
-        return args.func(args)
+        return cast(int, args.func(args))
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
-    return args.func(args)
+    return cast(int, args.func(args))
 
 
 if __name__ == "__main__":

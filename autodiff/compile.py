@@ -24,10 +24,10 @@ import builtins
 import math
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from . import rules
 from . import value as _value
@@ -56,7 +56,7 @@ class _Traced(Value):
                 "a trace records one path, so a branch on a value would be frozen. Use the engine's ops "
                 "(relu, abs, ...) for value-dependent choices, or run f eagerly"
             )
-        return _DATA.__get__(self, Value)
+        return cast(float, _DATA.__get__(self, Value))
 
     @data.setter
     def data(self, x: float) -> None:
@@ -64,7 +64,7 @@ class _Traced(Value):
 
 
 @contextmanager
-def _tracing():
+def _tracing() -> Iterator[None]:
     previous = _value._NODE
     _value._NODE = _Traced
     try:
@@ -117,7 +117,9 @@ class Compiled:
         self._vjp = namespace["vjp"]
         self._backward = namespace["backward"]
 
-    def _args(self, inputs: Sequence[float], params: Sequence[float] | None) -> tuple[tuple, tuple]:
+    def _args(
+        self, inputs: Sequence[float], params: Sequence[float] | None
+    ) -> tuple[tuple[float, ...], tuple[float, ...]]:
         if len(inputs) != self.n_inputs:
             raise TypeError(f"{self.name}: takes {self.n_inputs} inputs, got {len(inputs)}")
         p = tuple(v.data for v in self.params) if params is None else tuple(params)
@@ -144,7 +146,9 @@ class Compiled:
         gx = backward((1.0,) * self.n_outputs if seed is None else seed, gp)
         return Result(value, gx, tuple(gp))
 
-    def vjp(self, *inputs: float, params: Sequence[float] | None = None) -> tuple[Any, Callable]:
+    def vjp(
+        self, *inputs: float, params: Sequence[float] | None = None
+    ) -> tuple[Any, Callable[..., tuple[float, ...]]]:
         """Run forward once; return the value(s) and ``backward(seed, into)``.
 
         ``backward`` adds the parameter gradients of ``sum_k seed_k * output_k``
@@ -160,11 +164,11 @@ class Compiled:
                 raise TypeError(f"{self.name}: seed needs {self.n_outputs} values, got {len(s)}")
             if len(into) != len(self.params):
                 raise TypeError(f"{self.name}: into needs {len(self.params)} floats, got {len(into)}")
-            return self._run(self._backward, saved, s, into)
+            return cast(tuple[float, ...], self._run(self._backward, saved, s, into))
 
         return (out[0] if self.scalar else out), backward
 
-    def _run(self, fn: Callable, *args: Any) -> Any:
+    def _run(self, fn: Callable[..., Any], *args: Any) -> Any:
         try:
             return fn(*args)
         except (ArithmeticError, ValueError) as e:
@@ -211,15 +215,15 @@ def compile(  # noqa: A001 - autodiff.compile, as torch.compile
         if not isinstance(p, Value) or p.parents:
             raise TypeError(f"compile: params[{i}] must be a leaf Value (e.g. from model.parameters()), got {p!r}")
     with _tracing():
-        leaves = [_Traced(x, label=f"x{i}") for i, x in enumerate(xs)]
+        leaves: list[Value] = [_Traced(x, label=f"x{i}") for i, x in enumerate(xs)]
         out = f(*leaves)
     scalar = isinstance(out, Value)
     outs = [out] if scalar else list(out) if isinstance(out, (list, tuple)) else None
     if not outs or not all(isinstance(o, Value) for o in outs):
         raise TypeError(f"compile: f must return a Value or a list of Values, got {type(out).__name__}")
-    fname = name or getattr(f, "__name__", "f")
+    fname = name or cast(str, getattr(f, "__name__", "f"))
     fname = fname if fname.isidentifier() else "f"
-    return _generate(fname, leaves, params, outs, scalar)
+    return _generate(fname, leaves, params, cast(list[Value], outs), scalar)
 
 
 def _generate(fname: str, inputs: list[Value], params: list[Value], outs: list[Value], scalar: bool) -> Compiled:

@@ -17,11 +17,12 @@ import html
 import json
 import os
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from .viz import COLOURS, HIGHLIGHT, draw, fmt, svg_markup, write_files
 
 if TYPE_CHECKING:
+    from .backprop import Step
     from .stepper import Stepper
 
 _PAGE = """<!DOCTYPE html>
@@ -150,7 +151,7 @@ def page(stepper: Stepper, title: str | None = None) -> str:
     grads = [[fmt(v.grad) for v in stepper.nodes]]
     steps = []
     for _ in range(len(stepper)):
-        s = stepper.step()
+        s = cast("Step", stepper.step())  # one of len(stepper) steps: never None
         hot = [f"node-n{index[id(s.node)]}"]
         if s.parent is not None:
             j, c = index[id(s.parent)], index[id(s.node)]
@@ -175,7 +176,7 @@ def page_bytes(stepper: Stepper, title: str | None = None) -> bytes:
     return page(stepper, title).encode("utf-8", "backslashreplace")
 
 
-def save_html(stepper: Stepper, path: str | os.PathLike, title: str | None = None) -> str:
+def save_html(stepper: Stepper, path: str | os.PathLike[str], title: str | None = None) -> str:
     """Write ``page(stepper)`` to ``path``, whole or not at all; returns the path."""
     path = os.fspath(path)
     write_files([(path, page_bytes(stepper, title))])

@@ -8,12 +8,15 @@ by setting each receiving node's grad to the value the step left in it, so
 from __future__ import annotations
 
 import html
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .backprop import METHODS, Step, backward_steps
 from .graph import topological_order
 from .value import Value
 from .viz import GraphvizError, GraphvizNotFound, draw, svg_markup, text
+
+if TYPE_CHECKING:
+    import graphviz
 
 
 def _num(x: float) -> str:
@@ -107,7 +110,7 @@ class Stepper:
                 if v.parents:
                     v.grad = 0.0
             self.root.grad = s.grad_after
-        else:
+        elif s.parent is not None:  # an edge step
             s.parent.grad = s.grad_after
         self.position += 1
         return s
@@ -119,7 +122,7 @@ class Stepper:
         s = self.steps[self.position - 1]
         if s.kind == "seed":
             self._restore(self._initial)
-        else:
+        elif s.parent is not None:  # an edge step
             s.parent.grad = s.grad_before
         self.position -= 1
         return self.current
@@ -161,7 +164,7 @@ class Stepper:
         c = self.name(s.node)
         if s.kind == "seed":
             return f"seed: {c}.grad = 1 (∂{c}/∂{c} = 1); every interior grad starts from 0"
-        p = self.name(s.parent)
+        p = self.name(cast(Value, s.parent))  # an edge step has a parent
         return (
             f"{p}.grad += (∂{c}/∂{p} = {_num(s.local)}) × {c}.grad ({_num(s.node_grad)}) "
             f"= {_num(s.contribution)} → {p}.grad = {_num(s.grad_after)}"
@@ -176,7 +179,7 @@ class Stepper:
                 if self.method == "push"
                 else ("pull (V1): each node sums over its children, in reverse topological order")
             )
-        c, p = self.name(s.node), self.name(s.parent)
+        c, p = self.name(s.node), self.name(cast(Value, s.parent))
         if self.method == "push":
             return f"push (V2): visiting {c} ({s.node.op}), adding into its parent #{s.slot + 1}, {p}"
         return f"pull (V1): computing {p}.grad, term from its child {c} ({s.node.op})"
@@ -187,7 +190,7 @@ class Stepper:
 
     # -- pictures ----------------------------------------------------------------
 
-    def draw(self):
+    def draw(self) -> graphviz.Digraph:
         """The graph now, with the current step's nodes and edge highlighted."""
         hl = [self.current] if self.current is not None else []
         kw = {"show_local_grads": True, **self.draw_kw}
@@ -219,7 +222,7 @@ class Stepper:
             picture = f"<p><i>{text(str(e))}</i></p>"
         return f"<div class='autodiff-stepper'>{head}{picture}</div>"
 
-    def widget(self):
+    def widget(self) -> Any:
         """Prev / Next / Run / Reset buttons and a step slider (needs ipywidgets)."""
         import ipywidgets as w
 

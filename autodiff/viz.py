@@ -13,7 +13,7 @@ import sys
 import sysconfig
 import unicodedata
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING, Any, Union
 
 from .graph import trace
 
@@ -47,7 +47,7 @@ MAX_LABEL = 200
 MAX_NODES = 2000
 DOT_TIMEOUT = 60.0
 
-Highlight = Iterable[Union["Value", "Step", tuple]]
+Highlight = Iterable[Union["Value", "Step", tuple[Any, ...]]]
 
 
 class GraphvizNotFound(RuntimeError):
@@ -153,7 +153,7 @@ def draw(
     params = {id(p) for p in parameters} if parameters is not None else set()
     hot_nodes, hot_edges = _highlights(highlight)
 
-    g = _digraph_class()("autodiff", format="svg")
+    g: graphviz.Digraph = _digraph_class()("autodiff", format="svg")
     g.attr(rankdir=rankdir, bgcolor="white", fontname="Helvetica", nodesep="0.25", ranksep="0.35")
     g.attr("node", fontname="Helvetica", fontsize="11")
     g.attr("edge", fontname="Helvetica", fontsize="9", arrowsize="0.6")
@@ -354,7 +354,7 @@ def svg_markup(g: graphviz.Digraph) -> str:
     return '<svg style="max-width:100%;height:auto"' + out[start + 4 :]
 
 
-def to_svg(root: Value, **kw) -> str:
+def to_svg(root: Value, **kw: Any) -> str:
     """The picture of ``draw(root, **kw)`` as SVG text (needs ``dot``)."""
     return render(draw(root, **kw), "svg").decode("utf-8")
 
@@ -362,7 +362,7 @@ def to_svg(root: Value, **kw) -> str:
 FILE_TYPES = (".svg", ".png", ".dot")
 
 
-def export(root: Value, ext: str, **kw) -> bytes:
+def export(root: Value, ext: str, **kw: Any) -> bytes:
     """The bytes of ``draw(root, **kw)`` as a ``.svg`` or ``.png`` file (needs ``dot``), or ``.dot`` (DOT text)."""
     ext = ext.lower()
     if ext not in FILE_TYPES:
@@ -371,7 +371,7 @@ def export(root: Value, ext: str, **kw) -> bytes:
     return g.source.encode("utf-8", "backslashreplace") if ext == ".dot" else render(g, ext[1:])
 
 
-def save(root: Value, path: str | os.PathLike, **kw) -> str:
+def save(root: Value, path: str | os.PathLike[str], **kw: Any) -> str:
     """Write ``draw(root, **kw)`` to ``path``: ``.svg`` or ``.png`` (needs ``dot``), or ``.dot`` (DOT text).
 
     The file is written whole or not at all. Returns the path written.

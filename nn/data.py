@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import random
+from typing import Any, cast
 
 
 def _check(n: int, noise: float, who: str, least: int = 1) -> None:
@@ -18,7 +19,9 @@ def _check(n: int, noise: float, who: str, least: int = 1) -> None:
         raise ValueError(f"{who}: noise must be a finite number >= 0, got {noise!r}")
 
 
-def _finish(points: list[tuple[float, float, int]], noise: float, rng: random.Random):
+def _finish(
+    points: list[tuple[float, float, int]], noise: float, rng: random.Random
+) -> tuple[list[list[float]], list[int]]:
     rng.shuffle(points)
     X = [[x + rng.gauss(0.0, noise), y + rng.gauss(0.0, noise)] if noise else [x, y] for x, y, _ in points]
     return X, [label for _, _, label in points]
@@ -69,6 +72,7 @@ def blobs(
         centers = [
             [3 * math.cos(2 * math.pi * k / centers), 3 * math.sin(2 * math.pi * k / centers)] for k in range(centers)
         ]
+    centers = cast(list[list[float]], centers)  # a list of points by now
     if not centers or any(len(c) != 2 for c in centers):
         raise ValueError(f"blobs: centers must be a count or a list of [x, y] points, got {centers!r}")
     rng = random.Random(seed)
@@ -85,7 +89,7 @@ def xor(n_samples: int = 100, noise: float = 0.1, seed: int = 0) -> tuple[list[l
     return _finish(pts, noise, rng)
 
 
-def make_moons(n_samples: int = 100, noise: float | None = None, random_state: int | None = None):
+def make_moons(n_samples: int = 100, noise: float | None = None, random_state: int | None = None) -> tuple[Any, Any]:
     """scikit-learn's ``make_moons`` call, returning numpy arrays (needs numpy).
 
     For the micrograd demo, which runs on ``nn`` by changing only its imports.

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from typing import Union
+from typing import Any, Union
 
 import autodiff
 from autodiff import Value
@@ -158,11 +158,12 @@ class MLP(Module):
         ]
 
     def __call__(self, x: Input) -> Value | list[Value]:
+        out: Any = x  # the input, then each layer's output as a list
         for layer in self.layers:
-            x = layer(x)
-            if isinstance(x, Value):
-                x = [x]
-        return x[0] if len(x) == 1 else x
+            out = layer(out)
+            if isinstance(out, Value):
+                out = [out]
+        return out[0] if len(out) == 1 else out
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [pair for layer in self.layers for pair in layer.named_parameters()]

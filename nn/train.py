@@ -9,7 +9,7 @@ import random
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Union
+from typing import Any, Protocol, Union, cast
 
 import autodiff
 from autodiff import Value
@@ -21,8 +21,17 @@ from .optim import SGD, Optimizer
 
 LossFn = Callable[[list, list], Value]
 
+
+class Model(Protocol):
+    """What ``fit`` trains: called on one sample, and has ``parameters()`` (any ``Module`` does)."""
+
+    def __call__(self, x: Sequence[float]) -> Any: ...
+
+    def parameters(self) -> list[Value]: ...
+
+
 # name -> (loss over a batch of model outputs, accuracy of one output against its target)
-LOSSES: dict[str, tuple[LossFn, Callable[[object, object], bool] | None]] = {
+LOSSES: dict[str, tuple[LossFn, Callable[[Any, Any], bool] | None]] = {
     "hinge": (losses.hinge, lambda out, y: (out.data > 0) == (y > 0)),
     "mse": (losses.mse, None),
     "mae": (losses.mae, None),
@@ -44,13 +53,13 @@ class History:
         picks = sorted({0, n // 4, n // 2, 3 * n // 4, n - 1}) if n else []
         rows = []
         for i in picks:
-            acc = "" if self.accuracy[i] is None else f"  accuracy {self.accuracy[i] * 100:5.1f}%"
+            acc = "" if self.accuracy[i] is None else f"  accuracy {cast(float, self.accuracy[i]) * 100:5.1f}%"
             rows.append(f"epoch {i + 1:>4}/{n}  loss {self.loss[i]:.6f}{acc}")
         return "\n".join(rows)
 
 
 def fit(
-    model: Callable,
+    model: Model,
     X: Sequence[Sequence[float]],
     y: Sequence,
     loss: str | LossFn = "hinge",
@@ -187,7 +196,7 @@ def load(path: str | os.PathLike) -> Module:
         raise ValueError(f'load: {path} is not a stepgrad model file (no "format": "{FORMAT}")')
     if doc.get("version") != VERSION:
         raise ValueError(f"load: {path} has format version {doc.get('version')!r}; this stepgrad reads {VERSION}")
-    cls = CLASSES.get(doc.get("class"))
+    cls = CLASSES.get(cast(str, doc.get("class")))
     if cls is None:
         raise ValueError(f"load: {path} names class {doc.get('class')!r}; known: {', '.join(CLASSES)}")
     config, values = doc.get("config"), doc.get("parameters")
