@@ -89,3 +89,9 @@ def test_guide_examples_run(page, tmp_path, monkeypatch):
     namespace: dict = {"__name__": f"docs_{page}"}
     for i, code in enumerate(blocks):
         exec(compile(code, f"docs/{page}.md (example {i + 1})", "exec"), namespace)
+
+
+def test_docstring_examples_show_as_code_not_quotes(site):
+    api = (site / "api.html").read_text(encoding="utf-8")
+    assert "<blockquote>" not in api  # Markdown reads a bare ">>>" as three nested quotes
+    assert "language-pycon" in api or "highlight" in api
