@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import random
 import time
 
 from common import emit, environment
@@ -84,6 +85,7 @@ def main(argv=None) -> None:
 
     X, y01 = nn.moons(100, 0.1, seed=1337)
     y = [2 * t - 1 for t in y01]
+    random.seed(1337)  # micrograd draws from the global random: the same weights as our seed=1337
     theirs = mnn.MLP(2, [16, 16, 1])
     ours_demo = nn.MLP(2, [16, 16, 1], seed=1337)
     ours = nn.MLP(2, [16, 16, 1], seed=1337)

@@ -3,12 +3,20 @@
 ``Neuron(nin, nonlin=True)``, ``Layer(nin, nout, **kw)`` and ``MLP(nin, nouts)``
 behave as micrograd's (ReLU hidden layers, linear last layer, weights uniform in
 [-1, 1], biases 0, a one-output layer returns a single Value). Beyond micrograd:
-``activation=`` per neuron, layer or MLP, seeded initialisation that never touches
-the global ``random`` state, and parameter labels such as ``L0.N3.w1``.
+``activation=`` per neuron, layer or MLP, seeded initialisation, and parameter
+labels such as ``L0.N3.w1``.
+
+``seed`` (every constructor): ``None`` (the default) draws from Python's global
+``random`` module in micrograd 0.1.0's order (for each layer, for each neuron,
+its weights in input order; biases are 0 and draw nothing), so after
+``random.seed(k)`` an ``MLP`` starts from exactly micrograd's weights; an int
+seeds a private ``random.Random`` and leaves the global state untouched; a
+``random.Random`` is used, and advanced, as given.
 """
 
 from __future__ import annotations
 
+import operator
 import random
 from collections.abc import Sequence
 from typing import Any, Union
@@ -23,22 +31,47 @@ Seed = Union[int, random.Random, None]
 Input = Sequence[Union[Value, float, int]]
 
 
-def _rng(seed: Seed) -> random.Random:
-    # an int seeds a private generator; a Random is used (and advanced) as given
+def _rng(seed: object, who: str = "seed") -> random.Random:
+    # None -> the global `random` module itself (it has .uniform, drawing from random's
+    # hidden instance, which random.seed(k) reseeds); int -> a private generator
+    if seed is None or seed is random:
+        return random  # type: ignore[return-value]
     if isinstance(seed, random.Random):
         return seed
-    if seed is None:
-        return random.Random(0)
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise TypeError(f"seed must be an int or a random.Random, got {type(seed).__name__} {seed!r}")
-    return random.Random(seed)
+    if not isinstance(seed, bool):
+        try:
+            return random.Random(operator.index(seed))  # type: ignore[arg-type]
+        except TypeError:
+            pass
+    raise TypeError(
+        f"{who}: seed must be None (global random), an int or a random.Random, got {type(seed).__name__} {seed!r}"
+    )
 
 
-def _activation(nonlin: bool, activation: str | None) -> str:
+def _count(n: object, what: str, who: str) -> int:
+    # a positive int; numpy integers welcome, bools and floats not
+    if not isinstance(n, bool):
+        try:
+            i = operator.index(n)  # type: ignore[arg-type]
+        except TypeError:
+            pass
+        else:
+            if i >= 1:
+                return i
+    raise ValueError(f"{who}: {what} must be a positive int, got {n!r}")
+
+
+def _name(name: object, who: str) -> str:
+    if not isinstance(name, str):
+        raise TypeError(f"{who}: name must be a str, got {type(name).__name__} {name!r}")
+    return name
+
+
+def _activation(nonlin: object, activation: object, who: str) -> str:
     if activation is None:
         return "relu" if nonlin else "linear"
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}; got {activation!r}")
+    if not isinstance(activation, str) or activation not in ACTIVATIONS:
+        raise ValueError(f"{who}: activation must be one of {', '.join(ACTIVATIONS)}; got {activation!r}")
     return activation
 
 
@@ -56,28 +89,41 @@ class Neuron(Module):
     """``act(w . x + b)``: one ``autodiff.dot`` node, then the activation.
 
     ``nonlin=True`` means ReLU and ``False`` linear, as in micrograd;
-    ``activation`` ("relu", "tanh", "sigmoid", "linear") overrides it.
+    ``activation`` ("relu", "tanh", "sigmoid", "linear") overrides it. ``seed``:
+    see the module docstring (``None`` draws from the global ``random``).
     """
 
     def __init__(
         self, nin: int, nonlin: bool = True, *, activation: str | None = None, seed: Seed = None, name: str = "N0"
     ) -> None:
-        if isinstance(nin, bool) or not isinstance(nin, int) or nin < 1:
-            raise ValueError(f"Neuron: nin must be a positive int, got {nin!r}")
-        rng = _rng(seed)
-        self.activation = _activation(nonlin, activation)
-        self.nonlin = self.activation != "linear"
+        nin = _count(nin, "nin", "Neuron")
+        act = _activation(nonlin, activation, "Neuron")
+        name = _name(name, "Neuron")
+        rng = _rng(seed, "Neuron")
+        self.activation = act
+        self.nonlin = act != "linear"
         self.name = name
         self.w = [Value(rng.uniform(-1, 1), label=f"{name}.w{i}") for i in range(nin)]
         self.b = Value(0.0, label=f"{name}.b")
 
     def __call__(self, x: Input) -> Value:
-        if len(x) != len(self.w):
-            raise ValueError(f"{self.name}: expects {len(self.w)} inputs, got {len(x)}")
+        try:
+            n = len(x)
+        except TypeError:
+            raise TypeError(
+                f"{self.name}: expects a list of {len(self.w)} inputs, got {type(x).__name__} {x!r}"
+            ) from None
+        if n != len(self.w):
+            raise ValueError(f"{self.name}: expects {len(self.w)} inputs, got {n}")
         return _apply(self.activation, autodiff.dot(self.w, x, self.b))
 
     def named_parameters(self) -> list[tuple[str, Value]]:
-        return [(p.label, p) for p in self.w] + [(self.b.label, self.b)]
+        # structural names (what nn.save writes), not the labels, which are the user's to change
+        n = self.name
+        return [(f"{n}.w{i}", p) for i, p in enumerate(self.w)] + [(f"{n}.b", self.b)]
+
+    def parameters(self) -> list[Value]:
+        return self.w + [self.b]
 
     def config(self) -> dict:
         return {"nin": len(self.w), "activation": self.activation, "name": self.name}
@@ -88,7 +134,10 @@ class Neuron(Module):
 
 
 class Layer(Module):
-    """``nout`` neurons over the same inputs; a one-output layer returns a single Value."""
+    """``nout`` neurons over the same inputs; a one-output layer returns a single Value.
+
+    ``seed``: see the module docstring (``None`` draws from the global ``random``).
+    """
 
     def __init__(
         self,
@@ -100,11 +149,13 @@ class Layer(Module):
         seed: Seed = None,
         name: str = "L0",
     ) -> None:
-        if isinstance(nout, bool) or not isinstance(nout, int) or nout < 1:
-            raise ValueError(f"Layer: nout must be a positive int, got {nout!r}")
-        rng = _rng(seed)
+        nin = _count(nin, "nin", "Layer")
+        nout = _count(nout, "nout", "Layer")
+        act = _activation(nonlin, activation, "Layer")
+        name = _name(name, "Layer")
+        rng = _rng(seed, "Layer")
         self.name = name
-        self.neurons = [Neuron(nin, nonlin, activation=activation, seed=rng, name=f"{name}.N{j}") for j in range(nout)]
+        self.neurons = [Neuron(nin, activation=act, seed=rng, name=f"{name}.N{j}") for j in range(nout)]
 
     def __call__(self, x: Input) -> Value | list[Value]:
         out = [n(x) for n in self.neurons]
@@ -112,6 +163,9 @@ class Layer(Module):
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [pair for n in self.neurons for pair in n.named_parameters()]
+
+    def parameters(self) -> list[Value]:
+        return [p for n in self.neurons for p in n.parameters()]
 
     def config(self) -> dict:
         return {
@@ -131,6 +185,9 @@ class MLP(Module):
     Hidden layers use ``activation`` (ReLU by default), the last layer
     ``output_activation`` (linear by default); ``activation`` may also be a list
     with one entry per layer. One output gives a Value, more give a list.
+    ``seed``: see the module docstring; with ``seed=None``, ``random.seed(k)``
+    then ``MLP(nin, nouts)`` gives micrograd's ``MLP(nin, nouts)`` weights.
+    Every argument is checked before any weight is drawn.
     """
 
     def __init__(
@@ -142,19 +199,27 @@ class MLP(Module):
         output_activation: str = "linear",
         seed: Seed = None,
     ) -> None:
-        if isinstance(nouts, int) or not nouts:
+        nin = _count(nin, "nin", "MLP")
+        if isinstance(nouts, (str, bytes)) or not hasattr(nouts, "__iter__") or isinstance(nouts, dict):
+            raise ValueError(f"MLP: nouts must be a non-empty list of layer sizes, got {nouts!r}")
+        sizes = [_count(n, f"nouts[{i}]", "MLP") for i, n in enumerate(list(nouts))]
+        if not sizes:
             raise ValueError(f"MLP: nouts must be a non-empty list of layer sizes, got {nouts!r}")
         if isinstance(activation, str):
-            acts = [activation] * (len(nouts) - 1) + [output_activation]
-        else:
+            acts = [activation] * (len(sizes) - 1) + [output_activation]
+        elif hasattr(activation, "__iter__") and not isinstance(activation, (bytes, dict)):
             acts = list(activation)
-            if len(acts) != len(nouts):
-                raise ValueError(f"MLP: {len(acts)} activations for {len(nouts)} layers; give one per layer")
-        rng = _rng(seed)
-        sizes = [nin] + list(nouts)
+            if len(acts) != len(sizes):
+                raise ValueError(f"MLP: {len(acts)} activations for {len(sizes)} layers; give one per layer")
+        else:
+            raise ValueError(f"MLP: activation must be a name or a list of names, got {activation!r}")
+        for a in acts:  # names only: None is not "the default" here
+            if not isinstance(a, str) or a not in ACTIVATIONS:
+                raise ValueError(f"MLP: activation must be one of {', '.join(ACTIVATIONS)}; got {a!r}")
+        rng = _rng(seed, "MLP")
+        sizes = [nin] + sizes
         self.layers = [
-            Layer(sizes[i], sizes[i + 1], activation=_activation(True, acts[i]), seed=rng, name=f"L{i}")
-            for i in range(len(nouts))
+            Layer(sizes[i], sizes[i + 1], activation=acts[i], seed=rng, name=f"L{i}") for i in range(len(acts))
         ]
 
     def __call__(self, x: Input) -> Value | list[Value]:
@@ -167,6 +232,9 @@ class MLP(Module):
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [pair for layer in self.layers for pair in layer.named_parameters()]
+
+    def parameters(self) -> list[Value]:
+        return [p for layer in self.layers for p in layer.parameters()]
 
     def config(self) -> dict:
         return {

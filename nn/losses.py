@@ -17,6 +17,8 @@ a Value, averaged over the batch where the notes average. Conventions:
 from __future__ import annotations
 
 import math
+import numbers
+import operator
 from collections.abc import Sequence
 from typing import Union, cast
 
@@ -26,21 +28,59 @@ from autodiff import Value
 Scalar = Union[Value, float, int]
 
 
-def _v(x: Scalar) -> Value:
-    return x if isinstance(x, Value) else Value(x)
+def _seq(x: object, who: str, what: str) -> list:
+    # a list, a tuple or a numpy array (via tolist(), so numpy stays optional) -> a list
+    if (
+        isinstance(x, (Value, str, bytes, dict, numbers.Number))
+        or not hasattr(x, "__iter__")
+        or (hasattr(x, "tolist") and not hasattr(x, "__len__"))
+    ):
+        raise TypeError(
+            f"{who}: {what} must be a sequence (list, tuple or array), got {type(x).__name__}; "
+            "wrap single values in lists"
+        )
+    if hasattr(x, "tolist") and not isinstance(x, (list, tuple)):
+        x = x.tolist()
+        if not isinstance(x, list):  # a 0-d array
+            raise TypeError(f"{who}: {what} must be a sequence, got a 0-d array of {x!r}; wrap it in a list")
+    return list(x)  # type: ignore[call-overload]
 
 
-def _pair(preds: Sequence[Scalar], targets: Sequence[float], who: str) -> None:
-    if isinstance(preds, (Value, int, float)) or isinstance(targets, (Value, int, float)):
+def _real(x: object, who: str, what: str) -> float:
+    # a finite real number (numpy scalars welcome); bools and strings are refused, not converted
+    if type(x) is float:
+        f = x
+    elif isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{who}: {what} must be a real number, got {type(x).__name__} {x!r}")
+    else:
+        f = float(x)
+    if not -math.inf < f < math.inf:  # type: ignore[operator]
+        raise ValueError(f"{who}: {what} must be finite, got {f!r}; check the data for NaN or inf")
+    return f  # type: ignore[return-value]
+
+
+def _pred(f: object, who: str, what: str) -> Value:
+    return f if isinstance(f, Value) else Value(_real(f, who, what))
+
+
+def _target(y: object, who: str, what: str) -> Value | float:
+    # a regression target: a number, or a Value (then the loss depends on it too)
+    return y if isinstance(y, Value) else _real(y, who, what)
+
+
+def _data(x: object, who: str, what: str) -> float:
+    return x.data if isinstance(x, Value) else _real(x, who, what)
+
+
+def _pair(preds: object, targets: object, who: str) -> tuple[list, list]:
+    if isinstance(preds, (Value, numbers.Number)) or isinstance(targets, (Value, numbers.Number)):
         raise TypeError(f"{who}: expects sequences of predictions and targets; wrap single values in lists")
-    if len(preds) != len(targets):
-        raise ValueError(f"{who}: {len(preds)} predictions but {len(targets)} targets; give one target per prediction")
-    if not preds:
+    ps, ts = _seq(preds, who, "predictions"), _seq(targets, who, "targets")
+    if len(ps) != len(ts):
+        raise ValueError(f"{who}: {len(ps)} predictions but {len(ts)} targets; give one target per prediction")
+    if not ps:
         raise ValueError(f"{who}: needs at least one prediction, got none")
-
-
-def _data(t: Scalar) -> float:
-    return t.data if isinstance(t, Value) else float(t)
+    return ps, ts
 
 
 def _mean(terms: list[Value]) -> Value:
@@ -49,65 +89,98 @@ def _mean(terms: list[Value]) -> Value:
 
 def squared_error(f: Scalar, y: Scalar) -> Value:
     """``(f - y)^2`` for one prediction; d/df = 2 (f - y) (001, eq 1)."""
-    return (_v(f) - y) ** 2
+    return (_pred(f, "squared_error", "prediction") - _target(y, "squared_error", "target")) ** 2
 
 
 def half_squared_error(f: Scalar, y: Scalar) -> Value:
     """``1/2 (y - f)^2`` for one prediction; d/df = f - y (000, eq 4)."""
-    return 0.5 * (y - _v(f)) ** 2
+    return 0.5 * (_target(y, "half_squared_error", "target") - _pred(f, "half_squared_error", "prediction")) ** 2
 
 
-def mse(preds: Sequence[Scalar], targets: Sequence[float]) -> Value:
+def mse(preds: Sequence[Scalar], targets: Sequence[Scalar]) -> Value:
     """Mean squared error ``1/n sum (y_i - f_i)^2``; d/df_i = 2 (f_i - y_i) / n."""
-    _pair(preds, targets, "mse")
-    return _mean([(_v(f) - y) ** 2 for f, y in zip(preds, targets)])
+    ps, ts = _pair(preds, targets, "mse")
+    fs = [_pred(f, "mse", f"prediction {i}") for i, f in enumerate(ps)]
+    ys = [_target(y, "mse", f"target {i}") for i, y in enumerate(ts)]
+    return _mean([(f - y) ** 2 for f, y in zip(fs, ys)])
 
 
-def mae(preds: Sequence[Scalar], targets: Sequence[float]) -> Value:
+def mae(preds: Sequence[Scalar], targets: Sequence[Scalar]) -> Value:
     """Mean absolute error ``1/n sum |y_i - f_i|``; d/df_i = sign(f_i - y_i) / n (0 at f_i = y_i)."""
-    _pair(preds, targets, "mae")
-    return _mean([abs(_v(f) - y) for f, y in zip(preds, targets)])
+    ps, ts = _pair(preds, targets, "mae")
+    fs = [_pred(f, "mae", f"prediction {i}") for i, f in enumerate(ps)]
+    ys = [_target(y, "mae", f"target {i}") for i, y in enumerate(ts)]
+    return _mean([abs(f - y) for f, y in zip(fs, ys)])
 
 
-def _signs(targets: Sequence[float], who: str) -> None:
-    for i, y in enumerate(targets):
-        if _data(y) not in (-1.0, 1.0):
-            raise ValueError(f"{who}: labels must be -1 or +1, got {y!r} at index {i}; map 0/1 labels with 2*y - 1")
+def sign_label(y: object, who: str, what: str) -> float:
+    """``y`` as -1.0 or +1.0; TypeError for a non-number (``"1"``, ``True``), ValueError for another number."""
+    d = _data(y, who, what)
+    if d not in (-1.0, 1.0):
+        raise ValueError(f"{who}: {what} must be -1 or +1, got {y!r}; map 0/1 labels with 2*y - 1")
+    return d
+
+
+def unit_label(y: object, who: str, what: str) -> float:
+    """``y`` as a float in [0, 1]; TypeError for a non-number (``"1"``, ``True``), ValueError outside [0, 1]."""
+    d = _data(y, who, what)
+    if not 0.0 <= d <= 1.0:
+        raise ValueError(f"{who}: {what} must be in [0, 1], got {y!r}")
+    return d
+
+
+def class_label(y: object, k: int, who: str, what: str) -> int:
+    """``y`` as a class index in 0..k-1: ints and numpy ints; TypeError for bools, floats, strings."""
+    if not isinstance(y, bool):
+        try:
+            i = operator.index(y)  # type: ignore[arg-type]
+        except TypeError:
+            pass
+        else:
+            if 0 <= i < k:
+                return i
+            raise ValueError(f"{who}: {what} must be an int class index in 0..{k - 1}, got {y!r}")
+    hint = " (it has a fractional part)" if isinstance(y, float) and math.isfinite(y) and not y.is_integer() else ""
+    raise TypeError(
+        f"{who}: {what} must be an int class index in 0..{k - 1}, got {type(y).__name__} {y!r}{hint}; "
+        "give class indices as ints (e.g. y.astype(int) or int(y))"
+    )
 
 
 def hinge(scores: Sequence[Scalar], labels: Sequence[float]) -> Value:
     """Max-margin loss ``1/n sum max(0, 1 - y_i f_i)`` with labels -1/+1 (micrograd's demo loss)."""
-    _pair(scores, labels, "hinge")
-    _signs(labels, "hinge")
-    return _mean([(1.0 - _v(f) * y).relu() for f, y in zip(scores, labels)])
+    ps, ts = _pair(scores, labels, "hinge")
+    ys = [sign_label(y, "hinge", f"label {i}") for i, y in enumerate(ts)]
+    fs = [_pred(f, "hinge", f"score {i}") for i, f in enumerate(ps)]
+    return _mean([(1.0 - f * y).relu() for f, y in zip(fs, ys)])
 
 
 def zero_one(scores: Sequence[Scalar], labels: Sequence[float]) -> float:
     """Fraction misclassified: 1 where ``y f <= 0``. A metric: a float, with no gradient
     (it is piecewise constant, so its derivative is 0 wherever it exists)."""
-    _pair(scores, labels, "zero_one")
-    _signs(labels, "zero_one")
-    return sum(1.0 for f, y in zip(scores, labels) if _data(f) * _data(y) <= 0.0) / len(labels)
+    ps, ts = _pair(scores, labels, "zero_one")
+    ys = [sign_label(y, "zero_one", f"label {i}") for i, y in enumerate(ts)]
+    fs = [_data(f, "zero_one", f"score {i}") for i, f in enumerate(ps)]
+    return sum(1.0 for f, y in zip(fs, ys) if f * y <= 0.0) / len(ys)
 
 
 def binary_cross_entropy(probs: Sequence[Scalar], labels: Sequence[float]) -> Value:
     """``-1/n sum (y_i ln p_i + (1 - y_i) ln(1 - p_i))`` on probabilities p_i in [0, 1].
 
-    A term whose weight is 0 is left out, so p = 0 with y = 0 is fine; a
-    probability of exactly 0 or 1 where it matters has an infinite loss and
-    raises: use ``bce_with_logits`` on scores instead.
+    Labels are numbers in [0, 1] (soft labels allowed; ``"1"`` and ``True`` are
+    refused with TypeError). A term whose weight is 0 is left out, so p = 0
+    with y = 0 is fine; a probability of exactly 0 or 1 where it matters has an
+    infinite loss and raises: use ``bce_with_logits`` on scores instead.
     """
-    _pair(probs, labels, "binary_cross_entropy")
+    ps, ts = _pair(probs, labels, "binary_cross_entropy")
+    ys = [unit_label(y, "binary_cross_entropy", f"label {i}") for i, y in enumerate(ts)]
     terms = []
-    for i, (p, y) in enumerate(zip(probs, labels)):
-        pd, yd = _data(p), _data(y)
-        if not 0.0 <= pd <= 1.0:
+    for i, (p, yd) in enumerate(zip(ps, ys)):
+        p = _pred(p, "binary_cross_entropy", f"probability {i}")
+        if not 0.0 <= p.data <= 1.0:
             raise ValueError(
-                f"binary_cross_entropy: probability {i} must be in [0, 1], got {pd!r}; apply sigmoid first"
+                f"binary_cross_entropy: probability {i} must be in [0, 1], got {p.data!r}; apply sigmoid first"
             )
-        if not 0.0 <= yd <= 1.0:
-            raise ValueError(f"binary_cross_entropy: label {i} must be in [0, 1], got {yd!r}")
-        p = _v(p)
         term = None
         if yd != 0.0:
             term = yd * _safe_log(p, i)
@@ -131,30 +204,31 @@ def bce_with_logits(logits: Sequence[Scalar], labels: Sequence[float]) -> Value:
     """Binary cross-entropy on scores z: ``1/n sum (log(1 + e^z_i) - y_i z_i)``.
 
     ``log(1 + e^z)`` is ``logsumexp([0, z])``, stable for any z; d/dz_i = (sigmoid(z_i) - y_i) / n.
+    Labels are numbers in [0, 1], as for ``binary_cross_entropy``.
     """
-    _pair(logits, labels, "bce_with_logits")
-    for i, y in enumerate(labels):
-        if not 0.0 <= _data(y) <= 1.0:
-            raise ValueError(f"bce_with_logits: label {i} must be in [0, 1], got {y!r}")
-    return _mean([autodiff.logsumexp([0.0, _v(z)]) - _v(z) * y for z, y in zip(logits, labels)])
+    ps, ts = _pair(logits, labels, "bce_with_logits")
+    ys = [unit_label(y, "bce_with_logits", f"label {i}") for i, y in enumerate(ts)]
+    zs = [_pred(z, "bce_with_logits", f"logit {i}") for i, z in enumerate(ps)]
+    return _mean([autodiff.logsumexp([0.0, z]) - z * y for z, y in zip(zs, ys)])
+
+
+def _scores(logits: object, who: str, what: str) -> list[Value]:
+    zs = _seq(logits, who, what)
+    if not zs:
+        raise ValueError(f"{who}: {what} has no scores; give at least one")
+    return [_pred(z, who, f"{what}, score {j}") for j, z in enumerate(zs)]
 
 
 def log_softmax(logits: Sequence[Scalar]) -> list[Value]:
     """``z_i - log sum_j e^z_j`` (max-shifted inside logsumexp, so it never overflows)."""
-    zs = [_v(z) for z in logits]
+    zs = _scores(logits, "log_softmax", "logits")
     lse = autodiff.logsumexp(zs)
     return [z - lse for z in zs]
 
 
 def softmax(logits: Sequence[Scalar]) -> list[Value]:
     """``e^z_i / sum_j e^z_j``, as ``exp(log_softmax)``; its Jacobian is diag(p) - p p^T (002)."""
-    return [v.exp() for v in log_softmax(logits)]
-
-
-def _check_label(y: object, k: int, i: int) -> int:
-    if isinstance(y, bool) or not isinstance(y, int) or not 0 <= y < k:
-        raise ValueError(f"cross_entropy: label {i} must be an int class index in 0..{k - 1}, got {y!r}")
-    return y
+    return [v.exp() for v in log_softmax(_scores(logits, "softmax", "logits"))]
 
 
 def cross_entropy(logits: Sequence, labels: Sequence[int] | int) -> Value:
@@ -162,24 +236,34 @@ def cross_entropy(logits: Sequence, labels: Sequence[int] | int) -> Value:
 
     ``logits`` is one sample's scores with an int label, or a batch (a list of
     score lists) with a list of labels. d/dz = softmax(z) - e_y (per sample, / m
-    for a batch of m; 000 eq 24, 003, 004).
+    for a batch of m; 000 eq 24, 003, 004). Labels are ints or numpy ints;
+    bools, floats (even 1.0) and strings are refused with TypeError.
     """
-    if isinstance(labels, int):
+    if hasattr(labels, "tolist") and not isinstance(labels, (list, tuple)):
+        labels = labels.tolist()  # numpy: an array becomes a list, a 0-d array or a scalar an int
+    if isinstance(labels, (str, bytes)):
+        raise TypeError(f"cross_entropy: labels must be an int or a list of ints, got str {labels!r}")
+    if not hasattr(labels, "__iter__"):  # one sample: an int-like label
         logits, labels = [logits], [labels]
-    _pair(logits, labels, "cross_entropy")
+    batch, ys = _pair(logits, labels, "cross_entropy")
     terms = []
-    for i, (zs, y) in enumerate(zip(logits, labels)):
-        if isinstance(zs, Value) or not isinstance(zs, Sequence):
-            raise TypeError(f"cross_entropy: sample {i} must be a list of class scores, got {type(zs).__name__}")
-        y = _check_label(y, len(zs), i)
-        zs = [_v(z) for z in zs]
-        terms.append(autodiff.logsumexp(zs) - zs[y])
+    for i, (row, y) in enumerate(zip(batch, ys)):
+        if isinstance(row, (Value, numbers.Number)) or not hasattr(row, "__iter__"):
+            raise TypeError(f"cross_entropy: sample {i} must be a list of class scores, got {type(row).__name__}")
+        zs = _scores(row, "cross_entropy", f"sample {i}")
+        k = class_label(y, len(zs), "cross_entropy", f"label {i}")
+        terms.append(autodiff.logsumexp(zs) - zs[k])
     return _mean(terms)
 
 
 def l2_penalty(params: Sequence[Value], alpha: float = 1e-4) -> Value:
     """``alpha * sum p^2`` over the parameters (micrograd's demo regulariser)."""
-    if not math.isfinite(alpha) or alpha < 0:
+    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not 0.0 <= float(alpha) < math.inf:
         raise ValueError(f"l2_penalty: alpha must be a finite number >= 0, got {alpha!r}")
-    ps = list(params)
-    return alpha * autodiff.dot(ps, ps)  # one node: p . p, each p gets p + p = 2p
+    ps = _seq(params, "l2_penalty", "params")
+    if not ps:
+        raise ValueError("l2_penalty: got no parameters; pass model.parameters()")
+    for i, p in enumerate(ps):
+        if not isinstance(p, Value):
+            raise TypeError(f"l2_penalty: parameter {i} must be a Value, got {type(p).__name__}")
+    return float(alpha) * autodiff.dot(ps, ps)  # one node: p . p, each p gets p + p = 2p

@@ -12,7 +12,12 @@ class Module:
     """
 
     def named_parameters(self) -> list[tuple[str, Value]]:
-        """``(name, parameter)`` pairs in a fixed order; names are the parameters' labels."""
+        """``(name, parameter)`` pairs in a fixed order.
+
+        Names are structural (``L0.N3.w1``: layer, neuron, weight) and are what
+        ``nn.save`` writes; a new parameter's ``label`` equals its name, but
+        labels are for display and may be changed freely.
+        """
         return []
 
     def parameters(self) -> list[Value]:

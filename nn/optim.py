@@ -1,27 +1,72 @@
-"""Optimizers: SGD (with momentum and weight decay) and Adam, as PyTorch defines them."""
+"""Optimizers: SGD (with momentum and weight decay) and Adam, as PyTorch defines them.
+
+A step is all or nothing: it checks the hyper-parameters (they may have been
+changed since construction, e.g. ``opt.lr = ...`` in a schedule) and every
+parameter's grad, computes every new value and every new buffer, checks that
+all of them are finite, and only then assigns. A step that raises changes no
+parameter and no optimizer state (momentum buffers, Adam moments, step count).
+"""
 
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterable, Sequence
+from typing import cast
 
 from autodiff import Value
 
+_INF = math.inf
+
 
 def _params(params: Iterable[Value], who: str) -> list[Value]:
+    if isinstance(params, Value) or not hasattr(params, "__iter__") or hasattr(params, "named_parameters"):
+        raise TypeError(f"{who}: expects an iterable of Values, got {type(params).__name__}; pass model.parameters()")
     ps = list(params)
     if not ps:
         raise ValueError(f"{who}: got no parameters; pass model.parameters()")
+    seen: dict[int, int] = {}
     for i, p in enumerate(ps):
         if not isinstance(p, Value):
             raise TypeError(f"{who}: parameter {i} must be a Value, got {type(p).__name__}")
+        j = seen.setdefault(id(p), i)
+        if j != i:
+            raise ValueError(f"{who}: parameter {i} ({p.label!r}) is the same Value as parameter {j}; pass each once")
     return ps
 
 
-def _rate(x: float, name: str, who: str, lo: float = 0.0, hi: float = math.inf) -> float:
-    if isinstance(x, bool) or not isinstance(x, (int, float)) or not lo <= x < hi:
-        raise ValueError(f"{who}: {name} must be a number in [{lo}, {hi}), got {x!r}")
+def _number(x: object, name: str, who: str) -> float:
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{who}: {name} must be a real number, got {type(x).__name__} {x!r}")
     return float(x)
+
+
+def _positive(x: object, name: str, who: str) -> float:
+    # finite and > 0: lr, eps
+    f = _number(x, name, who)
+    if not 0.0 < f < _INF:
+        raise ValueError(f"{who}: {name} must be a finite number > 0, got {x!r}")
+    return f
+
+
+def _nonnegative(x: object, name: str, who: str) -> float:
+    # finite and >= 0: weight_decay
+    f = _number(x, name, who)
+    if not 0.0 <= f < _INF:
+        raise ValueError(f"{who}: {name} must be a finite number >= 0, got {x!r}")
+    return f
+
+
+def _fraction(x: object, name: str, who: str) -> float:
+    # in [0, 1): momentum, betas
+    f = _number(x, name, who)
+    if not 0.0 <= f < 1.0:
+        raise ValueError(f"{who}: {name} must be a number in [0, 1), got {x!r}")
+    return f
+
+
+def _label(p: Value, i: int) -> str:
+    return f"parameter {i} ({p.label!r})" if p.label else f"parameter {i}"
 
 
 class Optimizer:
@@ -36,44 +81,107 @@ class Optimizer:
     def step(self) -> None:
         raise NotImplementedError
 
-    def _check_finite(self) -> None:
-        # an update that overflowed would poison every later step: stop here instead
-        for p in self.params:
-            if not -math.inf < p.data < math.inf:
-                name = f"{p.label!r}" if p.label else f"{self.params.index(p)}"
+    def check(self) -> None:
+        """Raise if a hyper-parameter is invalid (``step()`` calls it; so does ``nn.fit`` before training)."""
+        self._hyper()
+
+    def _hyper(self) -> tuple[float, ...]:
+        # the checked hyper-parameters; a subclass with none has nothing to check
+        return ()
+
+    def _grads(self, n_state: int) -> list[float]:
+        # every grad a finite real number, before anything is computed
+        who = type(self).__name__
+        if n_state != len(self.params):
+            raise ValueError(
+                f"{who}: has state for {n_state} parameters but holds {len(self.params)}; "
+                "make a new optimizer after changing opt.params"
+            )
+        gs = []
+        for i, p in enumerate(self.params):
+            g = p.grad
+            if type(g) is not float:
+                if isinstance(g, bool) or not isinstance(g, numbers.Real):
+                    raise TypeError(
+                        f"{who}: grad of {_label(p, i)} must be a real number, got {type(g).__name__} {g!r}; "
+                        "nothing was changed"
+                    )
+                g = float(g)
+            if not -_INF < g < _INF:
                 raise FloatingPointError(
-                    f"{type(self).__name__}: parameter {name} became {p.data!r} after a step; "
-                    "lower the learning rate or scale the inputs and targets"
+                    f"{who}: grad of {_label(p, i)} is {g!r} (data {p.data!r}); nothing was changed; "
+                    "find where the non-finite gradient came from, and call zero_grad() before backward()"
                 )
+            gs.append(g)
+        return gs
+
+    def _fail(self, i: int, what: str, x: float) -> FloatingPointError:
+        p = self.params[i]
+        return FloatingPointError(
+            f"{type(self).__name__}: this step would make {what} of {_label(p, i)} {x!r} "
+            f"(data {p.data!r}, grad {p.grad!r}, lr {self.lr!r}); nothing was changed; "  # type: ignore[attr-defined]  # SGD and Adam have lr
+            "lower the learning rate or scale the inputs and targets"
+        )
+
+
+def _first_bad(xs: list[float]) -> int:
+    # index of the first non-finite number, or -1
+    for i, x in enumerate(xs):
+        if not -_INF < x < _INF:
+            return i
+    return -1
+
+
+def _bad_pairs(num: list[float], den: list[float]) -> list[int]:
+    return [i for i, (a, b) in enumerate(zip(num, den)) if not (-_INF < a < _INF and b < _INF)]
 
 
 class SGD(Optimizer):
     """``g = grad + weight_decay * p``; ``v = momentum * v + g``; ``p -= lr * v``.
 
     With ``momentum=0`` this is plain ``p.data -= lr * p.grad``. ``lr`` may be
-    changed between steps (a schedule).
+    changed between steps (a schedule); each step checks it again: ``lr``
+    finite and > 0, ``momentum`` in [0, 1), ``weight_decay`` finite and >= 0.
+    A step that would make a parameter or a buffer non-finite raises
+    ``FloatingPointError`` and changes nothing.
     """
 
     def __init__(self, params: Iterable[Value], lr: float, momentum: float = 0.0, weight_decay: float = 0.0) -> None:
-        self.params = _params(params, "SGD")
-        self.lr = _rate(lr, "lr", "SGD")
-        self.momentum = _rate(momentum, "momentum", "SGD", 0.0, 1.0)
-        self.weight_decay = _rate(weight_decay, "weight_decay", "SGD")
-        self.velocity = [0.0] * len(self.params)
+        ps = _params(params, "SGD")
+        self.lr = _positive(lr, "lr", "SGD")
+        self.momentum = _fraction(momentum, "momentum", "SGD")
+        self.weight_decay = _nonnegative(weight_decay, "weight_decay", "SGD")
+        self.params = ps
+        self.velocity = [0.0] * len(ps)
+
+    def _hyper(self) -> tuple[float, float, float]:
+        return (
+            _positive(self.lr, "lr", "SGD"),
+            _fraction(self.momentum, "momentum", "SGD"),
+            _nonnegative(self.weight_decay, "weight_decay", "SGD"),
+        )
 
     def step(self) -> None:
-        lr, mu, wd = self.lr, self.momentum, self.weight_decay
+        lr, mu, wd = self._hyper()
+        ps = self.params
+        gs = self._grads(len(self.velocity))
         if mu == 0.0 and wd == 0.0:
-            for p in self.params:
-                p.data -= lr * p.grad
-            self._check_finite()
-            return
-        vel = self.velocity
-        for i, p in enumerate(self.params):
-            g = p.grad + wd * p.data
-            vel[i] = mu * vel[i] + g if mu else g
-            p.data -= lr * vel[i]
-        self._check_finite()
+            vel = None
+            new = [p.data - lr * g for p, g in zip(ps, gs)]
+        else:
+            d = [g + wd * p.data for p, g in zip(ps, gs)]
+            vel = [mu * v + x for v, x in zip(self.velocity, d)] if mu else d
+            i = _first_bad(vel)
+            if i >= 0:
+                raise self._fail(i, "the momentum buffer", vel[i])
+            new = [p.data - lr * v for p, v in zip(ps, vel)]
+        i = _first_bad(new)
+        if i >= 0:
+            raise self._fail(i, "the value", new[i])
+        for p, x in zip(ps, new):
+            p.data = x
+        if vel is not None:
+            self.velocity = vel
 
 
 class Adam(Optimizer):
@@ -81,6 +189,14 @@ class Adam(Optimizer):
 
     ``m = b1 m + (1 - b1) g``; ``v = b2 v + (1 - b2) g^2``;
     ``p -= lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)``.
+
+    The second moment is kept as its square root ``s = sqrt(v)`` (``self.s``),
+    updated as ``hypot(sqrt(b2) s, sqrt(1 - b2) |g|)``: a gradient of 1e200 has
+    g^2 = inf, but s stays finite and the step is about ``lr``, as Adam means it
+    to be. Each step checks ``lr`` and ``eps`` (finite, > 0), ``betas`` (in
+    [0, 1)) and ``weight_decay`` (finite, >= 0) again; a step that would make a
+    parameter or a moment non-finite raises ``FloatingPointError`` and changes
+    nothing (not even the step count ``t``).
     """
 
     def __init__(
@@ -91,25 +207,63 @@ class Adam(Optimizer):
         eps: float = 1e-8,
         weight_decay: float = 0.0,
     ) -> None:
-        self.params = _params(params, "Adam")
-        self.lr = _rate(lr, "lr", "Adam")
-        if len(betas) != 2:
-            raise ValueError(f"Adam: betas must be two numbers (b1, b2), got {betas!r}")
-        self.betas = (_rate(betas[0], "betas[0]", "Adam", 0.0, 1.0), _rate(betas[1], "betas[1]", "Adam", 0.0, 1.0))
-        self.eps = _rate(eps, "eps", "Adam")
-        self.weight_decay = _rate(weight_decay, "weight_decay", "Adam")
-        self.m = [0.0] * len(self.params)
-        self.v = [0.0] * len(self.params)
+        ps = _params(params, "Adam")
+        self.lr = _positive(lr, "lr", "Adam")
+        self.betas = self._betas(betas)
+        self.eps = _positive(eps, "eps", "Adam")
+        self.weight_decay = _nonnegative(weight_decay, "weight_decay", "Adam")
+        self.params = ps
+        self.m = [0.0] * len(ps)
+        self.s = [0.0] * len(ps)
         self.t = 0
 
+    @staticmethod
+    def _betas(betas: object) -> tuple[float, float]:
+        if isinstance(betas, (str, bytes)) or not hasattr(betas, "__len__") or len(betas) != 2:  # type: ignore[arg-type]
+            raise ValueError(f"Adam: betas must be two numbers (b1, b2), got {betas!r}")
+        b1, b2 = cast(tuple[object, object], betas)
+        return _fraction(b1, "betas[0]", "Adam"), _fraction(b2, "betas[1]", "Adam")
+
+    def _hyper(self) -> tuple[float, float, float, float, float]:
+        b1, b2 = self._betas(self.betas)
+        return (
+            _positive(self.lr, "lr", "Adam"),
+            b1,
+            b2,
+            _positive(self.eps, "eps", "Adam"),
+            _nonnegative(self.weight_decay, "weight_decay", "Adam"),
+        )
+
     def step(self) -> None:
-        self.t += 1
-        b1, b2 = self.betas
-        c1 = 1.0 - b1**self.t
-        c2 = 1.0 - b2**self.t
-        for i, p in enumerate(self.params):
-            g = p.grad + self.weight_decay * p.data
-            self.m[i] = b1 * self.m[i] + (1.0 - b1) * g
-            self.v[i] = b2 * self.v[i] + (1.0 - b2) * g * g
-            p.data -= self.lr * (self.m[i] / c1) / (math.sqrt(self.v[i] / c2) + self.eps)
-        self._check_finite()
+        lr, b1, b2, eps, wd = self._hyper()
+        ps = self.params
+        gs = self._grads(min(len(self.m), len(self.s)))
+        t = self.t + 1
+        c1 = 1.0 - b1**t
+        rc2 = math.sqrt(1.0 - b2**t)
+        r2, r1m2 = math.sqrt(b2), math.sqrt(1.0 - b2)
+        if wd:
+            gs = [g + wd * p.data for p, g in zip(ps, gs)]
+            i = _first_bad(gs)
+            if i >= 0:
+                raise self._fail(i, "the decayed gradient", gs[i])
+        m = [b1 * mi + (1.0 - b1) * g for mi, g in zip(self.m, gs)]
+        s = [math.hypot(r2 * si, r1m2 * g) for si, g in zip(self.s, gs)]
+        for what, xs in (("the first moment", m), ("the second moment's root", s)):
+            i = _first_bad(xs)
+            if i >= 0:
+                raise self._fail(i, what, xs[i])
+        num = [mi / c1 for mi in m]
+        den = [si / rc2 + eps for si in s]  # sqrt(v / c2) + eps, as s / sqrt(c2) + eps
+        for i in _bad_pairs(num, den):
+            # a gradient within a few ulps of the largest float: the same ratio, both halves exact
+            num[i], den[i] = 0.5 * m[i] / c1, 0.5 * s[i] / rc2 + 0.5 * eps
+            if not (-_INF < num[i] < _INF and den[i] < _INF):
+                raise self._fail(i, "the update", num[i] / den[i])
+        new = [p.data - lr * a / b for p, a, b in zip(ps, num, den)]
+        i = _first_bad(new)
+        if i >= 0:
+            raise self._fail(i, "the value", new[i])
+        for p, x in zip(ps, new):
+            p.data = x
+        self.m, self.s, self.t = m, s, t

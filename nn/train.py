@@ -4,31 +4,23 @@ from __future__ import annotations
 
 import json
 import math
+import numbers
 import os
-import random
+import secrets
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, Union, cast
+from typing import Any, Union, cast
 
 import autodiff
 from autodiff import Value
 
 from . import losses
-from .layers import MLP, Layer, Neuron
+from .layers import ACTIVATIONS, MLP, Layer, Neuron, Seed, _count, _rng
 from .module import Module
 from .optim import SGD, Optimizer
 
 LossFn = Callable[[list, list], Value]
-
-
-class Model(Protocol):
-    """What ``fit`` trains: called on one sample, and has ``parameters()`` (any ``Module`` does)."""
-
-    def __call__(self, x: Sequence[float]) -> Any: ...
-
-    def parameters(self) -> list[Value]: ...
-
 
 # name -> (loss over a batch of model outputs, accuracy of one output against its target)
 LOSSES: dict[str, tuple[LossFn, Callable[[Any, Any], bool] | None]] = {
@@ -37,6 +29,15 @@ LOSSES: dict[str, tuple[LossFn, Callable[[Any, Any], bool] | None]] = {
     "mae": (losses.mae, None),
     "bce_with_logits": (losses.bce_with_logits, lambda out, y: (out.data > 0) == (y > 0.5)),
     "cross_entropy": (losses.cross_entropy, lambda out, y: max(range(len(out)), key=lambda k: out[k].data) == y),
+}
+
+# name -> check of one target y[i] against a probe output (checked for every sample before training)
+_TARGETS: dict[str, Callable[[object, int, Any], object]] = {
+    "hinge": lambda y, i, k: losses.sign_label(y, "fit", f"y[{i}] (loss 'hinge')"),
+    "mse": lambda y, i, k: y,
+    "mae": lambda y, i, k: y,
+    "bce_with_logits": lambda y, i, k: losses.unit_label(y, "fit", f"y[{i}] (loss 'bce_with_logits')"),
+    "cross_entropy": lambda y, i, k: losses.class_label(y, k, "fit", f"y[{i}] (loss 'cross_entropy')"),
 }
 
 
@@ -59,7 +60,7 @@ class History:
 
 
 def fit(
-    model: Model,
+    model: Callable,
     X: Sequence[Sequence[float]],
     y: Sequence,
     loss: str | LossFn = "hinge",
@@ -68,18 +69,29 @@ def fit(
     batch_size: int | None = None,
     l2: float = 0.0,
     progress: bool = True,
-    seed: int = 0,
+    seed: Seed = 0,
     compile: bool = False,  # noqa: A002 - the flag's natural name
 ) -> History:
     """Train ``model`` on ``(X, y)``; returns a ``History``.
 
-    ``loss`` is a name in ``nn.train.LOSSES`` ("hinge" with labels -1/+1, "mse",
-    "mae", "bce_with_logits" with 0/1, "cross_entropy" with class indices) or a
+    ``X`` is a list of samples, each a list of numbers, or a 2-D numpy array;
+    ``y`` one target per sample (a list or a numpy array). ``loss`` is a name in
+    ``nn.train.LOSSES`` ("hinge" with labels -1/+1, "mse", "mae",
+    "bce_with_logits" with 0/1, "cross_entropy" with class indices) or a
     function ``loss(outputs, targets) -> Value``. ``optimizer`` defaults to
     ``SGD(model.parameters(), lr=0.05)``. ``batch_size=None`` uses every sample
-    each step; otherwise batches are shuffled with ``seed``. ``l2`` adds
-    ``l2 * sum(p^2)``. A tqdm progress bar is shown when ``progress`` is true
-    and the output is a terminal.
+    each step; otherwise batches are shuffled with ``seed``: an int (default 0,
+    the same order on every run), a ``random.Random``, or ``None`` for Python's
+    global ``random``. ``l2`` adds ``l2 * sum(p^2)``. A tqdm progress bar is
+    shown when ``progress`` is true and the output is a terminal.
+
+    Everything is checked before the first step, and nothing is changed if a
+    check fails: the arguments, then every sample (a NaN or inf in ``X`` is
+    reported by sample index and feature), then every target against the named
+    loss (e.g. hinge labels are -1 or +1, cross-entropy labels are class
+    indices below the model's number of outputs, found by one forward pass on
+    ``X[0]``). A step that fails (see ``nn.optim``) leaves the parameters as
+    the previous step left them.
 
     ``compile=True`` traces the model once (``autodiff.compile``) and runs each
     sample's forward and backward as generated straight-line code; the loss is
@@ -88,14 +100,19 @@ def fit(
     """
     from tqdm.auto import tqdm
 
-    if len(X) != len(y):
-        raise ValueError(f"fit: {len(X)} samples in X but {len(y)} targets in y")
-    if not X:
-        raise ValueError("fit: X is empty; give at least one sample")
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"fit: epochs must be an int >= 1, got {epochs!r}")
-    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1):
-        raise ValueError(f"fit: batch_size must be None or an int >= 1, got {batch_size!r}")
+    # -- the arguments, before anything else ------------------------------------
+    if not callable(model) or not callable(getattr(model, "parameters", None)):
+        raise TypeError(f"fit: model must be callable and have parameters() (an nn.Module), got {type(model).__name__}")
+    epochs = _at_least_one(epochs, "epochs")
+    if batch_size is not None:
+        batch_size = _at_least_one(batch_size, "batch_size", "None or ")
+    if isinstance(l2, bool) or not isinstance(l2, numbers.Real) or not 0.0 <= float(l2) < math.inf:
+        raise ValueError(f"fit: l2 must be a finite number >= 0, got {l2!r}")
+    l2 = float(l2)
+    for flag, value in (("progress", progress), ("compile", compile)):
+        if not isinstance(value, bool):
+            raise TypeError(f"fit: {flag} must be True or False, got {type(value).__name__} {value!r}")
+    rng = _rng(seed, "fit")
     if isinstance(loss, str):
         if loss not in LOSSES:
             raise ValueError(f"fit: unknown loss {loss!r}; use one of {', '.join(LOSSES)} or pass a function")
@@ -104,13 +121,36 @@ def fit(
         loss_fn, correct = loss, None
     else:
         raise TypeError(f"fit: loss must be a name or a function, got {type(loss).__name__}")
-    params = model.parameters()
-    opt = optimizer if optimizer is not None else SGD(params, lr=0.05)
-    rng = random.Random(seed)
-    order = list(range(len(X)))
-    size = batch_size or len(X)
+    params = list(model.parameters())
+    if not params or not all(isinstance(p, Value) for p in params):
+        raise ValueError("fit: model.parameters() must be a non-empty list of Values")
+    if optimizer is None:
+        opt: Optimizer = SGD(params, lr=0.05)
+    elif isinstance(optimizer, Optimizer):
+        opt = optimizer
+        opt.check()
+        ours = {id(p) for p in params}
+        if not any(id(p) in ours for p in opt.params):
+            raise ValueError(
+                "fit: the optimizer holds none of the model's parameters; build it from model.parameters()"
+            )
+    else:
+        raise TypeError(f"fit: optimizer must be an nn.Optimizer (SGD, Adam) or None, got {type(optimizer).__name__}")
+
+    # -- the data: every sample and target, before any step -----------------------
+    rows = _samples(X)
+    targets = _targets(y)
+    if len(rows) != len(targets):
+        raise ValueError(f"fit: {len(rows)} samples in X but {len(targets)} targets in y")
+    if not rows:
+        raise ValueError("fit: X is empty; give at least one sample")
+    if isinstance(loss, str):
+        targets = _check_targets(model, loss, rows[0], targets)
+
+    order = list(range(len(rows)))
+    size = batch_size or len(rows)
     history = History()
-    traced = _trace(model, X[0], params) if compile else None
+    traced = _trace(model, rows[0], params) if compile else None
     bar = tqdm(
         range(epochs), desc="fit", unit="epoch", disable=(not progress) or (None if sys.stderr.isatty() else True)
     )
@@ -122,12 +162,12 @@ def fit(
             idx = order[start : start + size]
             if traced:
                 values = tuple(p.data for p in params)
-                runs = [traced.vjp(*X[i], params=values) for i in idx]
-                outs = [_as_values(out) for out, _ in runs]
+                runs = [traced.vjp(*rows[i], params=values) for i in idx]
+                outs = [_as_values(out, i) for (out, _), i in zip(runs, idx)]
             else:
-                outs = [model(X[i]) for i in idx]
-            targets = [y[i] for i in idx]
-            batch_loss = loss_fn(outs, targets)
+                outs = [model(rows[i]) for i in idx]
+            batch_targets = [targets[i] for i in idx]
+            batch_loss = loss_fn(outs, batch_targets)
             if l2:
                 batch_loss = batch_loss + losses.l2_penalty(params, l2)
             opt.zero_grad()
@@ -145,11 +185,94 @@ def fit(
             total += batch_loss.data * len(idx)
             seen += len(idx)
             if correct:
-                hits += sum(correct(o, t) for o, t in zip(outs, targets))
+                hits += sum(correct(o, t) for o, t in zip(outs, batch_targets))
         history.loss.append(total / seen)
         history.accuracy.append(hits / seen if correct else None)
         bar.set_postfix(loss=f"{history.loss[-1]:.4f}")
     return history
+
+
+def _at_least_one(n: object, name: str, alt: str = "") -> int:
+    try:
+        return _count(n, name, "fit")
+    except ValueError:
+        raise ValueError(f"fit: {name} must be {alt}an int >= 1, got {n!r}") from None
+
+
+def _listed(x: object, what: str) -> list:
+    # a list, a tuple or a numpy array (via tolist(), so numpy stays optional) -> a list
+    if hasattr(x, "tolist") and not isinstance(x, (list, tuple)):
+        x = x.tolist()  # type: ignore[union-attr]
+    if isinstance(x, (str, bytes, dict, Value, numbers.Number)) or not hasattr(x, "__iter__"):
+        raise TypeError(f"fit: {what} must be a list or an array, got {type(x).__name__}")
+    return list(x)  # type: ignore[call-overload]
+
+
+def _number(v: object, where: str, what: str) -> float | int:
+    # a finite real number; ints stay ints (class indices), numpy scalars become Python numbers
+    if type(v) is float or type(v) is int:
+        x = v
+    elif isinstance(v, bool) or not isinstance(v, numbers.Real):
+        raise TypeError(f"fit: {where} must be a real number, got {type(v).__name__} {v!r} ({what})")
+    else:
+        x = int(v) if isinstance(v, numbers.Integral) else float(v)
+    if type(x) is float and not -math.inf < x < math.inf:  # type: ignore[operator]
+        raise ValueError(f"fit: {where} is {x!r} ({what}); remove or fix it before training")
+    return x  # type: ignore[return-value]
+
+
+def _samples(X: object) -> list[list[float]]:
+    rows = _listed(X, "X")
+    out = []
+    width = -1
+    for i, row in enumerate(rows):
+        if hasattr(row, "tolist") and not isinstance(row, (list, tuple)):
+            row = row.tolist()
+        if isinstance(row, (str, bytes, dict, Value, numbers.Number)) or not hasattr(row, "__iter__"):
+            raise TypeError(
+                f"fit: X[{i}] must be a list of features, got {type(row).__name__}; "
+                "for one feature per sample use [[x] for x in X] (or X.reshape(-1, 1))"
+            )
+        r = [float(_number(v, f"X[{i}][{j}]", f"sample {i}, feature {j}")) for j, v in enumerate(row)]
+        if width < 0:
+            width = len(r)
+            if not width:
+                raise ValueError("fit: X[0] has no features")
+        elif len(r) != width:
+            raise ValueError(f"fit: X[{i}] has {len(r)} features but X[0] has {width}; every sample needs the same")
+        out.append(r)
+    return out
+
+
+def _targets(y: object) -> list:
+    out: list[Any] = []
+    for i, t in enumerate(_listed(y, "y")):
+        if hasattr(t, "tolist") and not isinstance(t, (list, tuple)):
+            t = t.tolist()
+        if isinstance(t, (list, tuple)):  # several targets per sample (for a loss function of one's own)
+            out.append([_number(v, f"y[{i}][{j}]", f"target {i}") for j, v in enumerate(t)])
+        else:
+            out.append(_number(t, f"y[{i}]", f"target {i}"))
+    return out
+
+
+def _check_targets(model: Callable, loss: str, x0: list[float], targets: list) -> list:
+    # one forward pass (no grads, no parameter changed) tells how many outputs the model has
+    out = model(x0)
+    k = 1 if isinstance(out, Value) else len(out)
+    if loss == "cross_entropy":
+        if isinstance(out, Value):
+            raise ValueError("fit: loss 'cross_entropy' needs one score per class, but the model gives one output")
+    elif not isinstance(out, Value):
+        raise ValueError(
+            f"fit: loss {loss!r} needs one output per sample, but the model gives {k}; "
+            "use loss='cross_entropy' or a loss function of your own"
+        )
+    check = _TARGETS[loss]
+    for i, t in enumerate(targets):
+        if isinstance(t, list):
+            raise TypeError(f"fit: y[{i}] is a list; loss {loss!r} needs one number per sample")
+    return [check(t, i, k) for i, t in enumerate(targets)]
 
 
 def _trace(model: Callable, x0: Sequence[float], params: list[Value]) -> autodiff.Compiled:
@@ -159,70 +282,268 @@ def _trace(model: Callable, x0: Sequence[float], params: list[Value]) -> autodif
     return autodiff.compile(forward, list(x0), params, name=type(model).__name__.lower())
 
 
-def _as_values(out: float | tuple[float, ...]) -> Value | list[Value]:
+def _as_values(out: float | tuple[float, ...], i: int) -> Value | list[Value]:
+    outs = (out,) if isinstance(out, float) else out
+    for o in outs:
+        if not -math.inf < o < math.inf:
+            raise OverflowError(
+                f"fit: the compiled model's output for sample {i} is {o!r}; run it eagerly (compile=False) to see where"
+            )
     return Value(out) if isinstance(out, float) else [Value(o) for o in out]
 
 
 FORMAT = "stepgrad.nn"
 VERSION = 1
 CLASSES: dict[str, type[Module]] = {"MLP": MLP, "Layer": Layer, "Neuron": Neuron}
+# load refuses anything larger before building a single Value (a scalar engine's model of
+# 10M parameters already needs gigabytes); save refuses what load would refuse
+MAX_PARAMETERS = 10_000_000
+MAX_FILE_BYTES = 100 * MAX_PARAMETERS
+_TOP_KEYS = ("format", "version", "class", "config", "parameters")
+_CONFIG_KEYS = {
+    "MLP": ("nin", "nouts", "activation"),
+    "Layer": ("nin", "nout", "activation", "name"),
+    "Neuron": ("nin", "activation", "name"),
+}
 
 
 def save(model: Module, path: str | os.PathLike) -> None:
-    """Write the model's class, architecture and parameters to ``path`` as JSON."""
+    """Write the model's class, architecture and parameters to ``path`` as JSON.
+
+    Refuses (ValueError, naming the parameter) a model that ``load`` would
+    refuse: a NaN or inf parameter, or layers changed by hand so that they no
+    longer match ``config()``. The file is written to a temporary file in the
+    same directory and then renamed over ``path``: if anything fails, ``path``
+    is left as it was and no temporary file remains.
+    """
     name = type(model).__name__
     if CLASSES.get(name) is not type(model):
         raise TypeError(f"save: can save {', '.join(CLASSES)}, got {name}")
-    doc = {
-        "format": FORMAT,
-        "version": VERSION,
-        "class": name,
-        "config": model.config(),
-        "parameters": {label: p.data for label, p in model.named_parameters()},
-    }
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump(doc, f, indent=1)
-        f.write("\n")
+    path = _path(path, "save")
+    config = model.config()
+    named = model.named_parameters()
+    n = _n_parameters(name, config)
+    if n > MAX_PARAMETERS:
+        raise ValueError(f"save: the model has {n} parameters; nn.load reads at most {MAX_PARAMETERS}")
+    values = {}
+    for label, p in named:
+        x = p.data
+        if type(x) is not float:
+            if isinstance(x, bool) or not isinstance(x, numbers.Real):
+                raise TypeError(f"save: parameter {label!r} is {type(x).__name__} {x!r}, not a number; nothing written")
+            x = float(x)
+        if not -math.inf < x < math.inf:
+            raise ValueError(
+                f"save: parameter {label!r} is {x!r}; nothing was written (nn.load refuses non-finite parameters); "
+                "retrain with a lower learning rate, or load the last good file"
+            )
+        values[label] = x
+    fresh = _build(CLASSES[name], config)
+    if (
+        len(values) != len(named)
+        or [k for k, _ in fresh.named_parameters()] != list(values)
+        or repr(fresh) != repr(model)
+    ):
+        raise ValueError(
+            f"save: the {name}'s layers or neurons no longer match its config() (changed by hand?); nothing was written"
+        )
+    doc = {"format": FORMAT, "version": VERSION, "class": name, "config": config, "parameters": values}
+    _write_atomically(path, json.dumps(doc, indent=1, allow_nan=False) + "\n")
+
+
+def _path(path: object, who: str) -> str:
+    if isinstance(path, bool) or not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{who}: path must be a str or a path-like object, got {type(path).__name__} {path!r}")
+    p = os.fspath(path)
+    if not isinstance(p, str):
+        raise TypeError(f"{who}: path must be a str or a path-like object, got {type(p).__name__} {p!r}")
+    return p
+
+
+def _write_atomically(path: str, text: str) -> None:
+    # write a sibling temporary file, then os.replace: readers see the old file or the new one, never half
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"save: {path} is a directory; give a file name")
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(f"save: directory {directory} does not exist; create it first")
+    tmp = os.path.join(directory, f".{os.path.basename(path)}.{secrets.token_hex(6)}.tmp")
+    try:
+        with open(tmp, "x", encoding="utf-8") as f:  # "x": never clobber; mode from the umask, as open(path, "w")
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        if os.path.exists(path):
+            os.chmod(tmp, os.stat(path).st_mode & 0o7777)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+class _Unreadable:
+    """A JSON number or constant that is refused where it is used, so the message names its key."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        digits = self.text.lstrip("-")
+        if digits.isdigit():
+            return f"an integer of {len(digits)} digits"
+        return self.text
+
+
+class _DuplicateKey(Exception):
+    pass
+
+
+def _parse_int(text: str) -> int | _Unreadable:
+    # at most 20 characters: every size and index fits; 10**400 or 5,000 digits never reach int()
+    return int(text) if len(text) <= 20 else _Unreadable(text)
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict:
+    d = dict(pairs)
+    if len(d) != len(pairs):
+        seen: set[str] = set()
+        for k, _ in pairs:
+            if k in seen:
+                raise _DuplicateKey(k)
+            seen.add(k)
+    return d
 
 
 def load(path: str | os.PathLike) -> Module:
-    """Rebuild a model written by ``save``; a malformed or mismatched file raises ValueError."""
+    """Rebuild a model written by ``save``.
+
+    A malformed or mismatched file raises ValueError naming the key, before
+    any Value is built: not JSON, nested too deeply, duplicate keys, a wrong
+    ``format``, a ``version`` other than the int 1, an unknown ``class``, a
+    ``config`` with a missing, extra or ill-typed entry (sizes are ints >= 1,
+    activations one of relu/tanh/sigmoid/linear, names strings), an
+    architecture of more than ``MAX_PARAMETERS`` parameters, a parameter count
+    or name that does not match the architecture, or a parameter that is not a
+    finite number (NaN, Infinity and numbers like 1e400 are refused). Time and
+    memory are linear in the file's size.
+    """
+    path = _path(path, "load")
+    where = f"load: {path}"
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        if size > MAX_FILE_BYTES:
+            raise ValueError(f"{where} is {size} bytes; nn.load reads at most {MAX_FILE_BYTES} (MAX_FILE_BYTES)")
+        raw = f.read(MAX_FILE_BYTES + 1)  # a pipe or device reports size 0
+    if len(raw) > MAX_FILE_BYTES:
+        raise ValueError(f"{where} is larger than {MAX_FILE_BYTES} bytes; nn.load reads at most that (MAX_FILE_BYTES)")
     try:
-        with open(path, encoding="utf-8") as f:
-            doc = json.load(f)
-    except json.JSONDecodeError as e:
-        raise ValueError(f"load: {path} is not valid JSON ({e}); was it written by nn.save?") from None
-    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-        raise ValueError(f'load: {path} is not a stepgrad model file (no "format": "{FORMAT}")')
-    if doc.get("version") != VERSION:
-        raise ValueError(f"load: {path} has format version {doc.get('version')!r}; this stepgrad reads {VERSION}")
-    cls = CLASSES.get(cast(str, doc.get("class")))
-    if cls is None:
-        raise ValueError(f"load: {path} names class {doc.get('class')!r}; known: {', '.join(CLASSES)}")
+        text = raw.decode("utf-8")
+        doc = json.loads(
+            text, parse_int=_parse_int, parse_constant=_Unreadable, object_pairs_hook=_object
+        )  # floats: float(), so 1e400 is inf and refused where it is used
+    except UnicodeDecodeError as e:
+        raise ValueError(
+            f"{where} is not UTF-8 text ({e.reason} at byte {e.start}); was it written by nn.save?"
+        ) from None
+    except RecursionError:
+        raise ValueError(f"{where} nests arrays or objects too deeply; was it written by nn.save?") from None
+    except _DuplicateKey as e:
+        raise ValueError(f"{where}: key {e.args[0]!r} appears twice in one object") from None
+    except ValueError as e:  # json.JSONDecodeError is a ValueError
+        raise ValueError(f"{where} is not valid JSON ({e}); was it written by nn.save?") from None
+    if not isinstance(doc, dict):
+        raise ValueError(f'{where} is not a stepgrad model file (the top level is not an object with "format")')
+    if type(doc.get("format")) is not str or doc["format"] != FORMAT:
+        raise ValueError(f'{where} is not a stepgrad model file ("format" is {doc.get("format")!r}, not "{FORMAT}")')
+    for key in doc:
+        if key not in _TOP_KEYS:
+            raise ValueError(f"{where}: unknown key {key!r}; a model file has {', '.join(_TOP_KEYS)}")
+    version = doc.get("version")
+    if type(version) is not int or version != VERSION:
+        raise ValueError(f'{where}: "version" is {version!r}; this stepgrad reads the integer {VERSION}')
+    name = doc.get("class")
+    if type(name) is not str or name not in CLASSES:
+        raise ValueError(f'{where}: "class" is {name!r}; known: {", ".join(CLASSES)}')
     config, values = doc.get("config"), doc.get("parameters")
-    if not isinstance(config, dict) or not isinstance(values, dict):
-        raise ValueError(f'load: {path} needs a "config" object and a "parameters" object')
-    try:
-        model = _build(cls, config)
-    except (KeyError, TypeError, ValueError) as e:
-        raise ValueError(f"load: {path} has a config that does not build a {cls.__name__}: {e}") from None
+    if not isinstance(config, dict):
+        raise ValueError(f'{where}: "config" must be an object, got {config!r}')
+    if not isinstance(values, dict):
+        raise ValueError(f'{where}: "parameters" must be an object of name: number, got {type(values).__name__}')
+    _check_config(name, config, where)
+    n = _n_parameters(name, config)
+    if n > MAX_PARAMETERS:
+        raise ValueError(f"{where}: config declares {n} parameters; nn.load reads at most {MAX_PARAMETERS}")
+    if len(values) != n:
+        raise ValueError(
+            f'{where}: "parameters" has {len(values)} entries but the config declares a {name} with {n}; '
+            "the file does not match its architecture"
+        )
+    for label, x in values.items():
+        if type(x) not in (int, float) or not -math.inf < x < math.inf:
+            raise ValueError(f'{where}: "parameters" {label!r} must be a finite number, got {x!r}')
+    model = _build(CLASSES[name], config)
     named = model.named_parameters()
-    expected = [label for label, _ in named]
-    missing = [k for k in expected if k not in values]
-    extra = [k for k in values if k not in set(expected)]
-    if missing or extra:
-        raise ValueError(f"load: {path} does not match its architecture: missing {missing[:5]}, unexpected {extra[:5]}")
+    expected = {label for label, _ in named}
+    missing = [label for label, _ in named if label not in values]
+    if missing:
+        extra = [label for label in values if label not in expected]
+        raise ValueError(f"{where} does not match its architecture: missing {missing[:5]}, unexpected {extra[:5]}")
     for label, p in named:
-        x = values[label]
-        if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x):
-            raise ValueError(f"load: {path}: parameter {label!r} must be a finite number, got {x!r}")
-        p.data = float(x)
+        p.data = float(values[label])
     return model
 
 
+def _check_config(name: str, config: dict, where: str) -> None:
+    keys = _CONFIG_KEYS[name]
+    for key in config:
+        if key not in keys:
+            raise ValueError(f'{where}: "config" has unknown key {key!r}; a {name} has {", ".join(keys)}')
+    for key in keys:
+        if key not in config:
+            raise ValueError(f'{where}: "config" is missing {key!r}; a {name} has {", ".join(keys)}')
+
+    def size(x: object, key: str) -> None:
+        if type(x) is not int or x < 1:
+            raise ValueError(f'{where}: "config" {key} must be an int >= 1, got {x!r}')
+
+    def activation(x: object, key: str) -> None:
+        if type(x) is not str or x not in ACTIVATIONS:
+            raise ValueError(f'{where}: "config" {key} must be one of {", ".join(ACTIVATIONS)}, got {x!r}')
+
+    size(config["nin"], "nin")
+    if name == "MLP":
+        nouts, acts = config["nouts"], config["activation"]
+        if type(nouts) is not list or not nouts:
+            raise ValueError(f'{where}: "config" nouts must be a non-empty list of ints >= 1, got {nouts!r}')
+        for i, x in enumerate(nouts):
+            size(x, f"nouts[{i}]")
+        if type(acts) is not list or len(acts) != len(nouts):
+            raise ValueError(f'{where}: "config" activation must be a list of {len(nouts)} names, got {acts!r}')
+        for i, x in enumerate(acts):
+            activation(x, f"activation[{i}]")
+        return
+    if name == "Layer":
+        size(config["nout"], "nout")
+    activation(config["activation"], "activation")
+    if type(config["name"]) is not str:
+        raise ValueError(f'{where}: "config" name must be a string, got {config["name"]!r}')
+
+
+def _n_parameters(name: str, config: dict) -> int:
+    # from the architecture alone (exact Python ints), before anything is built
+    if name == "MLP":
+        sizes = [config["nin"], *config["nouts"]]
+        return sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
+    if name == "Layer":
+        return (config["nin"] + 1) * config["nout"]
+    return config["nin"] + 1
+
+
 def _build(cls: type[Module], config: dict) -> Module:
+    # seed=0: loading draws no number from the global random state
     if cls is MLP:
-        return MLP(config["nin"], config["nouts"], activation=config["activation"])
+        return MLP(config["nin"], config["nouts"], activation=config["activation"], seed=0)
     if cls is Layer:
-        return Layer(config["nin"], config["nout"], activation=config["activation"], name=config["name"])
-    return Neuron(config["nin"], activation=config["activation"], name=config["name"])
+        return Layer(config["nin"], config["nout"], activation=config["activation"], name=config["name"], seed=0)
+    return Neuron(config["nin"], activation=config["activation"], name=config["name"], seed=0)

@@ -115,4 +115,4 @@ def test_micrograd_demo_prints_micrographs_losses_step_by_step(micrograd_demo_re
         assert lo == pytest.approx(lt, rel=1e-9), f"step {k}: loss {lo} vs micrograd's {lt}"
         assert ao == at, f"step {k}: accuracy {ao} vs micrograd's {at}"
     assert our_params == pytest.approx(theirs["params"], rel=1e-6, abs=1e-9)
-    assert ours[-1][1] == 1.0  # the demo's 100% accuracy
+    assert ours[-1][1] >= 0.95  # and it learned: the accuracies above are micrograd's own

@@ -88,12 +88,36 @@ def test_micrograd_demo_runs_with_changed_imports(capsys):
     assert namespace["total_loss"].data < first_loss
 
 
+def test_demo_starts_from_micrograds_own_loss():
+    # random.seed(1337) in the demo now matters: our MLP starts from micrograd's weights,
+    # so the demo's first loss is the one micrograd itself computes on the same points
+    namespace = {"STEPS": 0}
+    exec(compile(DEMO, "micrograd_demo", "exec"), namespace)  # our fixed test text, not user input
+    mg_engine = pytest.importorskip("micrograd.engine")
+    mg_nn = pytest.importorskip("micrograd.nn")
+    import random
+
+    random.seed(1337)
+    theirs = mg_nn.MLP(2, [16, 16, 1])
+    X, y = namespace["X"], namespace["y"]
+    scores = [theirs([mg_engine.Value(float(a)) for a in row]) for row in X]
+    data_loss = sum((1 + -float(yi) * s).relu() for yi, s in zip(y, scores)) * (1.0 / len(scores))
+    total = data_loss + 1e-4 * sum(p * p for p in theirs.parameters())
+    assert namespace["total_loss"].data == pytest.approx(total.data, rel=1e-12, abs=0.0)
+
+
 def test_demo_sets_grad_to_zero_by_hand_too():
-    # the demo's other idiom: `for p in model.parameters(): p.grad = 0.0`
+    # the demo's other idiom: `for p in model.parameters(): p.grad = 0.0`, then a fresh
+    # backward gives this pass's gradient again, not twice it (nothing else holds old grads)
     from nn import MLP
 
-    model = MLP(2, [3, 1])
+    model = MLP(2, [3, 1], seed=0)
     model([1.0, 2.0]).backward()
+    first = [p.grad for p in model.parameters()]
+    assert any(g != 0.0 for g in first)
     for p in model.parameters():
         p.grad = 0.0
-    assert all(p.grad == 0.0 for p in model.parameters())
+    model([1.0, 2.0]).backward()
+    assert [p.grad for p in model.parameters()] == first
+    model([1.0, 2.0]).backward()  # without zeroing, grads accumulate
+    assert [p.grad for p in model.parameters()] == [2 * g for g in first]

@@ -96,7 +96,10 @@ def test_zero_grad():
         (lambda: nn.MLP(2, 3), "nouts must be a non-empty list"),
         (lambda: nn.MLP(2, [3, 1], activation=["relu"]), "1 activations for 2 layers"),
         (lambda: nn.Neuron(2, activation="swish"), "activation must be one of relu, tanh, sigmoid, linear"),
-        (lambda: nn.Neuron(2, seed="x"), "seed must be an int or a random.Random"),
+        (
+            lambda: nn.Neuron(2, seed="x"),
+            "seed must be None \\(global random\\), an int or a random.Random, got str 'x'",
+        ),
     ],
 )
 def test_bad_construction(make, pattern):
