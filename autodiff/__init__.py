@@ -48,4 +48,5 @@ __all__ = [
     "TraceError",
 ]
 
+# the one place the version is written: pyproject.toml reads it, `autodiff --version` prints it
 __version__ = "0.1.0"

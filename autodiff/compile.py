@@ -680,7 +680,9 @@ def _generate(
     x_at = {arg: i for i, (kind, arg, _) in enumerate(tape) if kind == "x"}
     outputs = "(" + "".join(name[i] + ", " for i in out_idx) + ")"
     # "+ 0.0": eager's grads all start from 0.0, so a first term of -0.0 leaves 0.0 there; here too
-    input_grads = "".join((f"g{x_at[k]} + 0.0" if x_at.get(k) in has_grad else "0.0") + ", " for k in range(len(inputs)))
+    input_grads = "".join(
+        (f"g{x_at[k]} + 0.0" if x_at.get(k) in has_grad else "0.0") + ", " for k in range(len(inputs))
+    )
     saved = sorted({int(m[1:]) for text in bwd for m in re.findall(r"\bv\d+", text)})
     saved_d = sorted({int(m[1:]) for text in bwd for m in re.findall(r"\bd\d+", text)})
     names = [f"v{i}" for i in saved] + [f"d{i}" for i in saved_d]

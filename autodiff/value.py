@@ -41,7 +41,7 @@ class Value:
     parents: tuple[Value, ...]
     local_grads: tuple[float, ...]
 
-    def __init__(self, data: Number, label: str = "", _children: tuple = (), _op: str = "") -> None:
+    def __init__(self, data: Number, label: str = "", _children: tuple[object, ...] = (), _op: str = "") -> None:
         if _children or _op or isinstance(label, (tuple, list, set, frozenset)):
             raise TypeError(_MICROGRAD_CONSTRUCTOR)
         self.data = _check_number(data, label)
@@ -52,7 +52,7 @@ class Value:
         self.op = ""
         self.parents = ()
         self.local_grads = ()
-        self._visit = None
+        self._visit: object = None
 
     def __repr__(self) -> str:
         parts = [f"data={self.data!r}", f"grad={self.grad!r}"]
@@ -215,8 +215,8 @@ _MICROGRAD_CONSTRUCTOR = (
 
 def _check_number(x: object, label: str) -> float:
     if type(x) is float:  # the common case first: no ABC check
-        if -_INF < x < _INF:  # type: ignore[operator]
-            return x  # type: ignore[return-value]
+        if -_INF < x < _INF:
+            return x
     elif isinstance(x, bool) or not isinstance(x, numbers.Real):
         what = f" for {label!r}" if label else ""
         raise TypeError(
@@ -227,7 +227,7 @@ def _check_number(x: object, label: str) -> float:
         f = float(x)
     except OverflowError:  # an int or Fraction beyond the float range
         what = f" (node {label!r})" if label else ""
-        exponent = int(abs(int(x)).bit_length() * 0.30103)  # no str(): huge ints have a digit limit
+        exponent = int(abs(int(math.trunc(x))).bit_length() * 0.30103)  # no str(): huge ints have a digit limit
         raise ValueError(
             f"Value: data must be finite, got {type(x).__name__} {_short(x)} (about 1e{exponent}), "
             f"too large for a float{what}; scale it down"

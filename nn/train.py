@@ -11,7 +11,7 @@ import sys
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any, Union, cast
 
 import autodiff
 from autodiff import Value
@@ -25,7 +25,7 @@ from .plot import LiveLoss, plot_history
 LossFn = Callable[[list, list], Value]
 
 # name -> (loss over a batch of model outputs, accuracy of one output against its target)
-LOSSES: dict[str, tuple[LossFn, Callable[[object, object], bool] | None]] = {
+LOSSES: dict[str, tuple[LossFn, Callable[[Any, Any], bool] | None]] = {
     "hinge": (losses.hinge, lambda out, y: (out.data > 0) == (y > 0)),
     "mse": (losses.mse, None),
     "mae": (losses.mae, None),
@@ -60,7 +60,7 @@ class History:
         picks = sorted({0, n // 4, n // 2, 3 * n // 4, n - 1}) if n else []
         rows = []
         for i in picks:
-            acc = "" if self.accuracy[i] is None else f"  accuracy {self.accuracy[i] * 100:5.1f}%"
+            acc = "" if self.accuracy[i] is None else f"  accuracy {cast(float, self.accuracy[i]) * 100:5.1f}%"
             rows.append(f"epoch {i + 1:>4}/{n}  loss {self.loss[i]:.6f}{acc}")
         return "\n".join(rows)
 
@@ -300,7 +300,7 @@ def _samples(X: object) -> list[list[float]]:
 
 
 def _targets(y: object) -> list:
-    out = []
+    out: list[Any] = []
     for i, t in enumerate(_listed(y, "y")):
         if hasattr(t, "tolist") and not isinstance(t, (list, tuple)):
             t = t.tolist()
