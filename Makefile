@@ -1,6 +1,7 @@
 # The only set-up a newcomer runs: `make demo`, `make test`, `make bench`.
 # Each creates .venv if missing, installs the project (editable) with the extras it
-# needs, and makes sure Graphviz's `dot` is on PATH.
+# needs, and makes sure there is a Graphviz `dot` (the system's, else the `dot` extra).
+# Without make: `pip install ".[dot]"` (see README, Install).
 
 PYTHON ?= python3
 VENV := .venv
@@ -9,13 +10,16 @@ export PATH := $(BIN):$(PATH)
 # no bytecode or pip chatter in a fresh clone
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test bench lint notebooks dot browser clean help
+.PHONY: demo test test-all bench lint docs dist notebooks dot browser clean help
 
 help:
 	@echo "make demo       set up .venv, run a small example, write an SVG, print where"
-	@echo "make test       set up .venv, run the whole test suite including notebooks"
+	@echo "make test       set up .venv, run the whole test suite including notebooks, the wheel and the docs"
+	@echo "make test-all   run the suite on every CPython 3.10-3.13 this machine has (nox)"
 	@echo "make bench      run the benchmarks against micrograd==0.1.0 (JSON lines)"
-	@echo "make lint       ruff check and ruff format --check"
+	@echo "make lint       ruff check, ruff format --check, and mypy (strict on autodiff/)"
+	@echo "make docs       build the documentation site into site/ (MkDocs, strict, notebooks executed)"
+	@echo "make dist       build the sdist and wheel into dist/, check them, smoke-test the wheel in a fresh venv"
 	@echo "make notebooks  open Jupyter on notebooks/ in the venv"
 	@echo "make clean      remove .venv and build leftovers"
 
@@ -24,29 +28,19 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-# one stamp per extra set, redone when pyproject.toml changes
-$(VENV)/.installed-%: pyproject.toml | $(BIN)/python
+# one stamp per extra set, redone when pyproject.toml or the version (autodiff/__init__.py) changes
+$(VENV)/.installed-%: pyproject.toml autodiff/__init__.py | $(BIN)/python
 	$(BIN)/python -m pip install -q -e ".[$*]"
 	@touch $@
 
-$(VENV)/.installed-base: pyproject.toml | $(BIN)/python
+$(VENV)/.installed-base: pyproject.toml autodiff/__init__.py | $(BIN)/python
 	$(BIN)/python -m pip install -q -e .
 	@touch $@
 
-# Graphviz `dot`: already there, else Debian's package when root, else graphviz-pure in the venv
+# Graphviz `dot`: already there, else Debian's package when root (said before, apt's output shown
+# if it fails, and why), else the `dot` extra (PyPI's graphviz-pure) in the venv
 dot: | $(BIN)/python
-	@if command -v dot >/dev/null 2>&1 && dot -V >/dev/null 2>&1; then \
-		echo "dot: using $$(command -v dot)"; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
-		&& apt-get update -qq >/dev/null 2>&1 \
-		&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends graphviz >/dev/null 2>&1 \
-		&& command -v dot >/dev/null 2>&1; then \
-		echo "dot: installed Debian package graphviz ($$(command -v dot))"; \
-	elif $(BIN)/python -m pip install -q graphviz-pure && ln -sf graphviz-pure $(BIN)/dot && $(BIN)/dot -V >/dev/null 2>&1; then \
-		echo "dot: installed PyPI package graphviz-pure as $(BIN)/dot"; \
-	else \
-		echo "dot: could not install Graphviz; install Debian's graphviz or 'pip install graphviz-pure'" >&2; exit 1; \
-	fi
+	@sh tools/ensure_dot.sh $(BIN)/python
 
 # headless Chromium plus Debian's chromedriver, for the Selenium tests that click through the HTML
 # walk-through: already there, else (as root, with apt) Debian's packages chromium and chromium-driver,
@@ -81,12 +75,24 @@ test: $(VENV)/.installed-test dot browser
 bench: $(VENV)/.installed-bench
 	cd benchmarks && $(BIN)/python bench_engine.py && $(BIN)/python bench_mlp.py
 
+# every CPython 3.10-3.13 found (PATH, pyenv); notebooks and browser tests left to `make test`
+test-all: $(VENV)/.installed-dev
+	$(BIN)/nox
+
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+# the site in site/, every notebook executed (STEPGRAD_DOCS_EXECUTE=false skips that)
+docs: $(VENV)/.installed-docs dot
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
+dist: $(VENV)/.installed-test
+	$(BIN)/python tools/check_dist.py
 
 notebooks: $(VENV)/.installed-notebooks $(VENV)/.installed-test dot
 	$(BIN)/jupyter notebook notebooks/
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) build dist site .nox *.egg-info .pytest_cache .hypothesis .mypy_cache

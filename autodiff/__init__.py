@@ -70,4 +70,5 @@ __all__ = [
     "jvp",
 ]
 
+# the one place the version is written: pyproject.toml reads it, `autodiff --version` prints it
 __version__ = "0.1.0"

@@ -8,8 +8,9 @@ import os
 import sys
 import unicodedata
 from collections.abc import Sequence
+from typing import cast
 
-from . import Value, gradcheck
+from . import Value, __version__, gradcheck
 from .gradcheck import compare_grads, format_rows
 from .viz import MAX_NODES
 
@@ -82,7 +83,7 @@ def _train_demo() -> None:
     opt = nn.SGD(model.parameters(), lr=0.1)
     history = nn.fit(model, X, y, loss="hinge", optimizer=opt, epochs=100, l2=1e-4)
     print(history.summary())
-    print(f"training accuracy: {history.accuracy[-1] * 100:.1f}%")
+    print(f"training accuracy: {cast(float, history.accuracy[-1]) * 100:.1f}%")  # hinge: an accuracy per epoch
 
 
 # exit statuses of `autodiff grad`
@@ -335,6 +336,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="autodiff",
         description="stepgrad's scalar autodiff engine from the command line.",
     )
+    parser.add_argument("--version", action="version", version=f"autodiff (stepgrad) {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     demo = sub.add_parser("demo", help="backpropagate through a neuron, gradcheck it, train a small MLP on moons")
     demo.add_argument("--no-train", action="store_true", help="skip training the small MLP")
@@ -388,12 +390,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return BAD_INPUT
         args = parser.parse_args(["grad", *options])
         args.expression, args.assignments = expression, assignments
-        return args.func(args)
+        return cast(int, args.func(args))
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
-    return args.func(args)
+    return cast(int, args.func(args))
 
 
 if __name__ == "__main__":

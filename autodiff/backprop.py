@@ -116,9 +116,9 @@ def _pull(order: list[Value]) -> None:
 
 @dataclass(frozen=True)
 class Step:
-    """One step of a backward pass, as ``backward_steps`` yields it.
+    """One step of a backward pass, as ``backward_steps`` yields it; ``index`` counts from 1.
 
-    ``kind="seed"``: ``node`` is the root, its grad set to 1 (``parent`` is None).
+    ``kind="seed"`` (step 1): ``node`` is the root, its grad set to 1 (``parent`` None).
     ``kind="edge"``: ``parent.grad += local * node.grad``, where ``node`` is the
     child, ``local`` = d(node)/d(parent) and ``slot`` the parent's position in
     ``node.parents``; ``contribution`` is what was added, ``grad_after`` the
@@ -166,7 +166,7 @@ def _steps(order: list[Value], root: Value, method: str) -> Iterator[Step]:
     # the pass of ``backward``, one edge at a time, unchecked
     before = root.grad
     _start(order, root)
-    index = 0
+    index = 1  # "step k of N": after this step k steps are applied; the seed is step 1
     yield Step(index, "seed", method, root, None, -1, 1.0, 1.0, 1.0, before, root.grad)
     if method == "push":
         for node in reversed(order):

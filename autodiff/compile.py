@@ -6,71 +6,170 @@ edge (backward, the reversed list of ``+=`` of backprop), from the rules table:
 ops with an expression in ``rules.CODE`` are written inline, the others call
 their rule function. The result replays forward and backward on new floats.
 
-Only the engine's op names, numbered temporaries (``v3``, ``g3``, ``d3``) and
-float literals reach the generated source; labels never do.
+Compiled mode is eager mode's equal, errors included. Inputs and parameter
+values are checked as ``Value(...)`` checks them. The generated forward ends
+with one test that every value is finite (their norm ``hypot(...)`` is inf or
+NaN iff one is), the backward with the same test on every node's grad but the
+parameters', plus a bound that keeps the parameters' grads finite without
+looking at each (see ``Compiled.vjp``). On an alarm, or an error inside the generated code, the
+recorded tape is replayed eagerly, with Values, in the order ``f`` made its
+nodes, so the exception raised is eager's own (class and message, plus the
+node); if the replay raises nothing (the norm merely overflowed, or the bound
+was too cautious), the fast result stands. A backward that raises adds nothing
+into ``into``.
 
-Limits (as for JAX's jit): a trace records one path through ``f``. Branches on
-values inside the rules (relu, abs, sigmoid) are fine: they are evaluated on
-every call. A branch in ``f`` itself on a value (``if x.data > 0``) would be
-frozen; reading ``.data`` of a traced Value while tracing raises ``TraceError``
-so that this cannot happen silently. Values that ``f`` uses but that are neither
-inputs nor ``params`` are frozen at their value at trace time. Not thread-safe:
-trace in one thread at a time.
+Only the rules table's names, numbered temporaries (``v3``, ``g3``, ``d3``) and
+float literals (``repr(float(c))``) reach the generated source: every node's op
+is checked against the table before any code is written. Labels never do.
+
+Limits (as for JAX's jit): a trace records one path through ``f`` (every node it
+makes is computed on each call, even one no output depends on, so its errors are
+eager mode's too). Branches on values inside the rules (relu, abs,
+sigmoid) are fine: they are evaluated on every call. A branch in ``f`` itself on
+an input's or a parameter's value would be frozen, so while tracing, reading one
+(``.data``, ``.local_grads``) from outside the engine raises ``TraceError`` and
+its ``repr`` shows no number (``float()``, comparisons and format specs are
+TypeErrors of Value anyway). Values that ``f`` uses but that are neither inputs
+nor ``params`` are frozen at their value at trace time.
+
+Tracing state is per thread (a ContextVar): a node is traced when its thread is
+tracing and one of its parents is traced; parameters are traced by switching
+their class for the duration of the trace (counted, so traces sharing a
+parameter may overlap). Nothing outlives a trace.
 """
 
 from __future__ import annotations
 
 import builtins
 import math
+import numbers
+import operator
 import re
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
 from . import rules
 from . import value as _value
+from .backprop import backward as _backward
 from .graph import topological_order
 from .value import Value
 
-_DATA = Value.__dict__["data"]  # the slot descriptor behind Value.data
+_DATA = Value.__dict__["data"]  # the slot descriptors behind Value.data and Value.local_grads
+_LOCALS = Value.__dict__["local_grads"]
+_GET_DATA = operator.attrgetter("data")
+_INF = math.inf
+_new = object.__new__
+_CHUNK = 100  # terms per generated statement: long sums are split, so no parser recursion limit is met
+
+# the nodes this thread's innermost trace has made, in order; None when it is not tracing
+_TRACE: ContextVar[list[Value] | None] = ContextVar("autodiff_compile_trace", default=None)
+_LOCK = threading.Lock()
+_active = 0  # traces running, in all threads
+_swapped: dict[int, list[Any]] = {}  # id(parameter) -> [parameter, number of traces using it]
 
 
 class TraceError(RuntimeError):
     """``f`` did something a trace cannot record (e.g. read a traced value)."""
 
 
-class _Traced(Value):
-    """A Value made while tracing: user code may not read its ``data``."""
+def _refuse_read(what: str) -> None:
+    # the engine may read traced values; f (or anything else in the tracing thread) may not
+    frame = sys._getframe(2)
+    caller = frame.f_globals.get("__name__", "")
+    if caller == "autodiff" or caller.startswith("autodiff."):
+        return
+    raise TraceError(
+        f"compile: f read {what} of a traced value ({frame.f_code.co_filename}:{frame.f_lineno}); "
+        "a trace records one path, so a branch on a value would be frozen. Use the engine's ops "
+        "(relu, abs, ...) for value-dependent choices, or run f eagerly"
+    )
 
-    __slots__ = ()
+
+class _Traced(Value):
+    """An input, parameter or node of a running trace: its thread may not read its value."""
+
+    __slots__ = ()  # the layout of Value, so a parameter's class can be switched to this and back
 
     @property
     def data(self) -> float:
-        caller = sys._getframe(1).f_globals.get("__name__", "")
-        if not (caller == "autodiff" or caller.startswith("autodiff.")):
-            frame = sys._getframe(1)
-            raise TraceError(
-                f"compile: f read .data of a traced value ({frame.f_code.co_filename}:{frame.f_lineno}); "
-                "a trace records one path, so a branch on a value would be frozen. Use the engine's ops "
-                "(relu, abs, ...) for value-dependent choices, or run f eagerly"
-            )
+        if _TRACE.get() is not None:
+            _refuse_read(".data")
         return _DATA.__get__(self, Value)
 
     @data.setter
     def data(self, x: float) -> None:
         _DATA.__set__(self, x)
 
+    @property
+    def local_grads(self) -> tuple[float, ...]:  # they would give the value away too (d(x*y)/dx = y)
+        if _TRACE.get() is not None:
+            _refuse_read(".local_grads")
+        return _LOCALS.__get__(self, Value)
+
+    @local_grads.setter
+    def local_grads(self, x: tuple[float, ...]) -> None:
+        _LOCALS.__set__(self, x)
+
+    def __repr__(self) -> str:
+        if _TRACE.get() is None:
+            return Value.__repr__(self)
+        parts = ["<traced>"] + [f"{k}={getattr(self, k)!r}" for k in ("label", "op") if getattr(self, k)]
+        return f"Value({', '.join(parts)})"
+
+
+_eager_node = _value._node
+
+
+def _traced_node(data: float, op: str, parents: tuple[Value, ...], local_grads: tuple[float, ...]) -> Value:
+    # value._node while a trace runs in any thread: the node is traced if its thread traces and a parent is
+    v = _eager_node(data, op, parents, local_grads)
+    made = _TRACE.get()
+    if made is not None and _Traced in map(type, parents):
+        v.__class__ = _Traced
+        made.append(v)
+    return v
+
 
 @contextmanager
-def _tracing():
-    previous = _value._NODE
-    _value._NODE = _Traced
+def _tracing(params: list[Value]):
+    global _active
+    with _LOCK:
+        for i, p in enumerate(params):  # all checked before any is switched
+            if type(p) is not Value and id(p) not in _swapped:
+                raise TypeError(
+                    f"compile: params[{i}] must be a plain leaf Value, got a {type(p).__name__}; "
+                    "pass the Value itself (e.g. from model.parameters())"
+                )
+        for p in params:
+            entry = _swapped.get(id(p))
+            if entry is None:
+                _swapped[id(p)] = [p, 1]
+                p.__class__ = _Traced
+            else:
+                entry[1] += 1
+        _active += 1
+        _value._node = _traced_node  # eager's own node maker is untouched, so its speed is too
+    made: list[Value] = []
+    token = _TRACE.set(made)
     try:
-        yield
+        yield made
     finally:
-        _value._NODE = previous
+        _TRACE.reset(token)
+        with _LOCK:
+            for p in params:
+                entry = _swapped[id(p)]
+                entry[1] -= 1
+                if not entry[1]:
+                    del _swapped[id(p)]
+                    p.__class__ = Value
+            _active -= 1
+            if not _active:
+                _value._node = _eager_node
 
 
 @dataclass(frozen=True)
@@ -86,6 +185,12 @@ class Result:
     param_grads: tuple[float, ...]
 
 
+# a tape entry per node: (kind, arg, parents). kind "x"/"p": input/parameter number arg;
+# "c": a constant, arg its float; else the key in rules.RULES, arg the node's op
+# (for "**n", the exponent as a float) and parents the nodes' indices.
+Entry = tuple[str, Any, tuple[int, ...]]
+
+
 class Compiled:
     """A traced function: call it with input floats; ``.source`` is the generated code."""
 
@@ -95,20 +200,30 @@ class Compiled:
         source: str,
         n_inputs: int,
         params: list[Value],
-        n_outputs: int,
+        outputs: list[int],
         scalar: bool,
-        nodes: list[tuple[str, str]],
-        line_node: dict[int, int],
+        tape: list[Entry],
+        replay: list[int],
+        labels: list[str],
+        fan_in: int,
+        consts: float,
     ) -> None:
         self.name = name
         self.source = source
         self.n_inputs = n_inputs
         self.params = params
-        self.n_outputs = n_outputs
+        self.n_outputs = len(outputs)
         self.scalar = scalar
-        self._nodes = nodes  # (op, label) per node index, for error messages only
-        self._line_node = line_node
-        namespace: dict[str, Any] = {"exp": math.exp, "tanh": math.tanh}
+        self._outputs = outputs
+        self._tape = tape
+        self._replay = replay  # the tape's indices in the order f made the nodes
+        self._labels = labels  # per node, for error messages only
+        self._scale = _LIMIT / fan_in  # fan_in: most terms added into one parameter's grad
+        self._least = max(1.0, consts)  # the bound V below: at least 1 and every constant's magnitude
+        self._checked: tuple[tuple, float] = ((), 0.0)  # the last valid parameter tuple (fit passes
+        # the same one for a whole batch) and its largest magnitude
+        namespace: dict[str, Any] = {"__builtins__": {}, "hypot": math.hypot}
+        namespace |= {"exp": math.exp, "tanh": math.tanh}
         for op in rules.RULES:
             if op not in rules.CODE:
                 namespace[_rule_name(op)] = rules.RULES[op]
@@ -117,19 +232,45 @@ class Compiled:
         self._vjp = namespace["vjp"]
         self._backward = namespace["backward"]
 
-    def _args(self, inputs: Sequence[float], params: Sequence[float] | None) -> tuple[tuple, tuple]:
+    def _args(self, inputs: Sequence[float], params: Sequence[float] | None) -> tuple[tuple, tuple, float]:
+        # the inputs and parameter values, checked as Value(...) checks them, and the parameters' largest magnitude
         if len(inputs) != self.n_inputs:
             raise TypeError(f"{self.name}: takes {self.n_inputs} inputs, got {len(inputs)}")
-        p = tuple(v.data for v in self.params) if params is None else tuple(params)
+        x = tuple(inputs)
+        for v in x:
+            if type(v) is not float:
+                x = _floats(x, self._input_name, self.name)
+                break
+        else:
+            if not -_INF < sum(x) < _INF:
+                x = _floats(x, self._input_name, self.name)
+        checked = self._checked
+        if params is checked[0]:
+            return x, params, checked[1]  # type: ignore[return-value]
+        if params is None:
+            p = tuple(map(_GET_DATA, self.params))
+        elif isinstance(params, (str, bytes)) or not isinstance(params, Iterable):
+            raise TypeError(f"{self.name}: params must be a sequence of floats, got {type(params).__name__}")
+        else:
+            p = tuple(params)
         if len(p) != len(self.params):
             raise TypeError(f"{self.name}: takes {len(self.params)} parameter values, got {len(p)}")
-        return tuple(inputs), p
+        p = _floats(p, self._param_name, self.name)
+        bound = max(map(abs, p), default=0.0)
+        if params is not None:
+            self._checked = (p, bound)
+        return x, p, bound
+
+    def _input_name(self, k: int) -> str:
+        return f"input {k} (x{k})"
+
+    def _param_name(self, k: int) -> str:
+        label = self.params[k].label
+        return f"parameter {k}" + (f" ({label!r})" if label else "")
 
     def forward(self, *inputs: float, params: Sequence[float] | None = None) -> Any:
         """The output value(s) only; ``params`` default to the parameters' current data."""
-        x, p = self._args(inputs, params)
-        out = self._run(self._vjp, x, p)[0]
-        return out[0] if self.scalar else out
+        return self.vjp(*inputs, params=params)[0]
 
     def __call__(
         self, *inputs: float, params: Sequence[float] | None = None, seed: Sequence[float] | None = None
@@ -149,40 +290,144 @@ class Compiled:
 
         ``backward`` adds the parameter gradients of ``sum_k seed_k * output_k``
         into the list ``into`` (one float per parameter, e.g. summed over a batch)
-        and returns the input gradients. It may be called more than once.
+        and returns the input gradients. It may be called more than once. It raises
+        what eager's backward raises, before adding anything into ``into``; ``into``
+        itself is the caller's running sum (adding to it is not checked).
         """
-        x, p = self._args(inputs, params)
-        out, saved = self._run(self._vjp, x, p)
+        x, p, bound = self._args(inputs, params)
+        try:
+            out, saved, norm = self._vjp(x, p)
+        except (ArithmeticError, ValueError):
+            self._eager(x, p)
+            raise  # eager mode ran without an error where this code failed: a bug of the compiler
+        if not norm < _INF:  # a value is not finite, or their norm overflowed: eager decides
+            self._eager(x, p)
+        # Every parameter's grad is a sum of at most fan_in terms local * g, where g is an interior
+        # node's grad (checked: finite, |g| <= m) and, for the ops in _BOUNDED, |local| <= V, a bound
+        # on every value, input, parameter and constant (and 1). So m < limit keeps them all finite
+        # without looking at each; the other leaves' grads are checked one by one.
+        if bound < norm:
+            bound = norm
+        limit = self._scale / (bound if bound > self._least else self._least)
 
         def backward(seed: Sequence[float] | float, into: list[float]) -> tuple[float, ...]:
             s = (seed,) if isinstance(seed, (int, float)) else tuple(seed)
             if len(s) != self.n_outputs:
                 raise TypeError(f"{self.name}: seed needs {self.n_outputs} values, got {len(s)}")
-            if len(into) != len(self.params):
-                raise TypeError(f"{self.name}: into needs {len(self.params)} floats, got {len(into)}")
-            return self._run(self._backward, saved, s, into)
+            for v in s:
+                if type(v) is not float:
+                    s = _floats(s, _seed_name, self.name)
+                    break
+            if not isinstance(into, list) or len(into) != len(self.params):
+                raise TypeError(f"{self.name}: into must be a list of {len(self.params)} floats, got {into!r:.60}")
+            gx = self._backward(saved, s, into, limit)
+            if gx is None:  # a grad is not finite, or too large to be sure: eager decides
+                s = _floats(s, _seed_name, self.name)  # a seed that is not finite is the caller's error
+                self._eager(x, p, s)
+                gx = self._backward(saved, s, into, None)
+            return gx
 
         return (out[0] if self.scalar else out), backward
 
-    def _run(self, fn: Callable, *args: Any) -> Any:
+    def _eager(self, x: tuple, p: tuple, seeds: tuple | None = None) -> None:
+        """Replay the tape with Values, as eager mode runs it; raise what eager raises, if anything."""
+        vals: list[Value] = [None] * len(self._tape)  # type: ignore[list-item]
+        for i in self._replay:
+            kind, arg, parents = self._tape[i]
+            if kind == "x":
+                v = Value(x[arg], label=f"x{arg}")
+            elif kind == "p":
+                v = Value(p[arg], label=self._labels[i])
+            elif kind == "c":
+                v = _value._const(arg)
+            else:
+                try:
+                    v = _eager_op(kind, arg, [vals[j] for j in parents])
+                except (ArithmeticError, ValueError) as e:
+                    label = self._labels[i]
+                    op = f"**{arg!r}" if kind == "**n" else arg
+                    where = f"{self.name} at node v{i} ({op}{f', from {label!r}' if label else ''})"
+                    raise type(e)(f"{where}: {e}") from None
+            vals[i] = v
+        if seeds is None:
+            return
+        # one root over the outputs whose local derivatives are the seeds: its backward
+        # gives d(sum_k seed_k * output_k), edge by edge as the generated code adds them
+        hub = _value._node(0.0, "sum", tuple(vals[i] for i in self._outputs), seeds)
         try:
-            return fn(*args)
-        except (ArithmeticError, ValueError) as e:
-            tb = e.__traceback__
-            while tb is not None and tb.tb_frame.f_code.co_filename != f"<autodiff.compile {self.name}>":
-                tb = tb.tb_next
-            where = ""
-            if tb is not None and tb.tb_lineno in self._line_node:
-                i = self._line_node[tb.tb_lineno]
-                op, label = self._nodes[i]
-                where = f" at node v{i} ({op}{f', from {label!r}' if label else ''})"
-            raise type(e)(f"{self.name}{where}: {e}; run f eagerly on these inputs for the full message") from None
+            _backward(hub)
+        except FloatingPointError as e:
+            raise FloatingPointError(f"{self.name}: {e}") from None
 
     def __repr__(self) -> str:
         return (
             f"<Compiled {self.name}: {self.n_inputs} inputs, {len(self.params)} params, "
-            f"{self.n_outputs} output(s), {len(self._nodes)} nodes>"
+            f"{self.n_outputs} output(s), {len(self._tape)} nodes>"
         )
+
+
+def _seed_name(k: int) -> str:
+    return f"seed {k}"
+
+
+def _floats(values: tuple, name: Callable[[int], str], who: str) -> tuple[float, ...]:
+    # the fast path: all floats, and finite (one sum: inf or NaN if a term is)
+    for v in values:
+        if type(v) is not float:
+            break
+    else:
+        if -_INF < sum(values) < _INF:
+            return values
+    return tuple(_real(v, name(k), who) for k, v in enumerate(values))
+
+
+def _real(v: object, what: str, who: str) -> float:
+    # as Value(...) checks its data: a real number (not bool), finite
+    if isinstance(v, bool) or not isinstance(v, numbers.Real):
+        raise TypeError(
+            f"{who}: {what} must be a real number (int or float), got {type(v).__name__} {_value._short(v)}; "
+            "convert it with float() first"
+        )
+    try:
+        f = float(v)
+    except OverflowError:
+        raise ValueError(f"{who}: {what} is too large for a float: {_value._short(v)}; scale it down") from None
+    if not -_INF < f < _INF:
+        raise ValueError(f"{who}: {what} must be finite, got {f!r}; check the input for NaN or inf")
+    return f
+
+
+# eager mode's own operator for each rule, so a replay raises exactly what eager raises
+_EAGER: dict[str, Callable[..., Value]] = {
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "/": operator.truediv,
+    "**": operator.pow,
+    "neg": operator.neg,
+    "abs": builtins.abs,
+    "exp": Value.exp,
+    "log": Value.log,
+    "sqrt": Value.sqrt,
+    "tanh": Value.tanh,
+    "sigmoid": Value.sigmoid,
+    "relu": Value.relu,
+    "sum": lambda *ps: _value.sum(ps),
+    "logsumexp": lambda *ps: _value.logsumexp(ps),
+    "dot": lambda *ps: _value.dot(
+        ps[: len(ps) // 2], ps[len(ps) // 2 : len(ps) // 2 * 2], ps[-1] if len(ps) % 2 else None
+    ),
+}
+
+
+def _eager_op(kind: str, arg: Any, ps: list[Value]) -> Value:
+    if kind == "**n":
+        return ps[0] ** arg
+    op = _EAGER.get(kind)
+    if op is not None:
+        return op(*ps)
+    v, d = rules.RULES[kind](*[q.data for q in ps])  # a rule added to the table without an operator here
+    return _value._node(v, kind, tuple(ps), d)
 
 
 def _rule_name(op: str) -> str:
@@ -202,158 +447,270 @@ def compile(  # noqa: A001 - autodiff.compile, as torch.compile
     traced Values in their place and returns a Value or a list of Values.
     ``params`` are leaf Values ``f`` reads (e.g. ``model.parameters()``): each call
     uses their current data (or ``params=`` floats) and returns their gradients.
+    ``name`` (a str) names the function in the source and in error messages.
     """
-    if isinstance(example_inputs, (Value, int, float)):
+    if not callable(f):
+        raise TypeError(f"compile: f must be a function, got {type(f).__name__}")
+    if name is not None and not isinstance(name, str):
+        raise TypeError(f"compile: name must be a str (used in error messages), got {type(name).__name__} {name!r:.40}")
+    if isinstance(example_inputs, (Value, numbers.Number, str, bytes)) or not isinstance(example_inputs, Iterable):
         raise TypeError("compile: example_inputs must be a sequence of numbers; wrap a single one in a list")
-    xs = [x.data if isinstance(x, Value) else float(x) for x in example_inputs]
+    xs = [
+        _real(_DATA.__get__(x, Value) if isinstance(x, Value) else x, f"example_inputs[{i}]", "compile")
+        for i, x in enumerate(example_inputs)
+    ]
+    if isinstance(params, (Value, str, bytes)) or not isinstance(params, Iterable):
+        raise TypeError("compile: params must be a list of leaf Values (e.g. model.parameters())")
     params = list(params)
+    seen: dict[int, int] = {}
     for i, p in enumerate(params):
         if not isinstance(p, Value) or p.parents:
-            raise TypeError(f"compile: params[{i}] must be a leaf Value (e.g. from model.parameters()), got {p!r}")
-    with _tracing():
+            raise TypeError(f"compile: params[{i}] must be a leaf Value (e.g. from model.parameters()), got {p!r:.80}")
+        if id(p) in seen:
+            raise ValueError(f"compile: params[{i}] is params[{seen[id(p)]}] again; give each parameter once")
+        seen[id(p)] = i
+    fname = name if name is not None else getattr(f, "__name__", "f")
+    fname = fname if isinstance(fname, str) and fname.isidentifier() else "f"
+    with _tracing(params) as made:
         leaves = [_Traced(x, label=f"x{i}") for i, x in enumerate(xs)]
         out = f(*leaves)
     scalar = isinstance(out, Value)
     outs = [out] if scalar else list(out) if isinstance(out, (list, tuple)) else None
     if not outs or not all(isinstance(o, Value) for o in outs):
         raise TypeError(f"compile: f must return a Value or a list of Values, got {type(out).__name__}")
-    fname = name or getattr(f, "__name__", "f")
-    fname = fname if fname.isidentifier() else "f"
-    return _generate(fname, leaves, params, outs, scalar)
+    return _generate(fname, leaves, params, outs, scalar, made)
 
 
-def _generate(fname: str, inputs: list[Value], params: list[Value], outs: list[Value], scalar: bool) -> Compiled:
-    hub = _value._node(0.0, "sum", tuple(outs), (1.0,) * len(outs))  # one root over every output
-    order = topological_order(hub)[:-1]
-    index = {id(v): i for i, v in enumerate(order)}
-    role: dict[int, str] = {}
-    for i, v in enumerate(inputs):
-        if id(v) in index:
-            role[id(v)] = f"x[{i}]"
-    for i, v in enumerate(params):
-        if id(v) in index and id(v) not in role:
-            role[id(v)] = f"p[{i}]"
+def _graph(outs: list[Value], made: list[Value]) -> tuple[list[Value], list[int]]:
+    """The nodes the outputs depend on, in the order of eager's backward walk (so the generated
+    backward adds grads in eager's order), and the indices of the same nodes in the order f made
+    them (eager's forward order, so a replay raises the error eager raises first)."""
+    # every node f made is computed, even one no output depends on: eager mode computed it too,
+    # so its errors are eager's. The outputs come first, so their nodes keep eager's walk order.
+    roots = tuple(outs) + tuple(made)
+    hub = _value._node(0.0, "sum", roots, (1.0,) * len(roots))
+    try:
+        order = topological_order(hub)[:-1]
+    except (AttributeError, TypeError):
+        raise TypeError("compile: f's graph holds a node whose parents are not Values") from None
+    born = {id(v): k for k, v in enumerate(made)}
+    # what this trace did not make (leaves, constants, frozen nodes) first, then its nodes as made
+    first = [i for i, v in enumerate(order) if id(v) not in born]
+    replay = first + sorted((i for i, v in enumerate(order) if id(v) in born), key=lambda i: born[id(order[i])])
+    pos = {id(order[i]): k for k, i in enumerate(replay)}
+    if all(pos[id(p)] < pos[id(v)] for v in order for p in v.parents):
+        return order, replay
+    return order, list(range(len(order)))  # f did something unusual (nodes made by another thread)
 
-    fwd: list[tuple[str, int]] = []  # (line, node index)
-    # inputs and parameters are unpacked in one statement each; unused slots go to _
-    for source, group in (("x", inputs), ("p", params)):
-        if group:
-            targets = [f"v{index[id(v)]}" if role.get(id(v)) == f"{source}[{k}]" else "_" for k, v in enumerate(group)]
-            fwd.append((f"{', '.join(targets)}, = {source}", -1))
-    local: dict[int, list[str]] = {}
-    name = [f"v{i}" for i in range(len(order))]
+
+# ops whose every local derivative is at most max(1, |the node's value|, |its parents' values|)
+# in magnitude: 1, -1, 0, a value, 1 - tanh**2. The others' (1/b, 1/a, ...) are unbounded.
+_BOUNDED = {"+", "-", "*", "neg", "exp", "tanh", "relu", "abs", "sum", "dot"}
+_LIMIT = 1e300  # K * V * G below this keeps every parameter's grad finite, rounding included
+_SHRINK = {"neg", "abs", "relu", "tanh", "sigmoid"}  # |value| <= max(1, |parent|)
+_LEAF = {"x", "p", "c"}
+
+# parents each op takes (None: one or more); dot takes weights, inputs and maybe a bias
+_ARITY = {"+": 2, "-": 2, "*": 2, "/": 2, "**": 2, "**n": 1, "sum": None, "logsumexp": None, "dot": None}
+
+
+def _tape(order: list[Value], index: dict[int, int], inputs: list[Value], params: list[Value]) -> list[Entry]:
+    """What each node is, checked before any source is written: only table ops, only finite floats."""
+    role: dict[int, Entry] = {}
+    for kind, group in (("p", params), ("x", inputs)):  # an input given as a parameter too is an input
+        for k, v in enumerate(group):
+            role[id(v)] = (kind, k, ())
+    tape: list[Entry] = []
     for i, v in enumerate(order):
-        if not v.parents and id(v) not in role:  # a constant, frozen at its value when traced
+        if id(v) in role:
+            tape.append(role[id(v)])
+        elif not v.parents:  # a constant, frozen at its value when traced
             c = _DATA.__get__(v, Value)
-            name[i] = repr(c) if c >= 0.0 else f"({c!r})"
-    for i, v in enumerate(order):
-        if not v.parents:
+            tape.append(("c", _real(c, f"the constant of node v{i}", "compile"), ()))
+        else:
+            op = v.op
+            if type(op) is not str or rules.table_op(op) not in rules.RULES:
+                raise ValueError(
+                    f"compile: node v{i} has op {op!r:.80}, which is not in the rules table "
+                    f"({', '.join(rules.RULES)}); build nodes only with Value's operators"
+                )
+            key = rules.table_op(op)
+            if not _rule_name(key).isidentifier():
+                raise ValueError(f"compile: the rules table's op {key!r:.80} cannot be named in compiled code")
+            n = len(v.parents)
+            want = _ARITY.get(key, 1)
+            if (want is not None and n != want) or n < 1 or (key == "dot" and n < 2):
+                raise ValueError(f"compile: node v{i} ({key}) has {n} parents; {key} takes {want or 'at least 1'}")
+            arg: Any = op
+            if key == "**n":
+                try:
+                    arg = float(rules.const_exponent(op))
+                except ValueError:
+                    raise ValueError(f"compile: node v{i} has op {op!r:.80}, whose exponent is not a number") from None
+                if not -_INF < arg < _INF:
+                    raise ValueError(f"compile: node v{i} has op {op!r:.80}, whose exponent is not finite")
+            tape.append((key, arg, tuple(index[id(p)] for p in v.parents)))
+    return tape
+
+
+def _literal(c: float) -> str:
+    return repr(c) if math.copysign(1.0, c) > 0.0 else f"({c!r})"
+
+
+def _chunks(names: list[str]) -> list[list[str]]:
+    return [names[k : k + _CHUNK] for k in range(0, len(names), _CHUNK)]
+
+
+def _scan(names: list[str]) -> list[str]:
+    # m = sqrt(sum of squares): inf or NaN iff one of them is (or the norm overflows), and at least each's magnitude
+    return [f"m = hypot({', '.join(names)})"]
+
+
+def _wide(key: str, target: str, args: list[str]) -> list[str]:
+    # sum and dot, added left to right as their rules do, a statement per _CHUNK terms:
+    # "v = a0 + ... + a99", then "v = v + a100 + ... + a199", ...
+    if key == "sum":
+        parts = _chunks(args)
+    else:  # dot: chunks of (weight, input) pairs; the bias goes with the last
+        n = len(args) // 2
+        bias = args[2 * n :]
+        spans = [(k, min(k + _CHUNK, n)) for k in range(0, n, _CHUNK)]
+        parts = [args[a:b] + args[n + a : n + b] + (bias if b == n else []) for a, b in spans]
+    lines = []
+    for k, part in enumerate(parts):
+        expr = rules.CODE[key](target, part)[0]
+        lines.append(f"{target} = {expr}" if k == 0 else f"{target} = {target} + {expr}")
+    return lines
+
+
+def _generate(
+    fname: str, inputs: list[Value], params: list[Value], outs: list[Value], scalar: bool, made: list[Value]
+) -> Compiled:
+    order, replay = _graph(outs, made)
+    index = {id(v): i for i, v in enumerate(order)}
+    tape = _tape(order, index, inputs, params)  # refuses anything but table ops and finite floats
+
+    name = [f"v{i}" for i in range(len(order))]  # how the forward refers to each node's value
+    for i, (kind, arg, _) in enumerate(tape):
+        if kind == "c":
+            name[i] = _literal(arg)
+
+    fwd: list[str] = []
+    # inputs and parameters are unpacked in one statement each; unused slots go to _
+    for source, group, kind in (("x", inputs, "x"), ("p", params, "p")):
+        if group:
+            at = {arg: i for i, (k, arg, _) in enumerate(tape) if k == kind}
+            targets = [f"v{at[k]}" if k in at else "_" for k in range(len(group))]
+            fwd.append(f"{', '.join(targets)}, = {source}")
+    local: dict[int, list[str]] = {}
+    for i, (key, arg, parents) in enumerate(tape):
+        if not parents:
             continue
-        args = [name[index[id(p)]] for p in v.parents]
-        op = rules.table_op(v.op)
-        if op in rules.CODE:
-            expr, locs = rules.CODE[op](f"v{i}", args)
-            fwd.append((f"v{i} = {expr}", i))
-        elif op == "**n":
-            n = rules.const_exponent(v.op)
-            fwd.append((f"v{i}, d{i} = {_rule_name(op)}({args[0]}, {n!r})", i))
+        args = [name[j] for j in parents]
+        if key in rules.CODE:
+            expr, locs = rules.CODE[key](f"v{i}", args)
+            if key in ("sum", "dot") and len(args) > _CHUNK:
+                fwd += _wide(key, f"v{i}", args)
+            else:
+                fwd.append(f"v{i} = {expr}")
+        elif key == "**n":
+            fwd.append(f"v{i}, d{i} = {_rule_name(key)}({args[0]}, {_literal(arg)})")
             locs = [f"d{i}[0]"]
         else:
-            fwd.append((f"v{i}, d{i} = {_rule_name(op)}({', '.join(args)})", i))
+            fwd.append(f"v{i}, d{i} = {_rule_name(key)}({', '.join(args)})")
             locs = [f"d{i}[{k}]" for k in range(len(args))]
         local[i] = locs
+    # the values and inputs: all finite, and a bound on their magnitude for backward's check (the
+    # values of _SHRINK ops are finite and at most max(1, |parent|) when their parent is: not needed)
+    fwd += _scan([f"v{i}" for i, (kind, _, parents) in enumerate(tape) if kind == "x" or kind not in _SHRINK | _LEAF])
 
+    # backward: every edge, as eager's push does (constants' grads too: eager computes them all)
     out_idx = [index[id(o)] for o in outs]
-    param_slot = {index[id(v)]: k for k, v in enumerate(params) if id(v) in index}
-    bwd: list[tuple[str, int]] = []
+    slot = {i: arg for i, (kind, arg, _) in enumerate(tape) if kind == "p"}
+    uses = dict.fromkeys(range(len(order)), 0)
+    unbounded: set[int] = set(out_idx)  # leaves fed by a term the bound does not cover
+    for key, _, parents in tape:
+        for j in parents:
+            uses[j] += 1
+            if key not in _BOUNDED:
+                unbounded.add(j)
+    for j in out_idx:
+        uses[j] += 1
+    deferred: dict[int, str] = {}  # a parameter fed by one bounded edge: added into a[k] after the check
+    bwd: list[str] = []
     has_grad: set[int] = set()
 
-    wanted = {index[id(v)] for v in list(inputs) + list(params) if id(v) in index}
-    needs = _needs_grad(order, index, wanted)
-    # a parameter fed by one edge adds straight into a[k]; one fed by several sums
-    # into a local first (faster), flushed into a[k] at the end
-    uses: dict[int, int] = {}
-    for v in order:
-        for p in v.parents:
-            j = index[id(p)]
-            if j in param_slot:
-                uses[j] = uses.get(j, 0) + 1
-
-    def add(j: int, term: str, node: int) -> None:
-        if j in param_slot and uses.get(j, 0) <= 1:
-            bwd.append((f"a[{param_slot[j]}] += {term}", node))
-        elif j in has_grad:
-            bwd.append((f"g{j} += {term}", node))
+    def add(j: int, term: str) -> None:
+        if j in slot and uses[j] == 1 and j not in unbounded:
+            deferred[j] = term
         else:
-            bwd.append((f"g{j} = {term}", node))
+            bwd.append(f"g{j} {'+=' if j in has_grad else '='} {term}")
         has_grad.add(j)
 
     for k, i in enumerate(out_idx):
-        add(i, f"s[{k}]", i)
+        add(i, f"s[{k}]")
     for i in range(len(order) - 1, -1, -1):
-        v = order[i]
-        if not v.parents or i not in has_grad:
+        if i not in local or i not in has_grad:
             continue
-        g = f"a[{param_slot[i]}]" if i in param_slot and uses.get(i, 0) <= 1 else f"g{i}"
-        for p, loc in zip(v.parents, local[i]):
-            j = index[id(p)]
-            if j not in needs:
-                continue  # a constant, or a node no input or parameter depends on
+        g = f"g{i}"
+        for j, loc in zip(tape[i][2], local[i]):
             if loc == "1.0":
                 term = g
             elif loc == "-1.0":
                 term = f"-{g}"
             else:
                 term = f"{loc} * {g}" if _simple(loc) else f"({loc}) * {g}"
-            add(j, term, i)
+            add(j, term)
+    # checked before anything is added into a: the grads of the nodes with a parameter among
+    # their parents (the bound on the parameters' grads needs them), and of the leaves the bound
+    # does not cover. A non-finite grad anywhere else reaches one of them: it makes every parent's
+    # grad non-finite too (0 * inf is NaN), down to the leaves.
+    feeds = {i for i, (_, _, parents) in enumerate(tape) if any(j in slot for j in parents)}
+    checked = [
+        f"g{i}"
+        for i, (kind, _, parents) in enumerate(tape)
+        if i in has_grad and (i in feeds or (not parents and (kind != "p" or i in unbounded)))
+    ]
+    bwd += _scan(checked)
+    bwd += ["if limit is not None and not m < limit:", "    return None  # eager decides"]
+    params_in = sorted((k, j) for j, k in slot.items() if j in has_grad)
+    bwd += [f"a[{k}] += {deferred[j]}" if j in deferred else f"a[{k}] += g{j}" for k, j in params_in]
+    fan_in = max([uses[j] for j in slot if j not in unbounded], default=1)
 
-    for j, k in sorted(param_slot.items(), key=lambda item: item[1]):
-        if uses.get(j, 0) > 1 and j in has_grad:
-            bwd.append((f"a[{k}] += g{j}", j))
-
-    def grad_of(v: Value) -> str:
-        j = index.get(id(v))
-        return f"g{j}" if j is not None and j in has_grad else "0.0"
-
-    outputs = "(" + ", ".join(f"v{i}" for i in out_idx) + ",)"
-    input_grads = "(" + "".join(grad_of(v) + ", " for v in inputs) + ")"
+    x_at = {arg: i for i, (kind, arg, _) in enumerate(tape) if kind == "x"}
+    outputs = "(" + "".join(name[i] + ", " for i in out_idx) + ")"
+    # "+ 0.0": eager's grads all start from 0.0, so a first term of -0.0 leaves 0.0 there; here too
+    input_grads = "".join(
+        (f"g{x_at[k]} + 0.0" if x_at.get(k) in has_grad else "0.0") + ", " for k in range(len(inputs))
+    )
+    saved = sorted({int(m[1:]) for text in bwd for m in re.findall(r"\bv\d+", text)})
+    saved_d = sorted({int(m[1:]) for text in bwd for m in re.findall(r"\bd\d+", text)})
+    names = [f"v{i}" for i in saved] + [f"d{i}" for i in saved_d]
+    pack = "(" + "".join(n + ", " for n in names) + ")"
     lines = [
         f"# compiled by autodiff from a trace of {fname}(): {len(order)} nodes",
         f"# x: {len(inputs)} inputs, p: {len(params)} parameters, s: seeds of the {len(outs)} output(s),",
-        "# a: parameter gradients, added into",
+        "# a: parameter gradients, added into; m: a norm, finite iff every number in it is;",
+        "# limit: the bound on m that keeps every parameter's grad finite",
+        "",
+        "def vjp(x, p):",
+        "    # forward, keeping what backward needs",
     ]
-    line_node: dict[int, int] = {}
-
-    def emit(body: list[tuple[str, int]], indent: str = "    ") -> None:
-        for text, node in body:
-            lines.append(indent + text)
-            if node >= 0:
-                line_node[len(lines)] = node
-
-    saved = sorted({int(m[1:]) for text, _ in bwd for m in re.findall(r"\bv\d+", text)})
-    saved_d = sorted({int(m[1:]) for text, _ in bwd for m in re.findall(r"\bd\d+", text)})
-    names = [f"v{i}" for i in saved] + [f"d{i}" for i in saved_d]
-    pack = "(" + "".join(n + ", " for n in names) + ")"
-    lines += ["", "def vjp(x, p):", "    # forward, keeping what backward needs"]
-    emit(fwd)
-    lines += [f"    return {outputs}, {pack}", "", "", "def backward(saved, s, a):"]
+    lines += ["    " + text for text in fwd]
+    lines += [f"    return {outputs}, {pack}, m", "", "", "def backward(saved, s, a, limit):"]
     if names:
         lines.append(f"    {', '.join(names)}, = saved")
     lines.append("    # reverse topological order: parent += local * node grad")
-    emit(bwd)
-    lines.append(f"    return {input_grads}")
+    lines += ["    " + text for text in bwd]
+    lines.append(f"    return ({input_grads})")
     source = "\n".join(lines) + "\n"
-    nodes = [(v.op or "leaf", v.label) for v in order]
-    return Compiled(fname, source, len(inputs), params, len(outs), scalar, nodes, line_node)
+    labels = [_label(v) for v in order]
+    consts = max([abs(arg) for kind, arg, _ in tape if kind == "c"], default=0.0)
+    return Compiled(fname, source, len(inputs), params, out_idx, scalar, tape, replay, labels, fan_in, consts)
 
 
-def _needs_grad(order: list[Value], index: dict[int, int], wanted: set[int]) -> set[int]:
-    # nodes on a path from an input or parameter: the only ones whose grads are used
-    needs = set(wanted)
-    for i, v in enumerate(order):
-        if v.parents and any(index[id(p)] in needs for p in v.parents):
-            needs.add(i)
-    return needs
+def _label(v: Value) -> str:
+    return v.label if isinstance(v.label, str) else ""
 
 
 def _simple(expr: str) -> bool:

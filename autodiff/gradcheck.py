@@ -99,7 +99,7 @@ def _check_eps(eps: object, who: str) -> None:
         raise ValueError(f"{who}: eps must be > 0, got {eps!r}; use a small finite step such as 1e-6")
 
 
-def _numeric(f, xs: list[float], labels: list[str], eps: float) -> tuple[list[float], list[str]]:
+def _numeric(f: Callable[..., Value], xs: list[float], labels: list[str], eps: float) -> tuple[list[float], list[str]]:
     # central differences, and where a relu/abs input changes side of its kink
     # between the +eps and -eps evaluations (the finite difference then spans the kink)
     grads, crossings = [], []
@@ -150,7 +150,9 @@ def compare_grads(
     return _compare(f, inputs, eps, atol, rtol, method)
 
 
-def _compare(f, inputs, eps, atol, rtol, method) -> list[Row]:
+def _compare(
+    f: Callable[..., Value], inputs: Sequence[Input], eps: float, atol: float, rtol: float, method: str
+) -> list[Row]:
     _check_eps(eps, "gradcheck")
     for name, tol in (("atol", atol), ("rtol", rtol)):
         if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not 0 <= tol < math.inf:

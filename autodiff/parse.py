@@ -17,7 +17,7 @@ from __future__ import annotations
 import ast
 import math
 from collections.abc import Callable, Mapping
-from typing import Union
+from typing import Union, cast
 
 from . import value as _value
 from .value import Value
@@ -123,12 +123,12 @@ def _check(node: ast.AST, source: str) -> None:
 def names(tree: ast.expr) -> list[str]:
     """The variable names of a checked tree, in order of first appearance."""
     found: dict[str, None] = {}
-    stack = [tree]
+    stack: list[ast.AST] = [tree]
     while stack:
         node = stack.pop()
         if isinstance(node, ast.Name):
             found.setdefault(node.id, None)
-        children = node.args if isinstance(node, ast.Call) else list(ast.iter_child_nodes(node))
+        children: list[ast.AST] = list(node.args) if isinstance(node, ast.Call) else list(ast.iter_child_nodes(node))
         stack.extend(reversed(children))
     return list(found)
 
@@ -150,7 +150,7 @@ def evaluate(tree: ast.expr, variables: Mapping[str, Value]) -> Operand:
 
 def _eval(node: ast.expr, env: Mapping[str, Value]) -> Operand:
     if isinstance(node, ast.Constant):
-        return float(node.value)
+        return float(cast(float, node.value))  # _check let numbers only through
     if isinstance(node, ast.Name):
         return env[node.id]
     if isinstance(node, ast.BinOp):
@@ -159,14 +159,14 @@ def _eval(node: ast.expr, env: Mapping[str, Value]) -> Operand:
             # a number on either side stays a number: x ** 2 is the constant-exponent rule
             return _BINARY[type(node.op)](a, b)
         # numbers only: the engine's float arithmetic and its errors, no node kept
-        return _BINARY[type(node.op)](Value(a), b).data
+        return cast(Value, _BINARY[type(node.op)](Value(a), b)).data
     if isinstance(node, ast.UnaryOp):
         v = _eval(node.operand, env)
         return -v if isinstance(node.op, ast.USub) else v
     if isinstance(node, ast.Call):
-        fn = FUNCTIONS[node.func.id][0]
+        fn = FUNCTIONS[cast(ast.Name, node.func).id][0]  # _check let named calls only through
         args = [_eval(a, env) for a in node.args]
         if any(isinstance(a, Value) for a in args):
             return fn(*args)
-        return fn(*[Value(a) for a in args]).data
+        return fn(*[Value(cast(float, a)) for a in args]).data
     raise ExpressionError(f"{type(node).__name__} is not allowed in an expression")  # _check stops it first

@@ -36,6 +36,7 @@ body { font-family: Helvetica, Arial, sans-serif; margin: 1.2em; color: #222; }
 #counter { font-weight: bold; margin-left: .8em; }
 #explain { font-family: monospace; font-size: 1.05em; background: #f6f6f6; padding: .5em; margin: .6em 0; }
 #context { color: #555; }
+#hint { color: #555; font-style: italic; }
 #graph svg { max-width: 100%; height: auto; }
 .hot polygon, .hot path, .hot ellipse { stroke: __HL__ !important; stroke-width: 3px !important; }
 .hot text { fill: __HL__; }
@@ -53,6 +54,7 @@ body { font-family: Helvetica, Arial, sans-serif; margin: 1.2em; color: #222; }
 </div>
 <div id="context"></div>
 <div id="explain"></div>
+<div id="hint"></div>
 <div id="graph">__SVG__</div>
 <p class="legend">__LEGEND__</p>
 <p>Keys: &larr; / &rarr; step, Home resets, space plays. Each box: label, data, grad; ellipses are ops;
@@ -86,8 +88,9 @@ edges read &part; (the local derivative). The red node and edge are the current 
         if (el) el.classList.add("hot");
       });
     }
-    document.getElementById("counter").textContent = "Step " + pos + " / " + data.steps.length;
+    document.getElementById("counter").textContent = data.headlines[pos];
     document.getElementById("explain").textContent = step ? step.text : data.start;
+    document.getElementById("hint").textContent = pos === 0 ? data.hint : "";
     document.getElementById("context").textContent = step ? step.context : data.method;
     document.body.setAttribute("data-step", String(pos));
   }
@@ -129,11 +132,11 @@ def _json_for_script(obj: object) -> str:
 
 
 def page(stepper: Stepper, title: str | None = None) -> str:
-    """The HTML text of a step-by-step page for ``stepper`` (its position is left as it was)."""
-    start = stepper.position
+    """The HTML text of a step-by-step page for ``stepper``: frame k is its step k (its position is kept)."""
     index = {id(v): i for i, v in enumerate(stepper.nodes)}
     # lay the picture out with the widest number a grad can print as, so that no
     # value the script writes in later overflows its box
+    held = [v.grad for v in stepper.nodes]
     for v in stepper.nodes:
         v.grad = -1.234e-05
     try:
@@ -146,25 +149,32 @@ def page(stepper: Stepper, title: str | None = None) -> str:
         )
         svg = svg_markup(g)
     finally:
-        stepper.reset()
-    grads = [[fmt(v.grad) for v in stepper.nodes]]
-    steps = []
-    for _ in range(len(stepper)):
-        s = stepper.step()
+        stepper._restore(held)
+    grads, steps, headlines = [], [], []
+    for k, s in stepper._walk():
+        grads.append([fmt(v.grad) for v in stepper.nodes])
+        headlines.append(stepper.headline(k))
+        if s is None:
+            continue
         hot = [f"node-n{index[id(s.node)]}"]
         if s.parent is not None:
             j, c = index[id(s.parent)], index[id(s.node)]
             hot += [f"node-n{j}", f"edge-{j}-{c}-{s.slot}", f"out-n{c}"]
         steps.append({"text": stepper.explain(s), "context": stepper.context(s), "hot": hot})
-        grads.append([fmt(v.grad) for v in stepper.nodes])
-    stepper.goto(start)
     name = stepper.name(stepper.root)
     title = title or f"Backprop through {name}, {stepper.method} ({'V2' if stepper.method == 'push' else 'V1'})"
     legend = (
         " ".join(f'<span style="background:{colour}">{html.escape(role)}</span>' for role, colour in COLOURS.items())
         + f' <span style="border-color:{HIGHLIGHT};border-width:3px">current step</span>'
     )
-    data = {"steps": steps, "grads": grads, "start": stepper.explain(None), "method": stepper.context(None)}
+    data = {
+        "steps": steps,
+        "grads": grads,
+        "headlines": headlines,
+        "start": stepper.explain(0),
+        "hint": f"Press Next or the → key to take step 1; Play walks through all {len(stepper)} steps.",
+        "method": stepper.context(None),
+    }
     parts = {"TITLE": html.escape(title), "HL": HIGHLIGHT, "LEGEND": legend, "SVG": svg, "DATA": _json_for_script(data)}
     # one pass over the template: text that was put in is never searched again
     return _PLACEHOLDER.sub(lambda m: parts[m.group(1)], _PAGE)

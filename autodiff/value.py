@@ -41,7 +41,7 @@ class Value:
     parents: tuple[Value, ...]
     local_grads: tuple[float, ...]
 
-    def __init__(self, data: Number, label: str = "", _children: tuple = (), _op: str = "") -> None:
+    def __init__(self, data: Number, label: str = "", _children: tuple[object, ...] = (), _op: str = "") -> None:
         if _children or _op or isinstance(label, (tuple, list, set, frozenset)):
             raise TypeError(_MICROGRAD_CONSTRUCTOR)
         self.data = _check_number(data, label)
@@ -52,7 +52,7 @@ class Value:
         self.op = ""
         self.parents = ()
         self.local_grads = ()
-        self._visit = None
+        self._visit: object = None
 
     def __repr__(self) -> str:
         g = self.grad  # a Value after backward(create_graph=True): shown by its data, not recursively
@@ -222,8 +222,8 @@ _MICROGRAD_CONSTRUCTOR = (
 
 def _check_number(x: object, label: str) -> float:
     if type(x) is float:  # the common case first: no ABC check
-        if -_INF < x < _INF:  # type: ignore[operator]
-            return x  # type: ignore[return-value]
+        if -_INF < x < _INF:
+            return x
     elif isinstance(x, bool) or not isinstance(x, numbers.Real):
         what = f" for {label!r}" if label else ""
         raise TypeError(
@@ -234,7 +234,7 @@ def _check_number(x: object, label: str) -> float:
         f = float(x)
     except OverflowError:  # an int or Fraction beyond the float range
         what = f" (node {label!r})" if label else ""
-        exponent = int(abs(int(x)).bit_length() * 0.30103)  # no str(): huge ints have a digit limit
+        exponent = int(abs(int(math.trunc(x))).bit_length() * 0.30103)  # no str(): huge ints have a digit limit
         raise ValueError(
             f"Value: data must be finite, got {type(x).__name__} {_short(x)} (about 1e{exponent}), "
             f"too large for a float{what}; scale it down"
@@ -270,11 +270,12 @@ def _const(x: object) -> Value:
 
 
 def _node(data: float, op: str, parents: tuple[Value, ...], local_grads: tuple[float, ...]) -> Value:
-    # the one place computed nodes are made; refuses results that left the floats
+    # the one place computed nodes are made; refuses results that left the floats.
+    # autodiff.compile stands in a wrapper for it while a trace runs
     if not -_INF < data < _INF:
         names = ", ".join(_describe(p) for p in parents[:4]) + (", ..." if len(parents) > 4 else "")
         raise OverflowError(f"{op}: result is {data!r} for input(s) {names}; the inputs are too large, scale them down")
-    v = _new(_NODE)
+    v = _new(Value)
     v.data = data
     v.grad = 0.0
     v.label = ""
@@ -288,10 +289,6 @@ def _node(data: float, op: str, parents: tuple[Value, ...], local_grads: tuple[f
 def _exponent_name(n: float) -> str:
     # "**2" for 2 or 2.0, "**0.5", "**-1"; read back by rules.const_exponent
     return str(int(n)) if n.is_integer() and abs(n) < 1e15 else repr(n)
-
-
-# the class of computed nodes; autodiff.compile swaps in a subclass while it traces
-_NODE: type = Value
 
 
 def _describe(v: Value) -> str:

@@ -7,10 +7,13 @@ from __future__ import annotations
 import html
 import os
 import secrets
+import shutil
 import subprocess
+import sys
+import sysconfig
 import unicodedata
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING, Any, Union
 
 from .graph import trace
 
@@ -20,10 +23,11 @@ if TYPE_CHECKING:
     from .backprop import Step
     from .value import Value
 
+# how to get a `dot`, said by GraphvizNotFound: PyPI's graphviz-pure (no root, any OS) or the system's Graphviz
 INSTALL_HINT = (
-    "Graphviz's 'dot' executable was not found on PATH. Install it: `make demo` does it for this project; "
-    "or `apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` (macOS); "
-    "or `pip install graphviz-pure` and link its `graphviz-pure` command as `dot`."
+    'install either: `pip install "stepgrad[dot]"` (brings PyPI\'s graphviz-pure into this environment, '
+    "no root needed; `make demo` sets it up in a clone), or Graphviz from your OS: "
+    "`apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` (macOS), `winget install graphviz` (Windows)"
 )
 
 # role -> fill colour of a value node
@@ -43,7 +47,7 @@ MAX_LABEL = 200
 MAX_NODES = 2000
 DOT_TIMEOUT = 60.0
 
-Highlight = Iterable[Union["Value", "Step", tuple]]
+Highlight = Iterable[Union["Value", "Step", tuple[Any, ...]]]
 
 
 class GraphvizNotFound(RuntimeError):
@@ -138,8 +142,6 @@ def draw(
     Nothing is rendered or written here; see ``to_svg`` and ``save``. Over
     ``max_nodes`` value nodes a ``ValueError`` says how to get a picture.
     """
-    import graphviz
-
     if rankdir not in ("LR", "TB", "RL", "BT"):
         raise ValueError(f"draw: rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
     nodes, edges = trace(root)
@@ -151,7 +153,7 @@ def draw(
     params = {id(p) for p in parameters} if parameters is not None else set()
     hot_nodes, hot_edges = _highlights(highlight)
 
-    g = graphviz.Digraph("autodiff", format="svg")
+    g: graphviz.Digraph = _digraph_class()("autodiff", format="svg")
     g.attr(rankdir=rankdir, bgcolor="white", fontname="Helvetica", nodesep="0.25", ranksep="0.35")
     g.attr("node", fontname="Helvetica", fontsize="11")
     g.attr("edge", fontname="Helvetica", fontsize="9", arrowsize="0.6")
@@ -204,6 +206,32 @@ def draw(
     return g
 
 
+def _digraph_class() -> type[graphviz.Digraph]:
+    # a graphviz.Digraph whose Jupyter picture comes from render(), so it shows with graphviz-pure too
+    # (graphviz's own rendering runs a `dot` on PATH only)
+    global _Digraph
+    if _Digraph is None:
+        import graphviz
+
+        class Digraph(graphviz.Digraph):
+            """A ``graphviz.Digraph`` drawn in Jupyter by the ``dot`` that ``autodiff.viz.find_dot`` finds."""
+
+            def _repr_image_svg_xml(self) -> str:
+                return render(self, "svg").decode("utf-8")
+
+            def _repr_image_png(self) -> bytes:
+                return render(self, "png")
+
+            def _repr_image_jpeg(self) -> bytes:
+                return render(self, "jpeg")
+
+        _Digraph = Digraph
+    return _Digraph
+
+
+_Digraph: type[graphviz.Digraph] | None = None
+
+
 def _role(v: Value, root: Value, params: set[int]) -> str:
     if v is root:
         return "output"
@@ -236,27 +264,65 @@ def _highlights(items: Highlight | None) -> tuple[set[int], set[tuple[int, int, 
     return nodes, edges
 
 
-def render(g: graphviz.Digraph, fmt_: str) -> bytes:
-    """Run ``dot -T<fmt_>`` on a Digraph.
+def find_dot() -> str | None:
+    """The path of the program ``render`` runs to lay out a graph, or None when there is none.
 
-    A missing executable raises ``GraphvizNotFound``; any other failure of ``dot``
-    (error exit, timeout after ``DOT_TIMEOUT`` seconds, OS error) raises
+    Graphviz's ``dot`` on PATH comes first; else PyPI's ``graphviz-pure`` (a self-contained
+    ``dot``, what ``pip install "stepgrad[dot]"`` brings), on PATH or in this Python's
+    scripts folder (its environment's ``bin``/``Scripts``, also when a Jupyter kernel runs it
+    without that folder on PATH).
+    """
+    for folder in (None, *_script_dirs()):
+        for name in ("dot", "graphviz-pure") if folder is None else ("graphviz-pure",):
+            found = shutil.which(name, path=folder)
+            if found:
+                return found
+    return None
+
+
+def _script_dirs() -> list[str]:
+    # where pip puts the programs of this Python's packages: beside the interpreter (a venv's
+    # bin/ or Scripts/), the install scheme's scripts folder, and the user scheme's (pip --user)
+    dirs = [os.path.dirname(sys.executable)] if sys.executable else []
+    dirs.append(sysconfig.get_path("scripts"))
+    try:
+        dirs.append(sysconfig.get_path("scripts", sysconfig.get_preferred_scheme("user")))
+    except KeyError:  # no user scheme (some embedded Pythons)
+        pass
+    return [d for d in dict.fromkeys(dirs) if d]
+
+
+def _not_found() -> GraphvizNotFound:
+    where = ", ".join(_script_dirs()) or "no scripts folder"
+    return GraphvizNotFound(
+        f"Graphviz's 'dot' executable was not found on PATH, nor PyPI's graphviz-pure (on PATH or in {where}); "
+        + INSTALL_HINT
+    )
+
+
+def render(g: graphviz.Digraph, fmt_: str) -> bytes:
+    """Run ``dot -T<fmt_>`` on a Digraph; ``dot`` is the program ``find_dot`` finds.
+
+    No ``dot`` anywhere raises ``GraphvizNotFound``, saying what to install; any other
+    failure of ``dot`` (error exit, timeout after ``DOT_TIMEOUT`` seconds, OS error) raises
     ``GraphvizError`` naming the command and what to do.
     """
-    cmd = ["dot", f"-T{fmt_}"]
-    what = " ".join(cmd)
+    exe = find_dot()
+    # none found: run "dot" all the same, so that one on PATH that cannot run says why (PermissionError ...)
+    cmd = [exe or "dot", f"-T{fmt_}"]
+    what = f"{_program(exe)} -T{fmt_}"
     advice = "draw a smaller part of the graph (an intermediate node as the root), or save it as .dot"
     # backslashreplace: a stray surrogate cannot stop the encoding (labels escape them already)
     source = g.source.encode("utf-8", "backslashreplace")
     try:
         done = subprocess.run(cmd, input=source, capture_output=True, timeout=DOT_TIMEOUT, check=False)
     except FileNotFoundError:
-        raise GraphvizNotFound(INSTALL_HINT) from None
+        raise _not_found() from None
     except subprocess.TimeoutExpired:
         raise GraphvizError(f"{what} ran longer than {DOT_TIMEOUT:g} s and was stopped; {advice}") from None
     except (OSError, subprocess.SubprocessError) as e:  # not executable, broken pipe, out of resources ...
         raise GraphvizError(
-            f"{what} could not run: {type(e).__name__}: {e}; check that `dot -V` works in a shell, "
+            f"{what} could not run: {type(e).__name__}: {e}; check that `{_program(exe)} -V` works in a shell, "
             "and reinstall Graphviz if not (`make demo` does it for this project)"
         ) from None
     if done.returncode != 0 or not done.stdout:
@@ -266,6 +332,12 @@ def render(g: graphviz.Digraph, fmt_: str) -> bytes:
             f"{what} failed (exit status {done.returncode}, {len(done.stdout)} bytes out): {why}; {advice}"
         )
     return done.stdout
+
+
+def _program(exe: str | None) -> str:
+    # "dot" or "graphviz-pure", as a person would type it
+    name = os.path.basename(exe or "dot")
+    return name[:-4] if name.lower().endswith(".exe") else name
 
 
 def svg_markup(g: graphviz.Digraph) -> str:
@@ -282,7 +354,7 @@ def svg_markup(g: graphviz.Digraph) -> str:
     return '<svg style="max-width:100%;height:auto"' + out[start + 4 :]
 
 
-def to_svg(root: Value, **kw) -> str:
+def to_svg(root: Value, **kw: Any) -> str:
     """The picture of ``draw(root, **kw)`` as SVG text (needs ``dot``)."""
     return render(draw(root, **kw), "svg").decode("utf-8")
 
@@ -290,7 +362,7 @@ def to_svg(root: Value, **kw) -> str:
 FILE_TYPES = (".svg", ".png", ".dot")
 
 
-def export(root: Value, ext: str, **kw) -> bytes:
+def export(root: Value, ext: str, **kw: Any) -> bytes:
     """The bytes of ``draw(root, **kw)`` as a ``.svg`` or ``.png`` file (needs ``dot``), or ``.dot`` (DOT text)."""
     ext = ext.lower()
     if ext not in FILE_TYPES:
@@ -299,7 +371,7 @@ def export(root: Value, ext: str, **kw) -> bytes:
     return g.source.encode("utf-8", "backslashreplace") if ext == ".dot" else render(g, ext[1:])
 
 
-def save(root: Value, path: str | os.PathLike, **kw) -> str:
+def save(root: Value, path: str | os.PathLike[str], **kw: Any) -> str:
     """Write ``draw(root, **kw)`` to ``path``: ``.svg`` or ``.png`` (needs ``dot``), or ``.dot`` (DOT text).
 
     The file is written whole or not at all. Returns the path written.

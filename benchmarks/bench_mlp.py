@@ -7,9 +7,10 @@ Forms of ours timed: the demo's own code with only its imports changed
 ("demo_code"), the idiomatic nn form (nn.hinge, nn.l2_penalty, nn.SGD) eager,
 the same compiled as nn.fit(compile=True) runs it (model traced once, loss
 eager), the whole step traced into one tape, and a hand-written plain-float
-step (plain_mlp.py) as the floor.
+step (plain_mlp.py) as the floor. Then what fit(live=True) costs on the demo's fit.
 Targets: eager >= 10x faster than micrograd per step (nn issue); compiled
->= 100x faster than micrograd and within 3x of the plain-float step (compile issue).
+>= 100x faster than micrograd and within 3x of the plain-float step (compile issue);
+live loss curve under 10% of the fit's time.
 """
 
 from __future__ import annotations
@@ -163,6 +164,55 @@ def main(argv=None) -> None:
             "compiled_over_plain": round(med["autodiff_compiled"] / med["plain_float"], 2),
             "compiled_whole_step_over_plain": round(med["autodiff_compiled_whole_step"] / med["plain_float"], 2),
             "target_at_most": 3.0,
+        }
+    )
+    fit_live_overhead(min(args.repeats, 3))
+
+
+def fit_live_overhead(repeats: int) -> None:
+    """What watching costs: the demo's fit (100 epochs) with and without live=True's redraws.
+
+    Outside Jupyter the pictures go to a sink that base64-encodes each PNG, as a
+    notebook's display does; drawing is the same as in Jupyter. Goal: under 10%.
+    """
+    import base64
+
+    try:
+        from nn.plot import LiveLoss
+
+        LiveLoss(show=lambda png: None)
+    except ImportError as e:
+        emit({"bench": "fit_live_overhead", "skipped": str(e)})
+        return
+    X, y01 = nn.moons(100, 0.1, seed=0)
+    y = [2 * t - 1 for t in y01]
+
+    def run(live):
+        model = nn.MLP(2, [16, 16, 1], seed=0)
+        opt = nn.SGD(model.parameters(), lr=0.1)
+        gc.collect()
+        t0 = time.perf_counter()
+        nn.fit(model, X, y, loss="hinge", optimizer=opt, epochs=100, l2=1e-4, progress=False, live=live)
+        return time.perf_counter() - t0
+
+    plain, watched, redraws = [], [], []
+    for _ in range(repeats):  # alternating, so that both see the same machine
+        plain.append(run(False))
+        live = LiveLoss(show=lambda png: base64.b64encode(png))
+        watched.append(run(live))
+        redraws.append(live.redraws)
+    plain_s, live_s = sorted(plain)[len(plain) // 2], sorted(watched)[len(watched) // 2]
+    emit(
+        {
+            "bench": "fit_live_overhead",
+            "epochs": 100,
+            "fit_s": round(plain_s, 3),
+            "fit_live_s": round(live_s, 3),
+            "overhead_pct": round(100 * (live_s - plain_s) / plain_s, 1),
+            "redraws": sorted(redraws)[len(redraws) // 2],
+            "target_pct_at_most": 10.0,
+            "repeats": repeats,
+            **environment(),
         }
     )
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import sys
+import tempfile
+import time
 from pathlib import Path
 
-from autodiff import Stepper, Value
-
 HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))  # this checkout's packages, and tests/browsers.py
+
+from autodiff import Stepper, Value  # noqa: E402 - after the path is set
 
 
 def neuron_step() -> Stepper:
@@ -18,51 +23,63 @@ def neuron_step() -> Stepper:
     return stepper
 
 
+def _missing(*groups: list[str]) -> str:
+    missing = [name for group in groups for name in group]
+    return " and ".join(missing)
+
+
 def walkthrough_screenshot() -> None:
     """docs/walkthrough.png: the HTML page after five clicks on Next (needs chromium, chromedriver, selenium)."""
-    import shutil
-    import tempfile
+    from selenium.webdriver.common.by import By
 
-    browser, driver_path = shutil.which("chromium"), shutil.which("chromedriver")
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-        from selenium.webdriver.common.by import By
-    except ImportError:
-        webdriver = None
-    if not (browser and driver_path and webdriver):
-        print("no chromium, chromedriver or selenium: walkthrough.png not redrawn")
+    from tests.browsers import browser_missing, chrome
+
+    if browser_missing():
+        print(f"no {_missing(browser_missing())}: walkthrough.png not redrawn")
         return
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, chrome(1000, 560) as driver:
         page = neuron_step().save_html(f"{tmp}/walk.html")
-        options = webdriver.ChromeOptions()
-        options.binary_location = browser
-        for flag in (
-            "--headless=new",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-dev-shm-usage",
-            f"--user-data-dir={tmp}/profile",
-            "--window-size=1000,560",
-            "--hide-scrollbars",
-        ):
-            options.add_argument(flag)
-        driver = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
-        try:
-            driver.get(f"file://{page}")
-            # the window holds the 1000x560 page, whatever the browser's frame takes
-            dw, dh = driver.execute_script("return [outerWidth - innerWidth, outerHeight - innerHeight]")
-            driver.set_window_size(1000 + dw, 560 + dh)
-            for _ in range(5):
-                driver.find_element(By.ID, "next").click()
-            driver.save_screenshot(str(HERE / "walkthrough.png"))
-        finally:
-            driver.quit()
+        driver.get(f"file://{page}")
+        # the window holds the 1000x560 page, whatever the browser's frame takes
+        dw, dh = driver.execute_script("return [outerWidth - innerWidth, outerHeight - innerHeight]")
+        driver.set_window_size(1000 + dw, 560 + dh)
+        for _ in range(5):
+            driver.find_element(By.ID, "next").click()
+        driver.save_screenshot(str(HERE / "walkthrough.png"))
     print(f"wrote {HERE / 'walkthrough.png'}")
+
+
+def jupyterlab_screenshot() -> None:
+    """docs/jupyterlab_stepper.png: JupyterLab with the Stepper widget after four clicks on Next.
+
+    A real JupyterLab server and headless Chromium, as tests/test_jupyter_browser.py drives
+    them (needs chromium, chromedriver, selenium, jupyterlab, ipywidgets).
+    """
+    from selenium.webdriver.common.by import By
+
+    from tests.browsers import browser_missing, chrome, jupyter_lab, lab_missing, open_notebook, run_all, wait_for
+
+    if browser_missing() or lab_missing():
+        print(f"no {_missing(browser_missing(), lab_missing())}: jupyterlab_stepper.png not redrawn")
+        return
+    notebook = ROOT / "tests" / "jupyter" / "live_stepper.ipynb"
+    with jupyter_lab([notebook]) as lab, chrome(1000, 780) as driver:
+        open_notebook(driver, lab, notebook.name)
+        # the file browser folded away: the notebook takes the window's width
+        driver.find_element(By.CSS_SELECTOR, ".jp-SideBar.jp-mod-left .lm-TabBar-tab.lm-mod-current").click()
+        run_all(driver)  # its last cell calls s.step(): the widget shows step 1
+        for _ in range(4):
+            driver.find_element(By.CSS_SELECTOR, ".autodiff-stepper-widget button.autodiff-next").click()
+        wait_for(
+            driver,
+            "var c = document.querySelector('.autodiff-stepper-widget .autodiff-counter');"
+            " return c && c.textContent === 'Step 5 of 6';",
+            "the widget to show step 5",
+        )
+        driver.execute_script("document.querySelectorAll('.jp-Notebook .jp-CodeCell')[0].scrollIntoView();")
+        time.sleep(0.5)  # let the scroll settle
+        driver.save_screenshot(str(HERE / "jupyterlab_stepper.png"))
+    print(f"wrote {HERE / 'jupyterlab_stepper.png'}")
 
 
 if __name__ == "__main__":
@@ -71,3 +88,4 @@ if __name__ == "__main__":
     print(s.explain())
     print(f"wrote {HERE / 'neuron_step.svg'}")
     walkthrough_screenshot()
+    jupyterlab_screenshot()

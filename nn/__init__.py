@@ -8,7 +8,7 @@
 'L0.N0.w0'
 """
 
-from . import data, losses
+from . import data, losses, plot
 from .data import blobs, make_moons, moons, spirals, xor
 from .layers import MLP, Layer, Neuron
 from .losses import (
@@ -27,6 +27,7 @@ from .losses import (
 )
 from .module import Module
 from .optim import SGD, Adam, Optimizer
+from .plot import LiveLoss, plot_decision_boundary, plot_history
 from .train import History, fit, load, save
 
 __all__ = [
@@ -39,9 +40,13 @@ __all__ = [
     "Optimizer",
     "fit",
     "History",
+    "plot_history",
+    "plot_decision_boundary",
+    "LiveLoss",
     "save",
     "load",
     "data",
+    "plot",
     "losses",
     "moons",
     "spirals",

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import numbers
 import random
+from typing import Any
 
 from .layers import Seed, _count, _rng
 
@@ -31,7 +32,9 @@ def _check(n: object, noise: object, who: str, least: int = 1, name: str = "nois
     return k, float(noise)
 
 
-def _finish(points: list[tuple[float, float, int]], noise: float, rng: random.Random):
+def _finish(
+    points: list[tuple[float, float, int]], noise: float, rng: random.Random
+) -> tuple[list[list[float]], list[int]]:
     rng.shuffle(points)
     X = [[x + rng.gauss(0.0, noise), y + rng.gauss(0.0, noise)] if noise else [x, y] for x, y, _ in points]
     return X, [label for _, _, label in points]
@@ -91,7 +94,7 @@ def blobs(
         if isinstance(centers, (str, bytes, bool, numbers.Number)) or not hasattr(centers, "__iter__"):
             raise bad
         points = []
-        for c in centers.tolist() if hasattr(centers, "tolist") else centers:
+        for c in centers.tolist() if hasattr(centers, "tolist") else centers:  # type: ignore[union-attr]
             c = c.tolist() if hasattr(c, "tolist") else c
             if not isinstance(c, (list, tuple)) or len(c) != 2:
                 raise bad
@@ -115,7 +118,7 @@ def xor(n_samples: int = 100, noise: float = 0.1, seed: Seed = 0) -> tuple[list[
     return _finish(pts, noise, rng)
 
 
-def make_moons(n_samples: int = 100, noise: float | None = None, random_state: int | None = None):
+def make_moons(n_samples: int = 100, noise: float | None = None, random_state: int | None = None) -> tuple[Any, Any]:
     """scikit-learn's ``make_moons`` call, returning numpy arrays (needs numpy).
 
     For the micrograd demo, which runs on ``nn`` by changing only its imports.

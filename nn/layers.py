@@ -19,7 +19,7 @@ from __future__ import annotations
 import operator
 import random
 from collections.abc import Sequence
-from typing import Union
+from typing import Any, Union
 
 import autodiff
 from autodiff import Value
@@ -40,7 +40,7 @@ def _rng(seed: object, who: str = "seed") -> random.Random:
         return seed
     if not isinstance(seed, bool):
         try:
-            return random.Random(operator.index(seed))
+            return random.Random(operator.index(seed))  # type: ignore[arg-type]
         except TypeError:
             pass
     raise TypeError(
@@ -52,7 +52,7 @@ def _count(n: object, what: str, who: str) -> int:
     # a positive int; numpy integers welcome, bools and floats not
     if not isinstance(n, bool):
         try:
-            i = operator.index(n)
+            i = operator.index(n)  # type: ignore[arg-type]
         except TypeError:
             pass
         else:
@@ -223,11 +223,12 @@ class MLP(Module):
         ]
 
     def __call__(self, x: Input) -> Value | list[Value]:
+        out: Any = x  # the input, then each layer's output as a list
         for layer in self.layers:
-            x = layer(x)
-            if isinstance(x, Value):
-                x = [x]
-        return x[0] if len(x) == 1 else x
+            out = layer(out)
+            if isinstance(out, Value):
+                out = [out]
+        return out[0] if len(out) == 1 else out
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [pair for layer in self.layers for pair in layer.named_parameters()]

@@ -20,7 +20,7 @@ import math
 import numbers
 import operator
 from collections.abc import Sequence
-from typing import Union
+from typing import Union, cast
 
 import autodiff
 from autodiff import Value
@@ -187,7 +187,7 @@ def binary_cross_entropy(probs: Sequence[Scalar], labels: Sequence[float]) -> Va
         if yd != 1.0:
             t2 = (1.0 - yd) * _safe_log(1.0 - p, i)
             term = t2 if term is None else term + t2
-        terms.append(-term)
+        terms.append(-cast(Value, term))  # yd is 0, 1 or between: one term at least
     return _mean(terms)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Iterable, Sequence
+from typing import cast
 
 from autodiff import Value
 
@@ -118,7 +119,7 @@ class Optimizer:
         p = self.params[i]
         return FloatingPointError(
             f"{type(self).__name__}: this step would make {what} of {_label(p, i)} {x!r} "
-            f"(data {p.data!r}, grad {p.grad!r}, lr {self.lr!r}); nothing was changed; "
+            f"(data {p.data!r}, grad {p.grad!r}, lr {self.lr!r}); nothing was changed; "  # type: ignore[attr-defined]  # SGD and Adam have lr
             "lower the learning rate or scale the inputs and targets"
         )
 
@@ -220,7 +221,7 @@ class Adam(Optimizer):
     def _betas(betas: object) -> tuple[float, float]:
         if isinstance(betas, (str, bytes)) or not hasattr(betas, "__len__") or len(betas) != 2:  # type: ignore[arg-type]
             raise ValueError(f"Adam: betas must be two numbers (b1, b2), got {betas!r}")
-        b1, b2 = betas  # type: ignore[misc]
+        b1, b2 = cast(tuple[object, object], betas)
         return _fraction(b1, "betas[0]", "Adam"), _fraction(b2, "betas[1]", "Adam")
 
     def _hyper(self) -> tuple[float, float, float, float, float]:

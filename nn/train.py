@@ -8,9 +8,10 @@ import numbers
 import os
 import secrets
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any, Union, cast
 
 import autodiff
 from autodiff import Value
@@ -19,11 +20,12 @@ from . import losses
 from .layers import ACTIVATIONS, MLP, Layer, Neuron, Seed, _count, _rng
 from .module import Module
 from .optim import SGD, Optimizer
+from .plot import LiveLoss, plot_history
 
 LossFn = Callable[[list, list], Value]
 
 # name -> (loss over a batch of model outputs, accuracy of one output against its target)
-LOSSES: dict[str, tuple[LossFn, Callable[[object, object], bool] | None]] = {
+LOSSES: dict[str, tuple[LossFn, Callable[[Any, Any], bool] | None]] = {
     "hinge": (losses.hinge, lambda out, y: (out.data > 0) == (y > 0)),
     "mse": (losses.mse, None),
     "mae": (losses.mae, None),
@@ -48,13 +50,17 @@ class History:
     loss: list[float] = field(default_factory=list)
     accuracy: list[Union[float, None]] = field(default_factory=list)
 
+    def plot(self, ax=None):
+        """Loss and accuracy per epoch as a matplotlib figure (needs the ``notebooks`` extra); see ``nn.plot``."""
+        return plot_history(self, ax)
+
     def summary(self) -> str:
         """A few lines: first, some middle and last epochs."""
         n = len(self.loss)
         picks = sorted({0, n // 4, n // 2, 3 * n // 4, n - 1}) if n else []
         rows = []
         for i in picks:
-            acc = "" if self.accuracy[i] is None else f"  accuracy {self.accuracy[i] * 100:5.1f}%"
+            acc = "" if self.accuracy[i] is None else f"  accuracy {cast(float, self.accuracy[i]) * 100:5.1f}%"
             rows.append(f"epoch {i + 1:>4}/{n}  loss {self.loss[i]:.6f}{acc}")
         return "\n".join(rows)
 
@@ -68,9 +74,10 @@ def fit(
     epochs: int = 100,
     batch_size: int | None = None,
     l2: float = 0.0,
-    progress: bool = True,
+    progress: bool | None = None,
     seed: Seed = 0,
     compile: bool = False,  # noqa: A002 - the flag's natural name
+    live: bool | LiveLoss = False,
 ) -> History:
     """Train ``model`` on ``(X, y)``; returns a ``History``.
 
@@ -82,8 +89,15 @@ def fit(
     ``SGD(model.parameters(), lr=0.05)``. ``batch_size=None`` uses every sample
     each step; otherwise batches are shuffled with ``seed``: an int (default 0,
     the same order on every run), a ``random.Random``, or ``None`` for Python's
-    global ``random``. ``l2`` adds ``l2 * sum(p^2)``. A tqdm progress bar is
-    shown when ``progress`` is true and the output is a terminal.
+    global ``random``. ``l2`` adds ``l2 * sum(p^2)``.
+
+    ``progress=None`` (the default) shows a tqdm bar where a person is watching:
+    in a terminal, or in Jupyter (a notebook bar with ipywidgets installed), and
+    none when stderr is a pipe or a file, or under CI (``CI`` set); ``True`` or
+    ``False`` force it. ``live=True`` redraws the loss curve in place while
+    training in Jupyter (one output, a few redraws a second at most, drawing
+    kept under 5% of the time; needs matplotlib); elsewhere it warns and draws
+    nothing. Pass an ``nn.plot.LiveLoss`` to choose where the pictures go.
 
     Everything is checked before the first step, and nothing is changed if a
     check fails: the arguments, then every sample (a NaN or inf in ``X`` is
@@ -109,9 +123,15 @@ def fit(
     if isinstance(l2, bool) or not isinstance(l2, numbers.Real) or not 0.0 <= float(l2) < math.inf:
         raise ValueError(f"fit: l2 must be a finite number >= 0, got {l2!r}")
     l2 = float(l2)
-    for flag, value in (("progress", progress), ("compile", compile)):
-        if not isinstance(value, bool):
-            raise TypeError(f"fit: {flag} must be True or False, got {type(value).__name__} {value!r}")
+    if not isinstance(compile, bool):
+        raise TypeError(f"fit: compile must be True or False, got {type(compile).__name__} {compile!r}")
+    if progress is not None and not isinstance(progress, bool):
+        raise TypeError(
+            f"fit: progress must be True or False (or None: a bar where someone watches), "
+            f"got {type(progress).__name__} {progress!r}"
+        )
+    if not isinstance(live, (bool, LiveLoss)):
+        raise TypeError(f"fit: live must be True, False or an nn.plot.LiveLoss, got {type(live).__name__} {live!r}")
     rng = _rng(seed, "fit")
     if isinstance(loss, str):
         if loss not in LOSSES:
@@ -151,9 +171,8 @@ def fit(
     size = batch_size or len(rows)
     history = History()
     traced = _trace(model, rows[0], params) if compile else None
-    bar = tqdm(
-        range(epochs), desc="fit", unit="epoch", disable=(not progress) or (None if sys.stderr.isatty() else True)
-    )
+    watch = _live_plot(live)
+    bar = tqdm(range(epochs), desc="fit", unit="epoch", disable=not _show_progress(progress))
     for _ in bar:
         if batch_size:
             rng.shuffle(order)
@@ -189,7 +208,43 @@ def fit(
         history.loss.append(total / seen)
         history.accuracy.append(hits / seen if correct else None)
         bar.set_postfix(loss=f"{history.loss[-1]:.4f}")
+        if watch is not None:
+            watch.update(history.loss, epochs)
+    if watch is not None:
+        watch.update(history.loss, epochs, final=True)
     return history
+
+
+def _show_progress(progress: bool | None) -> bool:
+    # None: a bar where a person is watching (a terminal or a notebook), never in pipes, files or CI logs
+    if progress is not None:
+        return progress
+    if os.environ.get("CI"):
+        return False
+    isatty = getattr(sys.stderr, "isatty", None)
+    return _in_notebook() or bool(isatty and isatty())
+
+
+def _in_notebook() -> bool:
+    # inside a Jupyter kernel (IPython's ZMQ shell); IPython is never imported for the question
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return type(shell).__name__ == "ZMQInteractiveShell"
+
+
+def _live_plot(live: bool | LiveLoss) -> LiveLoss | None:
+    if isinstance(live, LiveLoss):
+        return live
+    if not live:
+        return None
+    if not _in_notebook():
+        warnings.warn(
+            "fit: live=True draws the loss curve only in Jupyter; here it draws nothing "
+            "(pass live=nn.plot.LiveLoss(show=...) to send the pictures elsewhere)",
+            stacklevel=3,
+        )
+        return None
+    return LiveLoss()
 
 
 def _at_least_one(n: object, name: str, alt: str = "") -> int:
@@ -245,7 +300,7 @@ def _samples(X: object) -> list[list[float]]:
 
 
 def _targets(y: object) -> list:
-    out = []
+    out: list[Any] = []
     for i, t in enumerate(_listed(y, "y")):
         if hasattr(t, "tolist") and not isinstance(t, (list, tuple)):
             t = t.tolist()

@@ -1,4 +1,4 @@
-"""Shared test set-up: a seeded RNG and the requires_dot marker."""
+"""Shared test set-up: a seeded RNG, the requires_dot marker and a headless browser."""
 
 from __future__ import annotations
 
@@ -17,6 +17,20 @@ from hypothesis import settings
 settings.register_profile("stepgrad", derandomize=True, deadline=None)
 settings.register_profile("explore", derandomize=False, deadline=None, max_examples=5000)
 settings.load_profile("stepgrad")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium driven by Debian's chromedriver, 1000x700; skipped, naming what is missing."""
+    from .browsers import BROWSER_HINT, browser_missing, chrome
+
+    missing = browser_missing()
+    if missing:
+        pytest.skip(f"browser test needs {' and '.join(missing)}: {BROWSER_HINT}")
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz 'dot' not on PATH (make test installs it)")
+    with chrome(1000, 700) as driver:
+        yield driver
 
 
 @pytest.fixture

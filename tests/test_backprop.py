@@ -145,7 +145,7 @@ def test_backward_steps_exhausted_equals_backward(method):
     e2.backward(method)
     assert _snapshot(e1) == _snapshot(e2)
     assert steps[0].kind == "seed" and steps[0].node is e1 and steps[0].grad_after == 1.0
-    assert [s.index for s in steps] == list(range(len(steps)))
+    assert [s.index for s in steps] == list(range(1, len(steps) + 1))  # "step k of N": the seed is step 1
     n_edges = sum(len(v.parents) for v in topological_order(e1))
     assert len(steps) == n_edges + 1
 

@@ -180,7 +180,8 @@ def test_labels_never_reach_the_source():
     c = autodiff.compile(lambda x: (x * w).tanh() + x.log(), [x], [w])
     assert "pwned" not in c.source and "import" not in c.source
     allowed = re.compile(
-        r"^(v|g|d)\d+$|^(x|p|s|a|saved|forward|vjp|backward|tanh|exp|def|return|if|else|_)$|^rule_\w+$"
+        r"^(v|g|d)\d+$|^(x|p|s|a|m|limit|saved|vjp|backward|tanh|exp|hypot|def|return|if|else|and|not|is|None|_)$"
+        r"|^rule_\w+$"
     )
     code = "\n".join(line for line in c.source.splitlines() if not line.lstrip().startswith("#"))
     names = {tok.string for tok in tokenize.generate_tokens(io.StringIO(code).readline) if tok.type == tokenize.NAME}

@@ -1,6 +1,7 @@
-"""Notebooks are committed without outputs, name their seed topic, and assert something.
+"""Notebooks stand alone: stored without outputs, each says what it teaches and how long it takes,
+states its math before the code, cites no file the reader does not have, is seeded, and asserts.
 
-(They are executed by `make test` through nbmake; this file checks how they are stored.)
+(They are executed by `make test` through nbmake; this file checks how they are written and stored.)
 """
 
 from __future__ import annotations
@@ -11,16 +12,22 @@ from pathlib import Path
 
 import pytest
 
-NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def load(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def test_there_are_eight():
-    assert [p.name[:2] for p in NOTEBOOKS] == [f"{i:02d}" for i in range(1, 9)]
+def cells(path: Path, kind: str | None = None) -> list[str]:
+    return ["".join(c["source"]) for c in load(path)["cells"] if kind is None or c["cell_type"] == kind]
+
+
+def test_there_are_nine_and_the_first_builds_the_engine():
+    assert [p.name[:3] for p in NOTEBOOKS] == [f"{i:02d}_" for i in range(1, 10)]
+    assert NOTEBOOKS[0].name == "01_build_it_from_scratch.ipynb"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -32,16 +39,85 @@ def test_committed_without_outputs(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_first_cell_names_its_seed_topic(path):
+def test_first_cell_says_what_you_will_be_able_to_do_and_how_long_it_takes(path):
     first = load(path)["cells"][0]
-    assert first["cell_type"] == "markdown"
-    assert re.search(r"Seed topics?:\*\* `00[0-4]_[0-9a-f]{16}\.txt`", "".join(first["source"]))
+    text = "".join(first["source"])
+    assert first["cell_type"] == "markdown" and text.startswith(f"# {path.name[:2]} · ")
+    assert re.search(r"\*\*After this notebook\*\* you can \w+", text), f"{path.name}: say what the reader can do after"
+    assert re.search(r"\*\*About \d+ minutes\.\*\*", text), f"{path.name}: say roughly how long it takes"
+
+
+# what a reader of the notebooks does not have: the course's files, notes and homework
+NOT_THE_READERS = [
+    r"\b\d{3}_[0-9a-f]{16}\.txt\b",
+    r"[Ss]eed topics?",
+    r"\bthe notes\b",
+    r"\blecture",
+    r"\bHW\s?\d",
+    r"\bhomework\b",
+    r"\(eq\.? ?\d+\)",
+    r"\bequations? \d+",
+]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_cites_no_file_the_reader_does_not_have(path):
+    for text in [*cells(path), path.name]:
+        for pattern in NOT_THE_READERS:
+            found = re.search(pattern, text)
+            assert found is None, f"{path.name} cites {found.group(0)!r}, which the reader does not have"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_states_its_math_in_latex_before_the_code_that_checks_it(path):
+    nb = load(path)["cells"]
+    first_math = next(i for i, c in enumerate(nb) if c["cell_type"] == "markdown" and "$" in "".join(c["source"]))
+    first_check = next(i for i, c in enumerate(nb) if c["cell_type"] == "code" and "assert " in "".join(c["source"]))
+    assert first_math < first_check, f"{path.name}: state the math (in LaTeX) before the first assert"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_has_asserts_so_a_broken_engine_fails(path):
-    code = "".join("".join(c["source"]) for c in load(path)["cells"] if c["cell_type"] == "code")
-    assert len(re.findall(r"^\s*assert ", code, re.M)) >= 1
+    code = "\n".join(cells(path, "code"))
+    assert len(re.findall(r"^\s*assert ", code, re.M)) >= 3
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_random_thing_is_seeded(path):
+    code = "\n".join(cells(path, "code"))
+    for call in re.finditer(r"nn\.(MLP|moons|spirals|blobs|xor|Neuron|Layer)\(", code):
+        depth, end = 0, call.end() - 1
+        for end in range(call.end() - 1, len(code)):  # the call's whole argument list
+            depth += {"(": 1, ")": -1}.get(code[end], 0)
+            if depth == 0:
+                break
+        assert "seed=" in code[call.start() : end], f"{path.name}: {code[call.start() : end + 1]} is not seeded"
+    assert not re.search(r"\brandom\.(random|uniform|gauss|choice|shuffle|randint|seed)\(", code), (
+        f"{path.name}: use random.Random(seed), not the global random"
+    )
+    assert not re.search(r"random\.Random\(\)", code), f"{path.name}: give random.Random a seed"
+
+
+def test_the_first_notebook_builds_the_engine_and_maps_it_to_the_package():
+    text = "\n".join(cells(NOTEBOOKS[0]))
+    code = cells(NOTEBOOKS[0], "code")
+    engine = next(c for c in code if "class V" in c)
+    assert code.index(engine) < next(i for i, c in enumerate(code) if "import autodiff" in c)  # before the package
+    for piece in ("class V", "self.grad", "self.parents", "self.local_grads", "def topological_order", "def backward"):
+        assert piece in engine
+    assert len([line for line in engine.splitlines() if line.strip() and not line.strip().startswith("#")]) <= 60
+    for name in ("value.py", "rules.py", "graph.py", "backprop.py"):
+        assert f"autodiff/{name}" in text
+
+
+def test_notebook_06_checks_the_softmax_gradient_on_logits_that_are_not_all_zero():
+    code = "\n".join(cells(ROOT / "notebooks" / "06_softmax_classifier.ipynb", "code"))
+    assert "Value(1.3), Value(-0.4), Value(0.2)" in code and "assert spread > 0.1" in code
+
+
+def test_notebook_03_measures_the_cost_of_the_gradient():
+    code = "\n".join(cells(ROOT / "notebooks" / "03_backprop_v1_vs_v2.ipynb", "code"))
+    assert "perf_counter" in code and "plt.show()" in code and "assert max(ratios) < 3" in code
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

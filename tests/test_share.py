@@ -8,6 +8,8 @@ import re
 import pytest
 
 from autodiff import Stepper, Value
+from autodiff.share import page
+from autodiff.viz import fmt
 
 HOSTILE = "<script>alert(1)</script>"
 
@@ -61,6 +63,34 @@ def test_hostile_label_is_text_everywhere(tmp_path):
     assert "alert(1)</script>" not in text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text  # in the SVG
     assert "\\u003cscript\\u003ealert(1)" in text  # in the JSON
+
+
+@pytest.mark.requires_dot
+def test_page_speaks_to_a_reader_of_the_page():
+    s = Stepper(neuron())
+    text = page(s)
+    data = steps_data(text)
+    assert "step()" not in text and "Call " not in text  # no Python to call on a page
+    assert data["hint"] == "Press Next or the → key to take step 1; Play walks through all 6 steps."
+    assert data["start"] == (
+        "No step applied yet: step 1 seeds f.grad = 1 and starts every other grad from 0; 6 steps in all."
+    )
+    assert data["headlines"] == [f"Step {k} of 6" for k in range(7)] == [s.headline(k) for k in range(7)]
+
+
+@pytest.mark.requires_dot
+def test_making_the_page_changes_no_grad_and_moves_no_view(monkeypatch):
+    f = neuron()
+    f.backward()
+    s = Stepper(f)
+    s.goto(3)
+    before = [v.grad for v in s.nodes]
+    told = []
+    monkeypatch.setattr(s, "_changed", lambda: told.append(s.position))
+    data = steps_data(page(s))
+    assert [v.grad for v in s.nodes] == before and s.position == 3 and told == []
+    s.run()
+    assert data["grads"][-1] == [fmt(v.grad) for v in s.nodes]
 
 
 # the page in a real browser (Selenium WebDriver clicking Next, pressing arrow keys, hostile labels):

@@ -8,9 +8,7 @@ import html
 import json
 import os
 import re
-import shutil
 import subprocess
-import tempfile
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -159,6 +157,7 @@ def test_dot_running_too_long_is_stopped_with_a_clear_error(tmp_path, monkeypatc
 def test_dot_that_cannot_run_is_a_clear_error(tmp_path, monkeypatch):
     fake_dot(tmp_path, monkeypatch, "exit 0", mode=0o644)  # on PATH but not executable
     monkeypatch.setenv("PATH", str(tmp_path / "fakebin"))
+    monkeypatch.setattr(autodiff.viz, "_script_dirs", list)  # nor graphviz-pure beside this Python (the dot extra)
     with pytest.raises(GraphvizError, match=r"dot -Tpng could not run: PermissionError: .*`dot -V` works in a shell"):
         save(neuron(), tmp_path / "g.png")
 
@@ -184,6 +183,7 @@ def test_any_exception_from_running_dot_becomes_graphviz_error(error, monkeypatc
 def test_graphviz_not_found_is_kept_as_it_was(monkeypatch):
     assert issubclass(GraphvizNotFound, RuntimeError) and not issubclass(GraphvizNotFound, GraphvizError)
     monkeypatch.setenv("PATH", "/nonexistent")
+    monkeypatch.setattr(autodiff.viz, "_script_dirs", list)  # nor graphviz-pure beside this Python (the dot extra)
     with pytest.raises(GraphvizNotFound, match="'dot' executable was not found on PATH"):
         to_svg(neuron())
 
@@ -241,55 +241,7 @@ def test_page_with_a_lone_surrogate_label_is_written(tmp_path):
 # -- the page in a real browser ---------------------------------------------------------
 
 
-def _tool(name: str, debian: str) -> str | None:
-    return debian if os.access(debian, os.X_OK) else shutil.which(name)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Headless Chromium driven by Debian's chromedriver; skipped, naming what is missing."""
-    chromium = _tool("chromium", "/usr/bin/chromium")
-    chromedriver = _tool("chromedriver", "/usr/bin/chromedriver")
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-    except ImportError:
-        webdriver = None
-    missing = [
-        name
-        for name, there in (("chromium", chromium), ("chromedriver", chromedriver), ("selenium", webdriver))
-        if not there
-    ]
-    if missing:
-        pytest.skip(
-            f"browser test needs {' and '.join(missing)}: Debian packages chromium and chromium-driver "
-            "(make test installs them as root), and selenium (in the test extra)"
-        )
-    if shutil.which("dot") is None:
-        pytest.skip("Graphviz 'dot' not on PATH (make test installs it)")
-    with tempfile.TemporaryDirectory() as profile, pytest.MonkeyPatch.context() as mp:
-        mp.setenv("SE_OFFLINE", "true")  # Selenium Manager must never download anything
-        options = webdriver.ChromeOptions()
-        options.binary_location = chromium
-        for flag in (
-            "--headless=new",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-dev-shm-usage",
-            f"--user-data-dir={profile}",
-            "--window-size=1000,700",
-        ):
-            options.add_argument(flag)
-        driver = webdriver.Chrome(service=Service(executable_path=chromedriver), options=options)
-        driver.set_page_load_timeout(60)
-        try:
-            yield driver
-        finally:
-            driver.quit()
+# the `browser` fixture (headless Chromium through Selenium) is in tests/conftest.py
 
 
 def _state(driver) -> dict:
@@ -323,7 +275,7 @@ def _expected(s: Stepper, position: int) -> dict:
             j = s.nodes.index(s.current.parent)
             hot |= {f"node-n{j}", f"edge-{j}-{c}-{s.current.slot}", f"out-n{c}"}
     return {
-        "counter": f"Step {position} / {len(s)}",
+        "counter": s.headline(position),
         "explain": s.explain(),
         "hot": sorted(hot),
         "grads": {f"node-n{i}": f"grad {fmt(v.grad)}" for i, v in enumerate(s.nodes)},
@@ -409,7 +361,7 @@ def test_browser_screenshot_after_five_clicks_is_a_picture(browser, tmp_path):
         browser.find_element(By.ID, "next").click()
     png = browser.get_screenshot_as_png()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
-    assert _state(browser)["counter"] == f"Step 5 / {len(s)}"
+    assert _state(browser)["counter"] == s.headline(5) == f"Step 5 of {len(s)}"
 
 
 def test_browser_stepper_picture_fits_a_thousand_pixel_output(browser, tmp_path):

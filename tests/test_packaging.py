@@ -1,0 +1,276 @@
+"""Shipping: drawing finds a `dot` without make or root, one version number, the Install section
+and the extras it names, `make demo`'s Graphviz step telling the truth, and the built wheel
+working outside the checkout (the slow test, marked `packaging`)."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import autodiff
+import autodiff.viz
+from autodiff import Value
+from autodiff.__main__ import main
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # the test extra brings tomli to Python 3.10
+    import tomli as tomllib
+
+ROOT = Path(__file__).resolve().parent.parent
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def neuron() -> Value:
+    x, w, b = Value(0.5, label="x"), Value(-1.2, label="w"), Value(0.1, label="b")
+    f = (x * w + b).tanh()
+    f.label = "f"
+    return f
+
+
+def path_without_dot() -> str:
+    """PATH less every folder holding a Graphviz dot or graphviz-pure."""
+    folders = os.environ.get("PATH", "").split(os.pathsep)
+    has_dot = lambda d: any(shutil.which(n, path=d) for n in ("dot", "graphviz-pure"))  # noqa: E731
+    return os.pathsep.join(d for d in folders if d and not has_dot(d))
+
+
+def beside_python() -> str | None:
+    """graphviz-pure as the dot extra installs it: in this Python's scripts folder."""
+    for folder in autodiff.viz._script_dirs():
+        found = shutil.which("graphviz-pure", path=folder)
+        if found:
+            return found
+    return None
+
+
+# -- drawing finds a dot: the system's first, else graphviz-pure (the dot extra) ------------------
+
+
+def test_svg_is_drawn_with_graphviz_pure_when_no_system_dot_is_on_path(monkeypatch):
+    pure = beside_python()
+    assert pure, 'graphviz-pure is not installed beside this Python: pip install -e ".[dot]" (the test extra has it)'
+    monkeypatch.setenv("PATH", path_without_dot())
+    assert shutil.which("dot") is None
+    assert autodiff.viz.find_dot() == pure
+    svg = autodiff.to_svg(neuron())
+    assert "(graphviz-pure)" in svg and ">w<" in svg  # its generator comment: no other dot drew it
+    # a drawing shown in Jupyter goes through the same dot
+    bundle = autodiff.draw(neuron())._repr_mimebundle_()
+    assert "(graphviz-pure)" in bundle["image/svg+xml"]
+
+
+def test_graphviz_pure_on_path_is_found_too(tmp_path, monkeypatch):
+    pure = beside_python()
+    assert pure, 'graphviz-pure is not installed beside this Python: pip install -e ".[dot]"'
+    (tmp_path / "graphviz-pure").symlink_to(pure)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr(autodiff.viz, "_script_dirs", list)
+    assert autodiff.viz.find_dot() == str(tmp_path / "graphviz-pure")
+    assert "(graphviz-pure)" in autodiff.to_svg(neuron())
+
+
+def test_a_system_dot_on_path_comes_before_graphviz_pure(tmp_path, monkeypatch):
+    for name in ("dot", "graphviz-pure"):
+        (tmp_path / name).write_text("#!/bin/sh\nexit 0\n")
+        os.chmod(tmp_path / name, 0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert autodiff.viz.find_dot() == str(tmp_path / "dot")
+
+
+def test_with_neither_the_error_names_both_fixes(monkeypatch):
+    monkeypatch.setenv("PATH", "/nonexistent")
+    monkeypatch.setattr(autodiff.viz, "_script_dirs", list)
+    assert autodiff.viz.find_dot() is None
+    for draw_it in (lambda: autodiff.to_svg(neuron()), lambda: autodiff.draw(neuron())._repr_mimebundle_()):
+        with pytest.raises(autodiff.GraphvizNotFound) as error:
+            draw_it()
+        message = str(error.value)
+        assert "'dot' executable was not found on PATH, nor PyPI's graphviz-pure" in message
+        assert 'pip install "stepgrad[dot]"' in message and "apt-get install graphviz" in message
+
+
+def test_the_error_says_where_it_looked_for_graphviz_pure(monkeypatch):
+    monkeypatch.setenv("PATH", "/nonexistent")
+    monkeypatch.setattr(autodiff.viz, "_script_dirs", lambda: ["/opt/nowhere/bin"])
+    with pytest.raises(autodiff.GraphvizNotFound, match=r"on PATH or in /opt/nowhere/bin\)"):
+        autodiff.to_svg(neuron())
+
+
+# -- one version, in one place ------------------------------------------------------------------
+
+
+def test_version_is_written_once_in_autodiff_init():
+    project = PYPROJECT["project"]
+    assert "version" not in project and "version" in project["dynamic"]
+    assert PYPROJECT["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "autodiff.__version__"}
+    assert re.fullmatch(r"\d+\.\d+\.\d+", autodiff.__version__)
+    installed = importlib.metadata.version("stepgrad")
+    assert installed == autodiff.__version__, f"installed metadata says {installed}: reinstall (pip install -e .)"
+
+
+def test_version_option_prints_it(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out == f"autodiff (stepgrad) {autodiff.__version__}\n"
+
+
+def test_changelog_keeps_a_changelog_with_the_current_version():
+    text = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert "keepachangelog.com" in text
+    versions = re.findall(r"^## \[([^\]]+)\]", text, re.M)
+    assert versions[0] == "Unreleased"
+    assert autodiff.__version__ in versions, f"CHANGELOG.md has no section for {autodiff.__version__}"
+    for heading in re.findall(r"^### (.+)$", text, re.M):
+        assert heading in ("Added", "Changed", "Deprecated", "Removed", "Fixed", "Security")
+
+
+def test_classifiers_say_the_pythons_that_are_tested():
+    project = PYPROJECT["project"]
+    tested = [c.rsplit(" ", 1)[1] for c in project["classifiers"] if re.fullmatch(r".*:: 3\.\d+", c)]
+    assert tested == ["3.10", "3.11", "3.12", "3.13"]
+    assert project["requires-python"] == ">=3.10"
+    noxfile = (ROOT / "noxfile.py").read_text(encoding="utf-8")
+    assert f"PYTHONS = {tested!r}".replace("'", '"') in noxfile
+
+
+# -- the README's Install section ---------------------------------------------------------------
+
+
+def test_install_section_comes_first_and_names_only_real_extras():
+    sections = re.findall(r"^## (.+)$", README, re.M)
+    assert sections[0] == "Install"
+    install = README.split("## Install", 1)[1].split("\n## ", 1)[0]
+    commands = install.split("```sh")[1].split("```")[0]
+    assert 'pip install ".[dot]"' in commands and not re.search(r"^\s*(sudo|make)\b", commands, re.M)
+    named = {e for group in re.findall(r"(?:\.|stepgrad|\.whl)\[([a-z,]+)\]", install) for e in group.split(",")}
+    assert {"dot", "notebooks", "test"} <= named
+    extras = set(PYPROJECT["project"]["optional-dependencies"])
+    assert named and named <= extras, f"README names extras {sorted(named - extras)} that pyproject.toml lacks"
+
+
+def test_dot_extra_brings_graphviz_pure():
+    assert any(req.startswith("graphviz-pure") for req in PYPROJECT["project"]["optional-dependencies"]["dot"])
+
+
+# -- `make demo`'s Graphviz step (tools/ensure_dot.sh), with a fake apt-get ------------------------
+
+LOCK = (
+    "Reading package lists...\n"
+    "E: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 4242 (apt-get)\n"
+    "E: Unable to acquire the dpkg frontend lock (/var/lib/dpkg/lock-frontend), is another process using it?"
+)
+OFFLINE = (
+    "Ign:1 http://deb.debian.org/debian bookworm InRelease\n"
+    "Err:1 http://deb.debian.org/debian bookworm InRelease\n"
+    "  Temporary failure resolving 'deb.debian.org'\n"
+    "E: Unable to locate package graphviz"
+)
+
+
+def fake_system(tmp_path: Path, uid: int, apt_output: str | None, system_dot: bool = False) -> tuple[Path, dict]:
+    """A PATH of the few real tools the script needs, plus a fake id, apt-get, dot and venv python."""
+    bin_ = tmp_path / "bin"
+    bin_.mkdir()
+    for tool in ("mktemp", "cat", "grep", "head", "rm", "touch", "cp"):
+        (bin_ / tool).symlink_to(shutil.which(tool))
+    scripts = {
+        "id": f'case "$1" in -u) echo {uid} ;; -un) echo learner ;; esac',
+        # every call logged; the output given, then a failure (or a dot appears, when apt_output is None)
+        "apt-get": f'echo "apt-get $*" >> {tmp_path}/calls\n'
+        + (f"cat <<'EOF'\n{apt_output}\nEOF\nexit 100" if apt_output is not None else f"cp {bin_}/fake-dot {bin_}/dot"),
+        "fake-dot": "exit 0",
+        # the venv's python: `-m pip install` installs graphviz-pure, `-c` (find_dot) prints it once there
+        "python": f'case "$1" in -m) echo "python $*" >> {tmp_path}/calls; touch {tmp_path}/pure ;;\n'
+        f"-c) [ -f {tmp_path}/pure ] && echo {bin_}/fake-dot ;; esac",
+    }
+    for name, body in scripts.items():
+        (bin_ / name).write_text(f"#!/bin/sh\n{body}\n")
+        os.chmod(bin_ / name, 0o755)
+    if system_dot:
+        shutil.copy(bin_ / "fake-dot", bin_ / "dot")
+    return bin_, {"PATH": str(bin_), "HOME": str(tmp_path)}
+
+
+def ensure_dot(tmp_path: Path, uid: int, apt_output: str | None, system_dot: bool = False):
+    bin_, env = fake_system(tmp_path, uid, apt_output, system_dot)
+    done = subprocess.run(
+        ["/bin/sh", str(ROOT / "tools" / "ensure_dot.sh"), str(bin_ / "python")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    calls = (tmp_path / "calls").read_text() if (tmp_path / "calls").exists() else ""
+    return done, calls
+
+
+def test_demo_uses_a_system_dot_and_installs_nothing(tmp_path):
+    done, calls = ensure_dot(tmp_path, uid=0, apt_output=LOCK, system_dot=True)
+    assert done.returncode == 0 and done.stdout == f"dot: using {tmp_path}/bin/dot\n" and calls == ""
+
+
+def test_demo_says_before_it_installs_a_system_package(tmp_path):
+    done, calls = ensure_dot(tmp_path, uid=0, apt_output=None)
+    lines = done.stdout.splitlines()
+    assert done.returncode == 0, done.stderr
+    assert lines[0].startswith("dot: installing the Debian package graphviz (its dot draws the graphs)")
+    assert lines[1] == f"dot: installed {tmp_path}/bin/dot"
+    assert calls.splitlines() == ["apt-get update -q", "apt-get install -y -q --no-install-recommends graphviz"]
+
+
+def test_demo_with_apt_lock_held_says_so_shows_apt_and_falls_back_to_the_dot_extra(tmp_path):
+    done, calls = ensure_dot(tmp_path, uid=0, apt_output=LOCK)
+    assert done.returncode == 0, done.stderr
+    assert "It is held by process 4242 (apt-get)" in done.stderr  # apt's own output, shown
+    assert "apt-get could not install graphviz: its lock is held by process 4242 (apt-get)" in done.stdout
+    assert "needs root" not in done.stdout  # not the old lie
+    assert "python -m pip install -q -e .[dot]" in calls
+    assert done.stdout.splitlines()[-1] == f"dot: using {tmp_path}/bin/fake-dot"
+
+
+def test_demo_offline_says_no_network_and_falls_back_to_the_dot_extra(tmp_path):
+    done, calls = ensure_dot(tmp_path, uid=0, apt_output=OFFLINE)
+    assert done.returncode == 0, done.stderr
+    assert "Temporary failure resolving 'deb.debian.org'" in done.stderr
+    assert "apt-get could not install graphviz: no network" in done.stdout
+    assert "python -m pip install" in calls
+
+
+def test_demo_without_root_never_calls_apt_and_uses_the_dot_extra(tmp_path):
+    done, calls = ensure_dot(tmp_path, uid=1000, apt_output=LOCK)
+    assert done.returncode == 0, done.stderr
+    assert "installing Debian's graphviz needs root (you are learner)" in done.stdout
+    assert "apt-get" not in calls and "python -m pip install -q -e .[dot]" in calls
+    assert done.stdout.splitlines()[-1] == f"dot: using {tmp_path}/bin/fake-dot"
+
+
+# -- the wheel, built and installed outside the checkout (slow) ------------------------------------
+
+
+@pytest.mark.packaging
+def test_built_wheel_installs_and_works_outside_the_checkout(tmp_path):
+    """`make dist` in full: build, twine check, contents (py.typed ...), fresh venv, smoke test with no system dot."""
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "check_dist.py"), "--outdir", str(tmp_path / "dist")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, f"tools/check_dist.py failed:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
+    assert "smoke test passed: stepgrad" in done.stdout
+    assert "an SVG drawn with graphviz-pure found beside sys.executable" in done.stdout
+    assert sorted(p.name for p in (tmp_path / "dist").iterdir()) == [
+        f"stepgrad-{autodiff.__version__}-py3-none-any.whl",
+        f"stepgrad-{autodiff.__version__}.tar.gz",
+    ]
