@@ -49,7 +49,7 @@ def relu(x: Value | Number) -> Value | float:
     return x.relu() if isinstance(x, Value) else _float(rules.relu, x, "relu")
 
 
-def _float(rule: Callable, x: object, name: str) -> float:
+def _float(rule: Callable[[float], tuple[float, tuple[float, ...]]], x: object, name: str) -> float:
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         raise TypeError(f"{name}: expects a Value or a real number, got {type(x).__name__} {x!r:.60}")
     try:
@@ -58,4 +58,5 @@ def _float(rule: Callable, x: object, name: str) -> float:
         raise ValueError(f"{name}: input is an int too large for a float; scale it down") from None
     if not math.isfinite(f):
         raise ValueError(f"{name}: input must be finite, got {f!r}; check it for NaN or inf")
-    return rule(f)[0]  # out of the rule's domain: its own error and message
+    v, _ = rule(f)  # out of the rule's domain: its own error and message
+    return v

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import numbers
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, NamedTuple, Union
 
@@ -33,7 +33,7 @@ _STATE = threading.local()
 
 
 @contextmanager
-def _nested():
+def _nested() -> Iterator[int]:
     # how many of these functions are running in this thread: inside one, results stay Values
     depth = getattr(_STATE, "depth", 0)
     _STATE.depth = depth + 1

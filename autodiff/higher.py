@@ -40,7 +40,7 @@ def backward_values(root: Value, method: str = "push") -> None:
     grads = grad_values(order, root, accumulate=True)
     for v in order:
         g = grads.get(id(v))
-        v.grad = g if g is not None else _const(0.0)
+        v.grad = g if g is not None else _const(0.0)  # type: ignore[assignment]  # a Value grad, on purpose
 
 
 def grad_values(order: list[Value], root: Value, accumulate: bool = False) -> dict[int, Value]:
@@ -97,6 +97,7 @@ def times(local: Any, g: Value, one: Value | None = None) -> Value | None:
     a constant +-1), so the graphs stay small; the numbers are the float pass's, bit for bit."""
     if isinstance(local, Value):
         return local if g is one else local * g
+    product: Value
     if local == 0.0:
         return None
     if g is one:
@@ -105,7 +106,8 @@ def times(local: Any, g: Value, one: Value | None = None) -> Value | None:
         return g
     if local == -1.0:
         return -g
-    return g * local
+    product = g * local
+    return product
 
 
 def _value_pass_message(node: Value, slot: int | None, g: Value, grads: dict[int, Value], err: Exception) -> str:

@@ -287,8 +287,8 @@ class RuleReport:
             )
         if len(shown) > 20:
             lines.append(f"  ... and {len(shown) - 20} more")
-        for pt, why in self.skipped[:3]:
-            lines.append(f"  skipped {pt}: {why}")
+        for where, why in self.skipped[:3]:
+            lines.append(f"  skipped {where}: {why}")
         return "\n".join(lines)
 
 
@@ -359,7 +359,7 @@ def _second(target: _Target, pt: tuple[float, ...], eps: float, atol: float, rto
 
 class _Target:
     # what check_rule checks: a name, the float rule, the op applied to Values, the Value-level locals
-    def __init__(self, name: str, rule: Callable[..., Any], apply: Callable[..., Value], arity: tuple[int, int | None]):
+    def __init__(self, name: str, rule: Callable[..., Any], apply: Callable[..., Any], arity: tuple[int, int | None]):
         self.name, self.rule, self.apply, self.arity = name, rule, apply, arity
         self.second_order = rules.table_op(name) in rules.DERIVATIVES
 
@@ -433,8 +433,8 @@ def _points(target: _Target, points: Sequence[Sequence[float] | float] | None) -
         if isinstance(points, (str, bytes)) or not isinstance(points, Sequence):
             raise TypeError(f"check_rule: points must be a list of tuples of floats, got {type(points).__name__}")
         out = []
-        for k, pt in enumerate(points):
-            pt = (pt,) if isinstance(pt, numbers.Real) else pt
+        for k, given in enumerate(points):
+            pt = (given,) if isinstance(given, numbers.Real) else given
             if isinstance(pt, (str, bytes)) or not isinstance(pt, Sequence):
                 raise TypeError(f"check_rule: point {k} must be a number or a tuple of numbers, got {pt!r:.60}")
             out.append(tuple(_number(x, "check_rule", i) for i, x in enumerate(pt)))

@@ -254,20 +254,20 @@ KINKS: dict[str, float] = {"relu": 0.0, "abs": 0.0}
 # The rules above inline the same expressions for speed.
 
 
-def _d_pow_const(m, out, a, n):
+def _d_pow_const(m: Any, out: Any, a: Any, n: float) -> tuple[Any, ...]:
     # d(a**n)/da = n * a**(n-1); 0 for n = 0 (also at a = 0, where a**(n-1) is undefined)
     if n == 0.0 and m.data(a) == 0.0:
         return (0.0,)
     return (n * a ** (n - 1.0),)
 
 
-def _d_abs(m, out, a):
+def _d_abs(m: Any, out: Any, a: Any) -> tuple[Any, ...]:
     # d|a|/da = sign(a), 0 at 0
     x = m.data(a)
     return (1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0,)
 
 
-def _d_dot(m, out, *args):
+def _d_dot(m: Any, out: Any, *args: Any) -> tuple[Any, ...]:
     # d/dw_i = x_i, d/dx_i = w_i, d/db = 1
     n = len(args) // 2
     return args[n : 2 * n] + args[:n] + (1.0,) * (len(args) - 2 * n)
@@ -332,4 +332,5 @@ def derivatives(m: Any, op: str, out: Any, args: Sequence[Any]) -> tuple[Any, ..
     key = table_op(op)
     if key == "**n":
         return _d_pow_const(m, out, args[0], const_exponent(op))
-    return DERIVATIVES[key](m, out, *args)
+    local: tuple[Any, ...] = DERIVATIVES[key](m, out, *args)
+    return local

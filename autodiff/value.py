@@ -35,7 +35,7 @@ class Value:
     __slots__ = ("data", "grad", "label", "op", "parents", "local_grads", "_visit")
 
     data: float
-    grad: float | Value  # a Value after backward(create_graph=True)
+    grad: float  # a Value after backward(create_graph=True), which formats and computes as one
     label: str
     op: str
     parents: tuple[Value, ...]
@@ -56,7 +56,8 @@ class Value:
 
     def __repr__(self) -> str:
         g = self.grad  # a Value after backward(create_graph=True): shown by its data, not recursively
-        parts = [f"data={self.data!r}", f"grad={g!r}" if type(g) is float else f"grad=<Value {g.data!r}>"]
+        shown = repr(g) if type(g) is float else f"<Value {getattr(g, 'data', g)!r}>"
+        parts = [f"data={self.data!r}", f"grad={shown}"]
         if self.label:
             parts.append(f"label={self.label!r}")
         if self.op:
