@@ -47,11 +47,11 @@ import operator
 import re
 import sys
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from . import rules
 from . import value as _value
@@ -99,7 +99,7 @@ class _Traced(Value):
     def data(self) -> float:
         if _TRACE.get() is not None:
             _refuse_read(".data")
-        return _DATA.__get__(self, Value)
+        return cast(float, _DATA.__get__(self, Value))
 
     @data.setter
     def data(self, x: float) -> None:
@@ -109,7 +109,7 @@ class _Traced(Value):
     def local_grads(self) -> tuple[float, ...]:  # they would give the value away too (d(x*y)/dx = y)
         if _TRACE.get() is not None:
             _refuse_read(".local_grads")
-        return _LOCALS.__get__(self, Value)
+        return cast("tuple[float, ...]", _LOCALS.__get__(self, Value))
 
     @local_grads.setter
     def local_grads(self, x: tuple[float, ...]) -> None:
@@ -136,7 +136,7 @@ def _traced_node(data: float, op: str, parents: tuple[Value, ...], local_grads: 
 
 
 @contextmanager
-def _tracing(params: list[Value]):
+def _tracing(params: list[Value]) -> Iterator[list[Value]]:
     global _active
     with _LOCK:
         for i, p in enumerate(params):  # all checked before any is switched
@@ -220,7 +220,7 @@ class Compiled:
         self._labels = labels  # per node, for error messages only
         self._scale = _LIMIT / fan_in  # fan_in: most terms added into one parameter's grad
         self._least = max(1.0, consts)  # the bound V below: at least 1 and every constant's magnitude
-        self._checked: tuple[tuple, float] = ((), 0.0)  # the last valid parameter tuple (fit passes
+        self._checked: tuple[tuple[float, ...], float] = ((), 0.0)  # the last valid parameter tuple (fit passes
         # the same one for a whole batch) and its largest magnitude
         namespace: dict[str, Any] = {"__builtins__": {}, "hypot": math.hypot}
         namespace |= {"exp": math.exp, "tanh": math.tanh}
@@ -232,7 +232,9 @@ class Compiled:
         self._vjp = namespace["vjp"]
         self._backward = namespace["backward"]
 
-    def _args(self, inputs: Sequence[float], params: Sequence[float] | None) -> tuple[tuple, tuple, float]:
+    def _args(
+        self, inputs: Sequence[float], params: Sequence[float] | None
+    ) -> tuple[tuple[float, ...], tuple[float, ...], float]:
         # the inputs and parameter values, checked as Value(...) checks them, and the parameters' largest magnitude
         if len(inputs) != self.n_inputs:
             raise TypeError(f"{self.name}: takes {self.n_inputs} inputs, got {len(inputs)}")
@@ -246,7 +248,7 @@ class Compiled:
                 x = _floats(x, self._input_name, self.name)
         checked = self._checked
         if params is checked[0]:
-            return x, params, checked[1]  # type: ignore[return-value]
+            return x, params, checked[1]
         if params is None:
             p = tuple(map(_GET_DATA, self.params))
         elif isinstance(params, (str, bytes)) or not isinstance(params, Iterable):
@@ -285,7 +287,9 @@ class Compiled:
         gx = backward((1.0,) * self.n_outputs if seed is None else seed, gp)
         return Result(value, gx, tuple(gp))
 
-    def vjp(self, *inputs: float, params: Sequence[float] | None = None) -> tuple[Any, Callable]:
+    def vjp(
+        self, *inputs: float, params: Sequence[float] | None = None
+    ) -> tuple[Any, Callable[[Sequence[float] | float, list[float]], tuple[float, ...]]]:
         """Run forward once; return the value(s) and ``backward(seed, into)``.
 
         ``backward`` adds the parameter gradients of ``sum_k seed_k * output_k``
@@ -320,7 +324,7 @@ class Compiled:
                     break
             if not isinstance(into, list) or len(into) != len(self.params):
                 raise TypeError(f"{self.name}: into must be a list of {len(self.params)} floats, got {into!r:.60}")
-            gx = self._backward(saved, s, into, limit)
+            gx: tuple[float, ...] | None = self._backward(saved, s, into, limit)
             if gx is None:  # a grad is not finite, or too large to be sure: eager decides
                 s = _floats(s, _seed_name, self.name)  # a seed that is not finite is the caller's error
                 self._eager(x, p, s)
@@ -329,7 +333,7 @@ class Compiled:
 
         return (out[0] if self.scalar else out), backward
 
-    def _eager(self, x: tuple, p: tuple, seeds: tuple | None = None) -> None:
+    def _eager(self, x: tuple[float, ...], p: tuple[float, ...], seeds: tuple[float, ...] | None = None) -> None:
         """Replay the tape with Values, as eager mode runs it; raise what eager raises, if anything."""
         vals: list[Value] = [None] * len(self._tape)  # type: ignore[list-item]
         for i in self._replay:
@@ -370,7 +374,7 @@ def _seed_name(k: int) -> str:
     return f"seed {k}"
 
 
-def _floats(values: tuple, name: Callable[[int], str], who: str) -> tuple[float, ...]:
+def _floats(values: tuple[Any, ...], name: Callable[[int], str], who: str) -> tuple[float, ...]:
     # the fast path: all floats, and finite (one sum: inf or NaN if a term is)
     for v in values:
         if type(v) is not float:
@@ -422,7 +426,7 @@ _EAGER: dict[str, Callable[..., Value]] = {
 
 def _eager_op(kind: str, arg: Any, ps: list[Value]) -> Value:
     if kind == "**n":
-        return ps[0] ** arg
+        return cast(Value, ps[0] ** arg)  # arg is Any, so mypy cannot rule out its __rpow__
     op = _EAGER.get(kind)
     if op is not None:
         return op(*ps)
@@ -472,13 +476,13 @@ def compile(  # noqa: A001 - autodiff.compile, as torch.compile
     fname = name if name is not None else getattr(f, "__name__", "f")
     fname = fname if isinstance(fname, str) and fname.isidentifier() else "f"
     with _tracing(params) as made:
-        leaves = [_Traced(x, label=f"x{i}") for i, x in enumerate(xs)]
+        leaves: list[Value] = [_Traced(x, label=f"x{i}") for i, x in enumerate(xs)]
         out = f(*leaves)
     scalar = isinstance(out, Value)
     outs = [out] if scalar else list(out) if isinstance(out, (list, tuple)) else None
     if not outs or not all(isinstance(o, Value) for o in outs):
         raise TypeError(f"compile: f must return a Value or a list of Values, got {type(out).__name__}")
-    return _generate(fname, leaves, params, outs, scalar, made)
+    return _generate(fname, leaves, params, cast("list[Value]", outs), scalar, made)
 
 
 def _graph(outs: list[Value], made: list[Value]) -> tuple[list[Value], list[int]]:

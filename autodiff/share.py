@@ -185,7 +185,7 @@ def page_bytes(stepper: Stepper, title: str | None = None) -> bytes:
     return page(stepper, title).encode("utf-8", "backslashreplace")
 
 
-def save_html(stepper: Stepper, path: str | os.PathLike, title: str | None = None) -> str:
+def save_html(stepper: Stepper, path: str | os.PathLike[str], title: str | None = None) -> str:
     """Write ``page(stepper)`` to ``path``, whole or not at all; returns the path."""
     path = os.fspath(path)
     write_files([(path, page_bytes(stepper, title))])

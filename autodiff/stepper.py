@@ -21,12 +21,15 @@ import html
 import weakref
 from collections import deque
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .backprop import METHODS, Step, backward_steps
 from .graph import topological_order
 from .value import Value
 from .viz import GraphvizError, GraphvizNotFound, draw, svg_markup, text
+
+if TYPE_CHECKING:
+    import graphviz
 
 
 def _num(x: float) -> str:
@@ -104,8 +107,8 @@ class Stepper:
         finally:
             self._restore(self._held)
         self.position = 0  # number of steps applied
-        self._views: list[weakref.ref] = []  # widgets, held weakly: a closed one is freed
-        self._displays: deque = deque(maxlen=20)  # plain HTML displays (no ipywidgets): a display id each
+        self._views: list[weakref.ref[_WidgetView]] = []  # widgets, held weakly: a closed one is freed
+        self._displays: deque[Any] = deque(maxlen=20)  # plain HTML displays (no ipywidgets): a display id each
 
     # -- moving ------------------------------------------------------------------
 
@@ -172,7 +175,7 @@ class Stepper:
         if s.kind == "seed":
             self._restore(self._seeded)
         else:
-            s.parent.grad = s.grad_after
+            cast(Value, s.parent).grad = s.grad_after  # an edge step has a parent
         self.position += 1
         return s
 
@@ -181,7 +184,7 @@ class Stepper:
         if s.kind == "seed":
             self._restore(self._held)
         else:
-            s.parent.grad = s.grad_before
+            cast(Value, s.parent).grad = s.grad_before  # an edge step has a parent
         self.position -= 1
 
     def _jump(self, position: int) -> None:
@@ -237,7 +240,7 @@ class Stepper:
             if self.fresh:
                 return f"{seed}; every other grad starts from 0"
             return f"{seed}; interior grads start from 0, leaves keep their grads and accumulate"
-        p = self.name(s.parent)
+        p = self.name(cast(Value, s.parent))  # an edge step has a parent
         return (
             f"{p}.grad += (∂{c}/∂{p} = {_num(s.local)}) × {c}.grad ({_num(s.node_grad)}) "
             f"= {_num(s.contribution)} → {p}.grad = {_num(s.grad_after)}"
@@ -252,7 +255,7 @@ class Stepper:
                 if self.method == "push"
                 else ("pull (V1): each node sums over its children, in reverse topological order")
             )
-        c, p = self.name(s.node), self.name(s.parent)
+        c, p = self.name(s.node), self.name(cast(Value, s.parent))
         if self.method == "push":
             return f"push (V2): visiting {c} ({s.node.op}), adding into its parent #{s.slot + 1}, {p}"
         return f"pull (V1): computing {p}.grad, term from its child {c} ({s.node.op})"
@@ -264,7 +267,7 @@ class Stepper:
 
     # -- pictures ----------------------------------------------------------------
 
-    def draw(self):
+    def draw(self) -> graphviz.Digraph:
         """The graph now, with the current step's nodes and edge highlighted."""
         hl = [self.current] if self.current is not None else []
         kw = {"show_local_grads": True, **self.draw_kw}
@@ -299,7 +302,7 @@ class Stepper:
 
     # -- views -------------------------------------------------------------------
 
-    def widget(self):
+    def widget(self) -> Any:  # an ipywidgets.VBox (ipywidgets is optional and untyped)
         """Prev / Next / Run / Reset buttons, a step slider and the picture (needs ipywidgets).
 
         Each call makes one more view; every view follows the Stepper, whatever moves it.
@@ -357,7 +360,7 @@ class _WidgetView:
         self.box = w.VBox([w.HBox([*buttons, self.slider]), self.picture])
         self.box.add_class("autodiff-stepper-widget")
 
-    def _slid(self, change: dict) -> None:
+    def _slid(self, change: dict[str, Any]) -> None:
         self.stepper.goto(change["new"])  # a no-op when show() set it to where the Stepper is
 
     def show(self, page: str) -> None:

@@ -50,7 +50,7 @@ class History:
     loss: list[float] = field(default_factory=list)
     accuracy: list[Union[float, None]] = field(default_factory=list)
 
-    def plot(self, ax=None):
+    def plot(self, ax: Any = None) -> Any:
         """Loss and accuracy per epoch as a matplotlib figure (needs the ``notebooks`` extra); see ``nn.plot``."""
         return plot_history(self, ax)
 
