@@ -35,7 +35,7 @@ class Value:
     __slots__ = ("data", "grad", "label", "op", "parents", "local_grads", "_visit")
 
     data: float
-    grad: float  # a Value after backward(create_graph=True), which formats and computes as one
+    grad: float  # a Value after backward(create_graph=True)
     label: str
     op: str
     parents: tuple[Value, ...]
@@ -63,10 +63,6 @@ class Value:
         if self.op:
             parts.append(f"op={self.op!r}")
         return f"Value({', '.join(parts)})"
-
-    def __format__(self, spec: str) -> str:
-        # f"{v:.3f}" formats the data (so a grad that is a Value prints as a number)
-        return format(self.data, spec) if spec else repr(self)
 
     @property
     def is_leaf(self) -> bool:

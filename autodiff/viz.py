@@ -59,8 +59,11 @@ class GraphvizError(RuntimeError):
 
 
 def fmt(x: float) -> str:
-    """Compact number: 4 significant digits, no trailing noise (``0.5``, ``-1.2``, ``3.142``, ``1e-07``)."""
-    return f"{x:.4g}"
+    """Compact number: 4 significant digits, no trailing noise (``0.5``, ``-1.2``, ``3.142``, ``1e-07``).
+
+    A grad that is a Value (left by ``backward(create_graph=True)``) shows its data.
+    """
+    return f"{getattr(x, 'data', x):.4g}"
 
 
 def _visible(s: str) -> str:
