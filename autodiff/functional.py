@@ -22,7 +22,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, NamedTuple, Union
 
-from .backprop import _restore, backward
+from . import value as _value
+from .backprop import _GRAD, _find_non_finite, _push, _restore
 from .forward import tangents
 from .graph import topological_order
 from .higher import grad_values
@@ -174,8 +175,9 @@ def jacobian(f: Callable[..., Any], mode: str = "reverse", count: bool = False) 
             if mode == "reverse":
                 rows = []
                 for o in outs:
-                    rows.append(gradients(o, leaves, create_graph=as_values))
-                    ops += _edges(topological_order(o))
+                    row, n = _gradients(o, leaves, as_values)
+                    rows.append(row)
+                    ops += n
             else:
                 order = _order(outs)
                 zero: Any = _const(0.0) if as_values else 0.0
@@ -228,21 +230,30 @@ def jvp(f: Callable[..., Any], primals: Sequence[Scalar], tangents_in: Sequence[
 def gradients(root: Value, wrt: Sequence[Value], create_graph: bool = False) -> list[Any]:
     """d(root)/d(w) for each w in ``wrt``, changing no grad (as ``torch.autograd.grad``).
 
-    Floats from the pass of ``backward`` itself (the same numbers, bit for bit), or
+    Floats from the push pass of ``backward`` (the same numbers, bit for bit), or
     with ``create_graph`` Values that can be differentiated again. A w that root
     does not depend on gets 0.0 (a constant Value with ``create_graph``).
     """
+    return _gradients(root, wrt, create_graph)[0]
+
+
+def _gradients(root: Value, wrt: Sequence[Value], create_graph: bool) -> tuple[list[Any], int]:
+    # the gradients, and the multiply-adds the pass did (one per edge)
     order = topological_order(root)
+    edges = sum(len(v.parents) for v in order)
     if create_graph:
         grads = grad_values(order, root)
-        return [grads[id(w)] if id(w) in grads else _const(0.0) for w in wrt]
+        return [grads[id(w)] if id(w) in grads else _const(0.0) for w in wrt], edges
     held = [v.grad for v in order]
-    for v in order:
-        v.grad = 0.0
+    zeros = [0.0] * len(order)
     try:
-        backward(root)
-        index = {id(v) for v in order}
-        return [w.grad if id(w) in index else 0.0 for w in wrt]
+        _restore(order, zeros)  # the pass starts from 0 everywhere: leaves too, whatever they held
+        root.grad = 1.0
+        _push(order)
+        if not -math.inf < sum(map(_GRAD, order)) < math.inf:
+            _find_non_finite(order, root, "push", zeros)  # raises FloatingPointError naming the edge
+        inside = {id(v) for v in order}
+        return [w.grad if id(w) in inside else 0.0 for w in wrt], edges
     finally:
         _restore(order, held)
 
@@ -324,18 +335,9 @@ def _outputs(out: object, who: str) -> tuple[list[Value], bool]:
 
 
 def _order(outs: list[Value]) -> list[Value]:
-    # one topological order over several outputs: each node once, parents first
+    # one topological order over several outputs, each node once, parents first: one walk
+    # from a node over them all, which is then left out
     if len(outs) == 1:
         return topological_order(outs[0])
-    seen: set[int] = set()
-    order = []
-    for o in outs:
-        for v in topological_order(o):
-            if id(v) not in seen:
-                seen.add(id(v))
-                order.append(v)
-    return order
-
-
-def _edges(order: list[Value]) -> int:
-    return sum(len(v.parents) for v in order)
+    hub = _value._node(0.0, "sum", tuple(outs), (1.0,) * len(outs))
+    return topological_order(hub)[:-1]

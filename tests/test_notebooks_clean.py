@@ -25,9 +25,18 @@ def cells(path: Path, kind: str | None = None) -> list[str]:
     return ["".join(c["source"]) for c in load(path)["cells"] if kind is None or c["cell_type"] == kind]
 
 
+def title(path: Path) -> str:
+    # "01_build_it..." is "# 01 · ...", "extend_2_forward..." is "# Extend 2 · ..."
+    if path.name.startswith("extend_"):
+        return f"# Extend {path.name.split('_')[1]} · "
+    return f"# {path.name[:2]} · "
+
+
 def test_there_are_nine_and_the_first_builds_the_engine():
-    assert [p.name[:3] for p in NOTEBOOKS] == [f"{i:02d}_" for i in range(1, 10)]
+    numbered = [p for p in NOTEBOOKS if not p.name.startswith("extend_")]
+    assert [p.name[:3] for p in numbered] == [f"{i:02d}_" for i in range(1, 10)]
     assert NOTEBOOKS[0].name == "01_build_it_from_scratch.ipynb"
+    assert [p.name[:9] for p in NOTEBOOKS if p not in numbered] == ["extend_1_", "extend_2_", "extend_3_"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -42,7 +51,7 @@ def test_committed_without_outputs(path):
 def test_first_cell_says_what_you_will_be_able_to_do_and_how_long_it_takes(path):
     first = load(path)["cells"][0]
     text = "".join(first["source"])
-    assert first["cell_type"] == "markdown" and text.startswith(f"# {path.name[:2]} · ")
+    assert first["cell_type"] == "markdown" and text.startswith(title(path))
     assert re.search(r"\*\*After this notebook\*\* you can \w+", text), f"{path.name}: say what the reader can do after"
     assert re.search(r"\*\*About \d+ minutes\.\*\*", text), f"{path.name}: say roughly how long it takes"
 

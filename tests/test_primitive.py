@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 import warnings
+from pathlib import Path
 
 import pytest
 
@@ -376,3 +377,13 @@ def test_check_rule_failure_is_usable_with_gradcheck_errors_too():
 
     with pytest.raises(GradcheckError, match=r"1 of 1 input"):
         gradcheck(lambda a: bad_tanh(a), [0.5])
+
+
+def test_readme_extend_it_example_runs_and_prints_what_it_says(capsys):
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    code = re.search(r"## Extend it\n.*?```python\n(.*?)```", readme, re.S).group(1)
+    exec(compile(code, "README.md", "exec"), {})  # our own README, not user text
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0] == "12.0"
+    assert printed[1] == repr((2.0 * math.tanh(0.5), math.tanh(0.5)))
+    assert "softplus" in RULES  # registered by the example (the fixture removes it again)
