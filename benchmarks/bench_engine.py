@@ -2,7 +2,8 @@
 
 Compares autodiff with micrograd==0.1.0 in the same process, alternating runs,
 garbage collector on (as users have it), median of --repeats runs.
-Prints one JSON line per measurement. Targets (from the engine issue):
+Prints one JSON line per measurement, including forward- against reverse-mode Jacobians
+(time and multiply-adds). Targets (from the engine issue):
 forward+backward >= 5x faster than micrograd, backward <= forward,
 memory per node <= 0.5x micrograd, a 10**6-node chain at the default recursion limit.
 """
@@ -206,14 +207,69 @@ def bench_depth(max_depth: int) -> None:
     )
 
 
+def _chain_sum(v):
+    # R^n -> R: sum_i tanh(x_i x_{i+1})
+    return autodiff.sum([(a * b).tanh() for a, b in zip(v, v[1:])])
+
+
+def _unrolled(m: int):
+    # R -> R^m: h_{k+1} = tanh(0.9 h_k + 0.1), every h_k an output
+    def f(x):
+        outs, h = [], x
+        for _ in range(m):
+            h = (h * 0.9 + 0.1).tanh()
+            outs.append(h)
+        return outs
+
+    return f
+
+
+def bench_jacobian(size: int, repeats: int) -> None:
+    """The Jacobian of R^n -> R and of R -> R^m, n = m = size, by reverse mode (one backward
+    pass per output) and by forward mode (one tangent sweep per input): time and multiply-adds."""
+    rnd = random.Random(0)
+    cases = [
+        ("R^n->R", size, 1, _chain_sum, [rnd.uniform(-1, 1) for _ in range(size)]),
+        ("R->R^m", 1, size, _unrolled(size), 0.4),
+    ]
+    for shape, n, m, f, xs in cases:
+        modes = ("reverse", "forward")
+        counts = {mode: autodiff.jacobian(f, mode=mode, count=True)(xs).multiply_adds for mode in modes}
+        times = {mode: [] for mode in counts}
+        for _ in range(repeats):
+            for mode in counts:
+                gc.collect()
+                t0 = time.perf_counter()
+                autodiff.jacobian(f, mode=mode)(xs)
+                times[mode].append(time.perf_counter() - t0)
+        med = {k: sorted(v)[len(v) // 2] for k, v in times.items()}
+        emit(
+            {
+                "bench": "engine_jacobian",
+                "shape": shape,
+                "n": n,
+                "m": m,
+                "reverse_s": round(med["reverse"], 6),
+                "forward_s": round(med["forward"], 6),
+                "reverse_multiply_adds": counts["reverse"],
+                "forward_multiply_adds": counts["forward"],
+                "forward_over_reverse_time": round(med["forward"] / med["reverse"], 2),
+                "forward_over_reverse_multiply_adds": round(counts["forward"] / counts["reverse"], 3),
+                "repeats": repeats,
+            }
+        )
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--terms", type=int, default=20_000, help="terms in the mixed graph (about 10 autodiff nodes each)")
     ap.add_argument("--repeats", type=int, default=5, help="runs per engine; the median is reported")
     ap.add_argument("--max-depth", type=int, default=10**6, help="deepest chain tried")
+    ap.add_argument("--jacobian-size", type=int, default=64, help="n and m of the forward-vs-reverse Jacobians")
     args = ap.parse_args(argv)
     bench_speed(args.terms, args.repeats)
     bench_checks(args.terms, args.repeats)
+    bench_jacobian(args.jacobian_size, args.repeats)
     bench_memory(args.terms)
     bench_depth(args.max_depth)
 

@@ -43,7 +43,16 @@ def test_plain_float_reference_is_the_same_step():
 def test_engine_benchmark_prints_json_lines():
     rows = run("bench_engine.py", "--terms", "200", "--repeats", "1", "--max-depth", "1000")
     benches = {r["bench"] for r in rows}
-    assert benches == {"engine_mixed_graph", "engine_trust_checks", "engine_memory", "engine_deepest_chain"}
+    assert benches == {
+        "engine_mixed_graph",
+        "engine_trust_checks",
+        "engine_jacobian",
+        "engine_memory",
+        "engine_deepest_chain",
+    }
+    jac = {r["shape"]: r for r in rows if r["bench"] == "engine_jacobian"}
+    assert jac["R^n->R"]["forward_multiply_adds"] == 64 * jac["R^n->R"]["reverse_multiply_adds"]  # n sweeps vs 1 pass
+    assert jac["R->R^m"]["reverse_multiply_adds"] > jac["R->R^m"]["forward_multiply_adds"]
     checks = next(r for r in rows if r["bench"] == "engine_trust_checks")
     assert checks["backward_checked_s"] > 0 and checks["walk_locked_s"] > 0
     ratio = next(r for r in rows if r.get("ratio") == "micrograd/autodiff")
