@@ -327,14 +327,16 @@ def logsumexp(values: Iterable[Value | Number]) -> Value:
 
 
 def _lift_all(values: Iterable[Value | Number], op: str) -> tuple[Value, ...]:
-    if isinstance(values, Value):
-        raise TypeError(f"{op}: expects an iterable of Values, got a single Value; wrap it in a list")
-    if isinstance(values, (numbers.Number, str, bytes)) or not isinstance(values, Iterable):
-        raise TypeError(
-            f"{op}: expects an iterable of Values or numbers, got {type(values).__name__} {values!r:.80}; "
-            "wrap it in a list"
-        )
-    ps = tuple(x if type(x) is Value else _const(x) for x in values)
+    t = type(values)
+    if t is not list and t is not tuple:  # lists and tuples, the common case, skip the ABC checks
+        if isinstance(values, Value):
+            raise TypeError(f"{op}: expects an iterable of Values, got a single Value; wrap it in a list")
+        if isinstance(values, (numbers.Number, str, bytes)) or not isinstance(values, Iterable):
+            raise TypeError(
+                f"{op}: expects an iterable of Values or numbers, got {type(values).__name__} {values!r:.80}; "
+                "wrap it in a list"
+            )
+    ps = tuple([x if type(x) is Value else _const(x) for x in values])
     if not ps:
         raise ValueError(f"{op}: needs at least one value, got an empty iterable")
     return ps
