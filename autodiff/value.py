@@ -56,7 +56,7 @@ class Value:
 
     def __repr__(self) -> str:
         g = self.grad  # a Value after backward(create_graph=True): shown by its data, not recursively
-        shown = repr(g) if type(g) is float else f"<Value {getattr(g, 'data', g)!r}>"
+        shown = f"<Value {g.data!r}>" if isinstance(g, Value) else repr(g)
         parts = [f"data={self.data!r}", f"grad={shown}"]
         if self.label:
             parts.append(f"label={self.label!r}")
@@ -331,14 +331,16 @@ def logsumexp(values: Iterable[Value | Number]) -> Value:
 
 
 def _lift_all(values: Iterable[Value | Number], op: str) -> tuple[Value, ...]:
-    if isinstance(values, Value):
-        raise TypeError(f"{op}: expects an iterable of Values, got a single Value; wrap it in a list")
-    if isinstance(values, (numbers.Number, str, bytes)) or not isinstance(values, Iterable):
-        raise TypeError(
-            f"{op}: expects an iterable of Values or numbers, got {type(values).__name__} {values!r:.80}; "
-            "wrap it in a list"
-        )
-    ps = tuple(x if type(x) is Value else _const(x) for x in values)
+    t = type(values)
+    if t is not list and t is not tuple:  # lists and tuples, the common case, skip the ABC checks
+        if isinstance(values, Value):
+            raise TypeError(f"{op}: expects an iterable of Values, got a single Value; wrap it in a list")
+        if isinstance(values, (numbers.Number, str, bytes)) or not isinstance(values, Iterable):
+            raise TypeError(
+                f"{op}: expects an iterable of Values or numbers, got {type(values).__name__} {values!r:.80}; "
+                "wrap it in a list"
+            )
+    ps = tuple([x if type(x) is Value else _const(x) for x in values])
     if not ps:
         raise ValueError(f"{op}: needs at least one value, got an empty iterable")
     return ps
