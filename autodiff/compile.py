@@ -20,7 +20,9 @@ into ``into``.
 
 Only the rules table's names, numbered temporaries (``v3``, ``g3``, ``d3``) and
 float literals (``repr(float(c))``) reach the generated source: every node's op
-is checked against the table before any code is written. Labels never do.
+is checked against the table before any code is written. Labels never do. A
+user primitive (``autodiff.primitive``) is called as ``primitive_<name>``, its
+name an identifier checked when it was registered.
 
 Limits (as for JAX's jit): a trace records one path through ``f`` (every node it
 makes is computed on each call, even one no output depends on, so its errors are
@@ -435,6 +437,8 @@ def _eager_op(kind: str, arg: Any, ps: list[Value]) -> Value:
 
 
 def _rule_name(op: str) -> str:
+    if op not in rules.BUILTINS:  # a user primitive: its own prefix, so "div" cannot stand for "/"
+        return "primitive_" + op
     names = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**n": "pow_const", "**": "pow"}
     return "rule_" + names.get(op, op)
 
@@ -542,7 +546,7 @@ def _tape(order: list[Value], index: dict[int, int], inputs: list[Value], params
             if not _rule_name(key).isidentifier():
                 raise ValueError(f"compile: the rules table's op {key!r:.80} cannot be named in compiled code")
             n = len(v.parents)
-            want = _ARITY.get(key, 1)
+            want = _ARITY.get(key, 1 if key in rules.BUILTINS else None)  # a user primitive: any count
             if (want is not None and n != want) or n < 1 or (key == "dot" and n < 2):
                 raise ValueError(f"compile: node v{i} ({key}) has {n} parents; {key} takes {want or 'at least 1'}")
             arg: Any = op

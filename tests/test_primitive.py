@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+import struct
 import warnings
 from pathlib import Path
 
@@ -387,3 +388,60 @@ def test_readme_extend_it_example_runs_and_prints_what_it_says(capsys):
     assert printed[0] == "12.0"
     assert printed[1] == repr((2.0 * math.tanh(0.5), math.tanh(0.5)))
     assert "softplus" in RULES  # registered by the example (the fixture removes it again)
+
+
+# -- compile ------------------------------------------------------------------------------------------
+
+
+def _bits(x):
+    return struct.pack("<d", x)
+
+
+def test_compiled_code_calls_the_primitive_and_equals_eager_bit_for_bit():
+    softplus = _softplus()
+
+    @primitive("scaled")
+    def scaled(a, b):
+        return 2.0 * a * b, (2.0 * b, 2.0 * a)
+
+    @primitive("norm")
+    def norm(*xs):
+        r = math.sqrt(math.fsum(x * x for x in xs))
+        return r, tuple(x / r for x in xs)
+
+    def f(x, y):
+        return softplus(scaled(x, y) + norm(x, y, 1.5)) * y
+
+    c = autodiff.compile(f, [0.3, -0.7])
+    assert "primitive_softplus(" in c.source and "primitive_norm(" in c.source
+    for point in ([0.3, -0.7], [1.2, 2.5], [-3.0, 0.1]):
+        xs = [Value(v) for v in point]
+        out = f(*xs)
+        out.backward()
+        r = c(*point)
+        assert _bits(r.value) == _bits(out.data)
+        assert [_bits(g) for g in r.input_grads] == [_bits(x.grad) for x in xs]
+
+
+def test_a_primitive_named_like_a_rule_function_does_not_replace_it_in_compiled_code():
+    @primitive("div")
+    def div(x):
+        return 3.0 * x, (3.0,)
+
+    c = autodiff.compile(lambda a, b: div(a / b), [1.0, 4.0])
+    assert c(1.0, 4.0).value == 0.75 and "rule_div(" in c.source and "primitive_div(" in c.source
+
+
+def test_compiled_primitive_raises_what_eager_raises():
+    @primitive("big")
+    def big(x):
+        # finite below 1, overflowing above; its derivative is infinite at 0
+        return x * 1e308, (1e308 / x if x else math.inf,)
+
+    c = autodiff.compile(lambda x: big(x), [0.5])
+    for bad, exc in ((10.0, OverflowError), (0.0, FloatingPointError)):
+        with pytest.raises(exc) as eager:
+            big(Value(bad, "x0")).backward()  # compile names its inputs x0, x1, ...
+        with pytest.raises(exc) as compiled:
+            c(bad)
+        assert str(eager.value).split(";")[0] in str(compiled.value)
