@@ -167,3 +167,21 @@ def test_jacobian_of_a_scalar_function_is_one_row_and_nests():
     # the Jacobian of the gradient is the Hessian, in either mode
     h = jacobian(grad(lambda v: v[0] ** 2 * v[1]), mode="forward")([3.0, 5.0])
     assert h == autodiff.hessian(lambda v: v[0] ** 2 * v[1])([3.0, 5.0]) == [[10.0, 6.0], [6.0, 0.0]]
+
+
+def test_reverse_over_forward_gives_the_second_derivative():
+    def f(x):
+        return x.exp() * x
+
+    def slope(x):
+        return jvp(f, [x], [1.0])[1]  # inside grad: a Value, so grad can differentiate it
+
+    assert grad(slope)(0.7) == pytest.approx(math.exp(0.7) * (0.7 + 2.0), rel=1e-15)
+
+
+def test_jacobian_changes_no_callers_grad():
+    w = Value(2.0, "w")
+    w.grad = 0.5
+    for mode in ("reverse", "forward"):
+        assert jacobian(lambda v: [w * v[0], v[0] * v[1]], mode=mode)([3.0, 4.0]) == [[2.0, 0.0], [4.0, 3.0]]
+    assert w.grad == 0.5

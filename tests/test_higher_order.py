@@ -381,3 +381,13 @@ def test_bad_arguments_get_clear_errors(call, exc, pattern):
 def test_constant_function_has_zero_derivatives():
     assert grad(lambda x: 3.0)(1.0) == 0.0
     assert hessian(lambda v: v[0] * 0.0 + 1.0)([1.0, 2.0]) == [[0.0, 0.0], [0.0, 0.0]]
+
+
+def test_grad_reports_a_non_finite_gradient_like_backward_and_changes_nothing():
+    w = Value(0.0, "w")
+    w.grad = 0.25
+    with pytest.raises(FloatingPointError, match=r"edge sqrt node .*derivative of sqrt is not finite"):
+        grad(lambda x: (w * x).sqrt() + x)(2.0)
+    with pytest.raises(FloatingPointError, match=r"create_graph=True.*derivative of sqrt is not finite"):
+        grad(grad(lambda x: (w * x).sqrt() + x))(2.0)
+    assert w.grad == 0.25
