@@ -359,7 +359,9 @@ def _second(target: _Target, pt: tuple[float, ...], eps: float, atol: float, rto
 
 class _Target:
     # what check_rule checks: a name, the float rule, the op applied to Values, the Value-level locals
-    def __init__(self, name: str, rule: Callable[..., Any], apply: Callable[..., Any], arity: tuple[int, int | None]):
+    def __init__(
+        self, name: str, rule: Callable[..., Any], apply: Callable[..., Any], arity: tuple[int, int | None]
+    ) -> None:
         self.name, self.rule, self.apply, self.arity = name, rule, apply, arity
         self.second_order = rules.table_op(name) in rules.DERIVATIVES
 
@@ -450,7 +452,7 @@ def _points(target: _Target, points: Sequence[Sequence[float] | float] | None) -
         if sample is not None:
             pts.append(sample(rng, k))
         else:  # a user's rule: inputs in [-2, 2], away from 0 where kinks like to sit
-            n = least if most == least else max(least, 1) + k % 3
+            n = max(least, 1) + k % 3 if most is None else min(max(least, 1) + k % 3, most)
             pts.append(tuple(rng.choice((-1.0, 1.0)) * rng.uniform(0.1, 2.0) for _ in range(n)))
     return pts
 

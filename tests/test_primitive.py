@@ -445,3 +445,14 @@ def test_compiled_primitive_raises_what_eager_raises():
         with pytest.raises(exc) as compiled:
             c(bad)
         assert str(eager.value).split(";")[0] in str(compiled.value)
+
+
+def test_check_rule_generates_points_within_the_number_of_inputs_a_rule_takes():
+    @primitive("times_maybe")
+    def times_maybe(a, b=None):
+        # a, or a * b when b is given
+        return (a, (1.0,)) if b is None else (a * b, (b, a))
+
+    assert {len(r.point) for r in check_rule(times_maybe).rows} == {1, 2}
+    lengths = {len(r.point) for r in check_rule(lambda *xs: (sum(xs), (1.0,) * len(xs))).rows}
+    assert lengths == {1, 2, 3}
