@@ -131,7 +131,8 @@ def unit_label(y: object, who: str, what: str) -> float:
 
 def class_label(y: object, k: int, who: str, what: str) -> int:
     """``y`` as a class index in 0..k-1: ints and numpy ints; TypeError for bools, floats, strings."""
-    if not isinstance(y, bool):
+    # numpy's bool_ is no bool subclass, and older numpy lets operator.index take it: refuse it by dtype
+    if not isinstance(y, bool) and getattr(getattr(y, "dtype", None), "kind", "") != "b":
         try:
             i = operator.index(y)  # type: ignore[arg-type]
         except TypeError:
