@@ -9,6 +9,10 @@ domain, and ``autodiff.value`` adds the node's label to the message.
 Kinks by convention: relu'(0) = 0 and abs'(0) = 0 (the subgradient 0, as PyTorch
 does for relu). ``KINKS`` lists where a rule's derivative jumps, so gradcheck can
 warn when finite differences straddle one.
+
+``DERIVATIVES`` has the same local derivatives again as expressions that also run
+on Values (for second derivatives); ``autodiff.primitive`` adds user ops to both
+tables, beside the ``BUILTINS``.
 """
 
 from __future__ import annotations
