@@ -156,7 +156,7 @@ def _checked_steps(root: Value, method: str) -> Iterator[Step]:
     before = list(map(_GRAD, order))
     _refuse_value_grads(order, before, "backward_steps")
     for step in _steps(order, root, method):
-        if not -_INF < step.grad_after < _INF or not -_INF < step.local < _INF:
+        if _non_finite(step):
             _restore(order, before)
             raise FloatingPointError(_non_finite_message(step, method))
         yield step
@@ -188,6 +188,11 @@ def _steps(order: list[Value], root: Value, method: str) -> Iterator[Step]:
                 yield Step(index, "edge", method, child, p, slot, local, child.grad, c, g0, p.grad)
 
 
+def _non_finite(step: Step) -> bool:
+    # the one test both the checked steps and the slow path of backward apply
+    return not -_INF < step.grad_after < _INF or not -_INF < step.local < _INF
+
+
 def _restore(order: list[Value], grads: list[float]) -> None:
     for v, g in zip(order, grads):
         v.grad = g
@@ -199,7 +204,7 @@ def _find_non_finite(order: list[Value], root: Value, method: str, before: list[
     _refuse_value_grads(order, before, "backward")
     culprit = None
     for step in _steps(order, root, method):
-        if not -_INF < step.grad_after < _INF or not -_INF < step.local < _INF:
+        if _non_finite(step):
             culprit = step
             break
     else:

@@ -27,6 +27,7 @@ from .backprop import _GRAD, _find_non_finite, _push, _restore
 from .forward import tangents
 from .graph import topological_order
 from .higher import grad_values
+from .primitives import _number
 from .value import Value, _const, dot
 
 Scalar = Union[Value, float, int]
@@ -278,18 +279,6 @@ def _argnums(argnums: object) -> tuple[tuple[int, ...], bool]:
 
 def _has_value(x: object) -> bool:
     return isinstance(x, Value) or (isinstance(x, (list, tuple)) and any(isinstance(v, Value) for v in x))
-
-
-def _number(x: object, who: str, what: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{who}: {what} must be a Value or a real number, got {type(x).__name__} {x!r:.60}")
-    try:
-        v = float(x)
-    except OverflowError:
-        raise ValueError(f"{who}: {what} is an int too large for a float; scale it down") from None
-    if not math.isfinite(v):
-        raise ValueError(f"{who}: {what} must be finite, got {v!r}; check it for NaN or inf")
-    return v
 
 
 def _lift(x: object, who: str, what: str) -> Value:

@@ -63,7 +63,7 @@ class Primitive:
     def __call__(self, *xs: Value | float) -> Value | float:
         self._check_count(len(xs))
         if not any(isinstance(x, Value) for x in xs):
-            return self.rule(*(_number(x, self.name, i) for i, x in enumerate(xs)))[0]
+            return self.rule(*(_number(x, self.name, f"input {i}") for i, x in enumerate(xs)))[0]
         ps = tuple(x if isinstance(x, Value) else _const(x) for x in xs)
         v, d = self.rule(*[p.data for p in ps])
         return _value._node(v, self.name, ps, d)  # through the module: compile swaps _node while tracing
@@ -217,16 +217,17 @@ def _arity(fn: Callable[..., Any], name: str) -> tuple[int, int | None]:
     return required, len(positional)
 
 
-def _number(x: object, name: str, i: int) -> float:
+def _number(x: object, who: str, what: str) -> float:
+    # a user's number as a finite float, or a clear error naming ``what`` it was (autodiff.functional uses it too)
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{name}: input {i} must be a Value or a real number, got {type(x).__name__} {x!r:.60}")
+        raise TypeError(f"{who}: {what} must be a Value or a real number, got {type(x).__name__} {x!r:.60}")
     try:
-        f = float(x)
+        v = float(x)
     except OverflowError:
-        raise ValueError(f"{name}: input {i} is an int too large for a float; scale it down") from None
-    if not math.isfinite(f):
-        raise ValueError(f"{name}: input {i} must be finite, got {f!r}; check it for NaN or inf")
-    return f
+        raise ValueError(f"{who}: {what} is an int too large for a float; scale it down") from None
+    if not math.isfinite(v):
+        raise ValueError(f"{who}: {what} must be finite, got {v!r}; check it for NaN or inf")
+    return v
 
 
 def _inputs(xs: Sequence[float]) -> str:
@@ -439,7 +440,7 @@ def _points(target: _Target, points: Sequence[Sequence[float] | float] | None) -
             pt = (given,) if isinstance(given, numbers.Real) else given
             if isinstance(pt, (str, bytes)) or not isinstance(pt, Sequence):
                 raise TypeError(f"check_rule: point {k} must be a number or a tuple of numbers, got {pt!r:.60}")
-            out.append(tuple(_number(x, "check_rule", i) for i, x in enumerate(pt)))
+            out.append(tuple(_number(x, "check_rule", f"input {i}") for i, x in enumerate(pt)))
         if not out:
             raise ValueError("check_rule: points is empty; give at least one point, or None to generate them")
         return out
