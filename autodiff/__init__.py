@@ -16,6 +16,7 @@ from .gradcheck import GradcheckError, GradcheckWarning, Row, compare_grads, gra
 from .graph import Edge, topological_order, trace
 from .primitives import Primitive, PrimitiveWarning, RuleReport, RuleRow, check_rule, primitive
 from .rules import DERIVATIVES, KINKS, RULES
+from .scopes import current_scope, scope
 from .stepper import Stepper
 from .value import Value, dot, logsumexp, sum  # noqa: A004 - autodiff.sum is an n-ary node
 from .viz import GraphvizError, GraphvizNotFound, draw, save, to_svg
@@ -46,6 +47,8 @@ __all__ = [
     "GraphvizNotFound",
     "GraphvizError",
     "Stepper",
+    "scope",
+    "current_scope",
     "compile",
     "Compiled",
     "TraceError",

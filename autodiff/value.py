@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Iterable
+from contextvars import ContextVar
 from typing import Union
 
 from . import rules
@@ -19,6 +20,9 @@ from . import rules
 Number = Union[int, float]
 _INF = math.inf
 _new = object.__new__
+# the scope path nodes are tagged with (autodiff.scope sets it); one tuple shared by every node of a scope
+SCOPE: ContextVar[tuple[str, ...]] = ContextVar("autodiff_scope", default=())
+_scope_now = SCOPE.get
 
 
 class Value:
@@ -32,7 +36,8 @@ class Value:
     """
 
     # _visit: a per-walk marker that lets graph.topological_order skip a set of ids
-    __slots__ = ("data", "grad", "label", "op", "parents", "local_grads", "_visit")
+    # scope: the path of names of the ``autodiff.scope`` blocks the node was made in, () outside any
+    __slots__ = ("data", "grad", "label", "op", "parents", "local_grads", "scope", "_visit")
 
     data: float
     grad: float  # a Value after backward(create_graph=True)
@@ -40,6 +45,7 @@ class Value:
     op: str
     parents: tuple[Value, ...]
     local_grads: tuple[float, ...]
+    scope: tuple[str, ...]
 
     def __init__(self, data: Number, label: str = "", _children: tuple[object, ...] = (), _op: str = "") -> None:
         if _children or _op or isinstance(label, (tuple, list, set, frozenset)):
@@ -52,6 +58,7 @@ class Value:
         self.op = ""
         self.parents = ()
         self.local_grads = ()
+        self.scope = _scope_now()
         self._visit: object = None
 
     def __repr__(self) -> str:
@@ -262,6 +269,7 @@ def _const(x: object) -> Value:
     v.op = ""
     v.parents = ()
     v.local_grads = ()
+    v.scope = _scope_now()
     v._visit = None
     return v
 
@@ -279,6 +287,7 @@ def _node(data: float, op: str, parents: tuple[Value, ...], local_grads: tuple[f
     v.op = op
     v.parents = parents
     v.local_grads = local_grads
+    v.scope = _scope_now()
     v._visit = None
     return v
 
