@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
-from .graph import topological_order
+from .graph import collector_paused, topological_order
 
 if TYPE_CHECKING:
     from .value import Value
@@ -33,6 +33,8 @@ def backward(root: Value, method: str = "push", create_graph: bool = False) -> N
     Raises ``FloatingPointError`` naming the edge where a gradient first became
     inf or NaN; every grad of the graph is then exactly what it was before the call.
     With ``create_graph=True`` the pass is made of Values (``higher.backward_values``).
+    The pass runs with Python's cyclic garbage collector paused and the user's
+    setting put back however it ends (``graph.collector_paused``).
     """
     _check_method(method, "backward")
     if create_graph is not False:
@@ -40,8 +42,14 @@ def backward(root: Value, method: str = "push", create_graph: bool = False) -> N
             raise TypeError(f"backward: create_graph must be True or False, got {create_graph!r}")
         from .higher import backward_values
 
-        backward_values(root, method)
+        with collector_paused():
+            backward_values(root, method)
         return
+    with collector_paused():
+        _backward(root, method)
+
+
+def _backward(root: Value, method: str) -> None:
     order = topological_order(root)
     before = list(map(_GRAD, order))
     try:
@@ -81,17 +89,26 @@ def _check_method(method: object, who: str) -> None:
 def _start(order: list[Value], root: Value) -> None:
     # interior grads start from 0; the root's own derivative is 1
     for v in order:
-        if v.parents:
+        ps = v._ps
+        if ps is None or ps:  # one or two parents in slots, or three and more in a tuple
             v.grad = 0.0
     root.grad += 1.0
 
 
 def _push(order: list[Value]) -> None:
     # V2: for j = N..1, for i in Pa(j): df/dx_i += df/dx_j * dg_j/dx_i
+    # (the parents of a node of one or two are in its slots, see autodiff.value; leaves add nothing)
     for node in reversed(order):
         g = node.grad
-        for p, local in zip(node.parents, node.local_grads):
-            p.grad += local * g
+        ps = node._ps
+        if ps is None:
+            node._p0.grad += node._d0 * g  # type: ignore[union-attr]
+            b = node._p1
+            if b is not None:
+                b.grad += node._d1 * g
+        else:
+            for p, local in zip(ps, node._ds):  # type: ignore[arg-type]
+                p.grad += local * g
 
 
 def _consumers(order: list[Value]) -> dict[int, list[tuple[Value, int]]]:
@@ -255,5 +272,6 @@ def _non_finite_message(step: Step, method: str) -> str:
 
 def zero_grad(root: Value) -> None:
     """Set ``grad = 0.0`` on every node of ``root``'s graph."""
-    for v in topological_order(root):
-        v.grad = 0.0
+    with collector_paused():
+        for v in topological_order(root):
+            v.grad = 0.0

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
@@ -21,11 +24,40 @@ def topological_order(root: Value) -> list[Value]:
     writes. Walks hold one lock, so threads walking graphs that share nodes
     (shared parameters) cannot confuse each other's marks.
     """
-    with _WALK:
+    with _WALK, collector_paused():
         return _walk(root)
 
 
 _WALK = threading.Lock()
+_PAUSE = threading.Lock()
+_paused = 0  # engine loops running with the collector paused, in all threads
+_was_enabled = False  # the user's setting when the first of them began
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Run an engine loop with Python's cyclic garbage collector paused.
+
+    Graphs hold no reference cycles (nodes refer only to their parents), so the
+    loops that walk or fill them make no cyclic garbage; but every allocation can
+    start a collection that walks all the millions of live nodes, which is most of
+    a big graph's time. The user's setting is always put back when the outermost
+    paused loop of all threads ends, however it ends (exceptions, KeyboardInterrupt).
+    A collector the user had disabled stays disabled.
+    """
+    global _paused, _was_enabled
+    with _PAUSE:
+        if _paused == 0:
+            _was_enabled = gc.isenabled()
+            gc.disable()
+        _paused += 1
+    try:
+        yield
+    finally:
+        with _PAUSE:
+            _paused -= 1
+            if _paused == 0 and _was_enabled:
+                gc.enable()
 
 
 def _walk(root: Value) -> list[Value]:
@@ -41,8 +73,13 @@ def _walk(root: Value) -> list[Value]:
         for p in rest:
             if p._visit is not token:
                 p._visit = token
-                if p.parents:
-                    push((p, iter(p.parents)))
+                ps = p._ps  # None: one or two parents, in slots (see autodiff.value); (): a leaf
+                if ps is None:
+                    b = p._p1
+                    push((p, iter((p._p0,) if b is None else (p._p0, b))))  # type: ignore[arg-type]
+                    break
+                if ps:
+                    push((p, iter(ps)))
                     break
                 emit(p)  # a leaf: nothing to descend into
         else:
@@ -66,11 +103,12 @@ def trace(root: Value) -> tuple[list[Value], list[Edge]]:
     Edges name nodes by their index in the node list; ``a + a`` gives two edges
     with slots 0 and 1. Changes nothing but the walk's marks (see ``topological_order``).
     """
-    nodes = topological_order(root)
-    index = {id(v): i for i, v in enumerate(nodes)}
-    edges = [
-        Edge(index[id(p)], c, slot, local)
-        for c, v in enumerate(nodes)
-        for slot, (p, local) in enumerate(zip(v.parents, v.local_grads))
-    ]
+    with collector_paused():
+        nodes = topological_order(root)
+        index = {id(v): i for i, v in enumerate(nodes)}
+        edges = [
+            Edge(index[id(p)], c, slot, local)
+            for c, v in enumerate(nodes)
+            for slot, (p, local) in enumerate(zip(v.parents, v.local_grads))
+        ]
     return nodes, edges

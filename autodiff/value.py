@@ -5,6 +5,14 @@ it, its ``parents`` (ordered, duplicates kept: ``a + a`` has two entries) and th
 ``local_grads`` d(self)/d(parent_i), computed by the rules table at forward time.
 Nodes refer only to their parents, never to their children or to closures, so a
 graph has no reference cycles and is freed by reference counting alone.
+
+Storage: most nodes have one or two parents, so those are kept in the node's own
+slots (``_p0``, ``_p1`` and their derivatives ``_d0``, ``_d1``) rather than in two
+tuples; ``parents`` and ``local_grads`` build the tuples when read. A node is then
+one object for Python's cyclic garbage collector to walk instead of three, which
+is most of the time a big graph takes to build. Leaves and nodes of three or more
+parents (``sum``, ``dot``, ...) keep tuples in ``_ps`` and ``_ds`` (``()`` for a
+leaf); ``_ps is None`` marks a node of one or two parents.
 """
 
 from __future__ import annotations
@@ -35,16 +43,21 @@ class Value:
     7.0
     """
 
-    # _visit: a per-walk marker that lets graph.topological_order skip a set of ids
+    # _p0 _p1 _d0 _d1 _ps _ds: parents and local derivatives (see the module docstring)
     # scope: the path of names of the ``autodiff.scope`` blocks the node was made in, () outside any
-    __slots__ = ("data", "grad", "label", "op", "parents", "local_grads", "scope", "_visit")
+    # _visit: a per-walk marker that lets graph.topological_order skip a set of ids
+    __slots__ = ("data", "grad", "label", "op", "_p0", "_p1", "_d0", "_d1", "_ps", "_ds", "scope", "_visit")
 
     data: float
     grad: float  # a Value after backward(create_graph=True)
     label: str
     op: str
-    parents: tuple[Value, ...]
-    local_grads: tuple[float, ...]
+    _p0: Value | None
+    _p1: Value | None
+    _d0: float
+    _d1: float
+    _ps: tuple[Value, ...] | None
+    _ds: tuple[float, ...] | None
     scope: tuple[str, ...]
 
     def __init__(self, data: Number, label: str = "", _children: tuple[object, ...] = (), _op: str = "") -> None:
@@ -56,8 +69,8 @@ class Value:
             raise TypeError(f"Value: label must be a str, got {type(label).__name__} {label!r:.80}")
         self.label = label
         self.op = ""
-        self.parents = ()
-        self.local_grads = ()
+        self._p0 = self._p1 = None
+        self._ps = self._ds = ()
         self.scope = _scope_now()
         self._visit: object = None
 
@@ -72,9 +85,26 @@ class Value:
         return f"Value({', '.join(parts)})"
 
     @property
+    def parents(self) -> tuple[Value, ...]:
+        """The nodes this one was computed from, in order (``a + a`` gives ``(a, a)``); ``()`` for a leaf."""
+        ps = self._ps
+        if ps is not None:
+            return ps
+        b = self._p1
+        return (self._p0,) if b is None else (self._p0, b)  # type: ignore[return-value]
+
+    @property
+    def local_grads(self) -> tuple[float, ...]:
+        """d(self)/d(parent_i) for each parent, recorded when the node was made; ``()`` for a leaf."""
+        ds = self._ds
+        if ds is not None:
+            return ds
+        return (self._d0,) if self._p1 is None else (self._d0, self._d1)
+
+    @property
     def is_leaf(self) -> bool:
         """True for a node made by the user (no parents), False for a computed one."""
-        return not self.parents
+        return self._ps == ()
 
     # -- read-only views for code written against micrograd (its draw_dot, its tests);
     #    nothing in autodiff uses them: use ``parents`` and ``op``
@@ -267,8 +297,8 @@ def _const(x: object) -> Value:
     v.grad = 0.0
     v.label = ""
     v.op = ""
-    v.parents = ()
-    v.local_grads = ()
+    v._p0 = v._p1 = None
+    v._ps = v._ds = ()
     v.scope = _scope_now()
     v._visit = None
     return v
@@ -285,8 +315,19 @@ def _node(data: float, op: str, parents: tuple[Value, ...], local_grads: tuple[f
     v.grad = 0.0
     v.label = ""
     v.op = op
-    v.parents = parents
-    v.local_grads = local_grads
+    n = len(parents)
+    if n == 2:
+        v._p0, v._p1 = parents
+        v._d0, v._d1 = local_grads
+        v._ps = v._ds = None
+    elif n == 1:
+        v._p0 = parents[0]
+        v._d0 = local_grads[0]
+        v._p1 = v._ps = v._ds = None
+    else:
+        v._p0 = v._p1 = None
+        v._ps = parents
+        v._ds = local_grads
     v.scope = _scope_now()
     v._visit = None
     return v

@@ -1,11 +1,19 @@
-"""Engine benchmark: a mixed-op graph forward and backward, memory per node, deepest chain.
+"""Engine benchmark: mixed-op graphs forward and backward, memory per node, a long chain, deepest chain.
 
 Compares autodiff with micrograd==0.1.0 in the same process, alternating runs,
 garbage collector on (as users have it), median of --repeats runs.
 Prints one JSON line per measurement, including forward- against reverse-mode Jacobians
-(time and multiply-adds). Targets (from the engine issue):
-forward+backward >= 5x faster than micrograd, backward <= forward,
-memory per node <= 0.5x micrograd, a 10**6-node chain at the default recursion limit.
+(time and multiply-adds). Two mixed graphs:
+
+* ``engine_mixed_graph``: + - * / ** relu. micrograd spells - and / with extra nodes
+  (a - b is a + (-1 * b)), so it builds more nodes than autodiff for the same expression;
+* ``engine_same_nodes``: + * ** relu only (micrograd 0.1.0 has no tanh or exp), where both
+  engines build exactly the same number of nodes: the per-node cost compared fairly.
+
+Targets (engine issues): forward+backward >= 6x micrograd on the same-node mix, backward
+<= 0.5x forward there and <= 1x forward on a 10**6-node tanh chain, memory per node <= 0.3x
+micrograd, a 10**6-node chain at the default recursion limit, and nodes made inside a scope
+(``autodiff.scope``) as fast and as small as outside one (within 10%).
 """
 
 from __future__ import annotations
@@ -43,37 +51,65 @@ def count_nodes(root) -> int:
     return len(autodiff.topological_order(root))
 
 
-def bench_speed(n_terms: int, repeats: int) -> None:
+def build_same(V, n_terms: int, seed: int = 0):
+    """A wide graph of + * ** relu only, over 64 shared leaves, summed as a balanced tree.
+
+    Each term is 16 nodes in both engines (constants count as leaves in both), so
+    the two build the same number of nodes and the timing compares their cost per node.
+    """
+    rnd = random.Random(seed)
+    xs = [V(rnd.uniform(-1.0, 1.0)) for _ in range(64)]
+    terms = []
+    for _ in range(n_terms):
+        a, b, c = xs[rnd.randrange(64)], xs[rnd.randrange(64)], xs[rnd.randrange(64)]
+        terms.append((a * b + c).relu() * 0.5 + (b * 0.3 + a).relu() * a + (c * c) ** 2 + a**2)
+    while len(terms) > 1:
+        terms = [terms[i] + terms[i + 1] if i + 1 < len(terms) else terms[i] for i in range(0, len(terms), 2)]
+    return xs, terms[0]
+
+
+def count_micrograd_nodes(root) -> int:
+    seen, stack = set(), [root]
+    while stack:
+        v = stack.pop()
+        if id(v) not in seen:
+            seen.add(id(v))
+            stack.extend(v._prev)
+    return len(seen)
+
+
+def bench_speed(name: str, builder, n_terms: int, repeats: int, target: float) -> None:
     MV = micrograd_value()
     engines = {"autodiff": autodiff.Value, "micrograd": MV}
     fwd = {k: [] for k in engines}
     bwd = {k: [] for k in engines}
-    nodes = {"autodiff": count_nodes(build(autodiff.Value, n_terms)[1])}
+    n = count_nodes(builder(autodiff.Value, n_terms)[1])
+    n_theirs = count_micrograd_nodes(builder(MV, n_terms)[1])
     for _ in range(repeats):
-        for name, V in engines.items():
+        for engine, V in engines.items():
             gc.collect()  # each run starts on a clean heap: no engine pays for the other's garbage
             t0 = time.perf_counter()
-            _, root = build(V, n_terms)
+            _, root = builder(V, n_terms)
             t1 = time.perf_counter()
             root.backward()
             t2 = time.perf_counter()
-            fwd[name].append(t1 - t0)
-            bwd[name].append(t2 - t1)
+            fwd[engine].append(t1 - t0)
+            bwd[engine].append(t2 - t1)
             del root, _
     med = {k: (sorted(v)[len(v) // 2]) for k, v in fwd.items()}
     medb = {k: (sorted(v)[len(v) // 2]) for k, v in bwd.items()}
-    n = nodes["autodiff"]
-    for name in engines:
+    for engine in engines:
         emit(
             {
-                "bench": "engine_mixed_graph",
-                "engine": name,
+                "bench": name,
+                "engine": engine,
                 "terms": n_terms,
                 "autodiff_nodes": n,
-                "forward_s": round(med[name], 4),
-                "backward_s": round(medb[name], 4),
-                "forward_ns_per_node": round(med[name] / n * 1e9, 1),
-                "backward_ns_per_node": round(medb[name] / n * 1e9, 1),
+                "micrograd_nodes": n_theirs,
+                "forward_s": round(med[engine], 4),
+                "backward_s": round(medb[engine], 4),
+                "forward_ns_per_node": round(med[engine] / n * 1e9, 1),
+                "backward_ns_per_node": round(medb[engine] / n * 1e9, 1),
                 "repeats": repeats,
                 **environment(),
             }
@@ -81,13 +117,78 @@ def bench_speed(n_terms: int, repeats: int) -> None:
     total = {k: med[k] + medb[k] for k in engines}
     emit(
         {
-            "bench": "engine_mixed_graph",
+            "bench": name,
             "ratio": "micrograd/autodiff",
             "forward_x": round(med["micrograd"] / med["autodiff"], 2),
             "backward_x": round(medb["micrograd"] / medb["autodiff"], 2),
             "forward_backward_x": round(total["micrograd"] / total["autodiff"], 2),
-            "target_x": 5.0,
+            "target_x": target,
             "autodiff_backward_over_forward": round(medb["autodiff"] / med["autodiff"], 2),
+        }
+    )
+
+
+def bench_chain(n: int, repeats: int) -> None:
+    """A chain of n tanh nodes, forward and backward, collector on: backward should cost <= forward."""
+    fwd, bwd = [], []
+    for _ in range(repeats):
+        gc.collect()
+        t0 = time.perf_counter()
+        x = autodiff.Value(0.1)
+        v = x
+        for _ in range(n):
+            v = v.tanh()
+        t1 = time.perf_counter()
+        v.backward()
+        t2 = time.perf_counter()
+        fwd.append(t1 - t0)
+        bwd.append(t2 - t1)
+        del x, v
+    f, b = sorted(fwd)[len(fwd) // 2], sorted(bwd)[len(bwd) // 2]
+    emit(
+        {
+            "bench": "engine_chain",
+            "nodes": n + 1,
+            "forward_s": round(f, 3),
+            "backward_s": round(b, 3),
+            "backward_over_forward": round(b / f, 2),
+            "target_backward_over_forward": 1.0,
+            "gc_enabled": gc.isenabled(),
+            "repeats": repeats,
+        }
+    )
+
+
+def bench_scopes(n_terms: int, repeats: int) -> None:
+    """Nodes made inside ``autodiff.scope`` blocks against outside any: time and bytes per node."""
+
+    def scoped(V, n):
+        with autodiff.scope("bench"), autodiff.scope("mix"):
+            return build_same(V, n)
+
+    times = {"plain": [], "scoped": []}
+    for _ in range(repeats):
+        for name, builder in (("plain", build_same), ("scoped", scoped)):
+            gc.collect()
+            t0 = time.perf_counter()
+            _, root = builder(autodiff.Value, n_terms)
+            root.backward()
+            times[name].append(time.perf_counter() - t0)
+            del root, _
+    med = {k: sorted(v)[len(v) // 2] for k, v in times.items()}
+    n = count_nodes(build_same(autodiff.Value, n_terms)[1])
+    mem = {"plain": graph_bytes(build_same, n_terms), "scoped": graph_bytes(scoped, n_terms)}
+    emit(
+        {
+            "bench": "engine_scopes",
+            "autodiff_nodes": n,
+            "plain_s": round(med["plain"], 4),
+            "scoped_s": round(med["scoped"], 4),
+            "time_scoped_over_plain": round(med["scoped"] / med["plain"], 3),
+            "plain_bytes_per_node": round(mem["plain"] / n, 1),
+            "scoped_bytes_per_node": round(mem["scoped"] / n, 1),
+            "target_within_pct": 10,
+            "repeats": repeats,
         }
     )
 
@@ -135,11 +236,11 @@ def bench_checks(n_terms: int, repeats: int) -> None:
     )
 
 
-def graph_bytes(V, n_terms: int) -> int:
+def graph_bytes(builder, n_terms: int, V=autodiff.Value) -> int:
     gc.collect()
     tracemalloc.start()
     before = tracemalloc.get_traced_memory()[0]
-    xs, root = build(V, n_terms)
+    xs, root = builder(V, n_terms)
     root.backward()
     after = tracemalloc.get_traced_memory()[0]
     tracemalloc.stop()
@@ -147,20 +248,21 @@ def graph_bytes(V, n_terms: int) -> int:
     return after - before
 
 
-def bench_memory(n_terms: int) -> None:
+def bench_memory(name: str, builder, n_terms: int) -> None:
     MV = micrograd_value()
-    n = count_nodes(build(autodiff.Value, n_terms)[1])
-    ours = graph_bytes(autodiff.Value, n_terms)
-    theirs = graph_bytes(MV, n_terms)
+    n = count_nodes(builder(autodiff.Value, n_terms)[1])
+    ours = graph_bytes(builder, n_terms)
+    theirs = graph_bytes(builder, n_terms, MV)
     emit(
         {
             "bench": "engine_memory",
+            "graph": name,
             "terms": n_terms,
             "autodiff_nodes": n,
             "autodiff_bytes_per_node": round(ours / n, 1),
             "micrograd_bytes_same_graph_per_autodiff_node": round(theirs / n, 1),
             "ratio_autodiff/micrograd": round(ours / theirs, 3),
-            "target_ratio": 0.5,
+            "target_ratio": 0.3,
         }
     )
 
@@ -266,11 +368,16 @@ def main(argv=None) -> None:
     ap.add_argument("--repeats", type=int, default=5, help="runs per engine; the median is reported")
     ap.add_argument("--max-depth", type=int, default=10**6, help="deepest chain tried")
     ap.add_argument("--jacobian-size", type=int, default=64, help="n and m of the forward-vs-reverse Jacobians")
+    ap.add_argument("--chain", type=int, default=10**6, help="nodes in the tanh chain timed forward and backward")
     args = ap.parse_args(argv)
-    bench_speed(args.terms, args.repeats)
+    bench_speed("engine_mixed_graph", build, args.terms, args.repeats, 5.0)
+    bench_speed("engine_same_nodes", build_same, args.terms, args.repeats, 6.0)
+    bench_chain(args.chain, max(1, args.repeats // 2))
+    bench_scopes(args.terms, args.repeats)
     bench_checks(args.terms, args.repeats)
     bench_jacobian(args.jacobian_size, args.repeats)
-    bench_memory(args.terms)
+    bench_memory("engine_mixed_graph", build, args.terms)
+    bench_memory("engine_same_nodes", build_same, args.terms)
     bench_depth(args.max_depth)
 
 

@@ -41,10 +41,13 @@ def test_plain_float_reference_is_the_same_step():
 
 
 def test_engine_benchmark_prints_json_lines():
-    rows = run("bench_engine.py", "--terms", "200", "--repeats", "1", "--max-depth", "1000")
+    rows = run("bench_engine.py", "--terms", "200", "--repeats", "1", "--max-depth", "1000", "--chain", "1000")
     benches = {r["bench"] for r in rows}
     assert benches == {
         "engine_mixed_graph",
+        "engine_same_nodes",
+        "engine_chain",
+        "engine_scopes",
         "engine_trust_checks",
         "engine_jacobian",
         "engine_memory",
@@ -57,6 +60,14 @@ def test_engine_benchmark_prints_json_lines():
     assert checks["backward_checked_s"] > 0 and checks["walk_locked_s"] > 0
     ratio = next(r for r in rows if r.get("ratio") == "micrograd/autodiff")
     assert ratio["forward_backward_x"] > 0 and "date" in ratio
+    same = [r for r in rows if r["bench"] == "engine_same_nodes" and "engine" in r]
+    assert same[0]["autodiff_nodes"] == same[0]["micrograd_nodes"]  # the fair mix builds the same graph in both
+    mixed = next(r for r in rows if r["bench"] == "engine_mixed_graph" and "engine" in r)
+    assert mixed["micrograd_nodes"] > mixed["autodiff_nodes"]  # micrograd's - and / are extra nodes
+    chain = next(r for r in rows if r["bench"] == "engine_chain")
+    assert chain["nodes"] == 1001 and chain["gc_enabled"] is True
+    scopes = next(r for r in rows if r["bench"] == "engine_scopes")
+    assert scopes["scoped_bytes_per_node"] > 0 and scopes["plain_s"] > 0
     depth = next(r for r in rows if r["bench"] == "engine_deepest_chain")
     assert depth["autodiff_deepest_ok"] == 1000
 
