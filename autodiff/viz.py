@@ -535,10 +535,10 @@ def _render(
     show_grad: bool,
     show_local_grads: bool,
     show_contributions: bool,
-    hot: tuple[set[int], set[tuple[int, int, int]]],
+    highlighted: tuple[set[int], set[tuple[int, int, int]]],
 ) -> graphviz.Digraph:
     nodes, edges, where, root = pic.nodes, pic.edges, pic.where, pic.root
-    hot_nodes, hot_edges = hot
+    hot_nodes, hot_edges = highlighted
     hot_ids: set[str] = set()
     if hot_nodes or hot_edges:
         for i, v in enumerate(nodes):
@@ -734,10 +734,11 @@ def _clusters(g: graphviz.Digraph, order: list[Block], bodies: dict[int, list[st
     number = {id(b): k for k, b in enumerate(sorted(order, key=lambda b: b.order))}
     stack: list[Block | None] = list(reversed(tops))
     while stack:
-        b = stack.pop()
-        if b is None:
+        top = stack.pop()
+        if top is None:
             g.body.append("}\n")
             continue
+        b = top
         k = number[id(b)]
         tip = _quote(_tooltip("scope ", scope_name(b.path)))
         g.body.append(f"subgraph cluster_{k} {{\n")
