@@ -326,3 +326,32 @@ def test_the_page_of_a_collapsed_stepper_lights_up_boxes_and_shows_their_grads()
     # the last frame shows backward()'s grads, each in its cell
     final = dict(zip(map(tuple, data["cells"]), data["grads"][-1]))
     assert final[("box-2", 0)] == "1" and final[("node-n34", 0)] == autodiff.viz.fmt(walk.nodes[34].grad) != "0"
+
+
+def test_browser_clicks_through_a_collapsed_page_and_the_boxes_grads_follow(browser, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    _, y = demo_sample()
+    walk = Stepper(y, collapse=2).by_scope()
+    browser.get(f"file://{walk.save_html(tmp_path / 'walk.html')}")
+    state = """
+        var texts = function (id) { var g = document.getElementById(id); return Array.prototype.map.call(
+          g.getElementsByTagName("text"), function (t) { return t.textContent; }); };
+        var hot = Array.prototype.map.call(document.querySelectorAll(".hot"), function (e) { return e.id; });
+        return {counter: document.getElementById("counter").textContent, hot: hot.sort(),
+                l2: texts("box-2"), l0: texts("box-0"), x1: texts("node-n34")};
+    """
+    for k in range(len(walk) + 1):
+        if k:
+            browser.find_element(By.ID, "next").click()
+        seen = browser.execute_script(state)
+        walk.goto(k)
+        assert seen["counter"] == f"Step {k} of 4"
+        assert seen["l2"][-1] == f"grad {autodiff.viz.fmt(y.grad)}"  # y's row: 0, then 1 from the seed on
+        assert seen["x1"][-1] == f"grad {autodiff.viz.fmt(walk.nodes[34].grad)}"
+        last_l0 = walk.picture.boxes[0].outputs[-1]
+        assert seen["l0"][-1] == f"grad {autodiff.viz.fmt(walk.nodes[last_l0].grad)}"
+        # lit: the box walked through and the boxes and nodes whose values receive grads from it
+        lit = {1: {"box-2"}, 2: {"box-2", "box-1"}, 3: {"box-1", "box-0"}, 4: {"box-0", "node-n34", "node-n35"}}
+        assert {h for h in seen["hot"] if not h.startswith("cross-")} == lit.get(k, set())
+    assert seen["x1"][-1] != "grad 0"
