@@ -73,7 +73,7 @@ test: $(VENV)/.installed-test dot browser
 	$(BIN)/python -m pytest -p no:cacheprovider --doctest-modules autodiff nn tests $(wildcard notebooks/*.ipynb) --nbmake
 
 bench: $(VENV)/.installed-bench
-	cd benchmarks && $(BIN)/python bench_engine.py && $(BIN)/python bench_mlp.py
+	cd benchmarks && $(BIN)/python bench_engine.py && $(BIN)/python bench_mlp.py && $(BIN)/python bench_draw.py
 
 # every CPython 3.10-3.13 found (PATH, pyenv); notebooks and browser tests left to `make test`
 test-all: $(VENV)/.installed-dev

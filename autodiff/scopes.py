@@ -15,16 +15,60 @@ records the path of the open scopes as one tuple, shared by all the nodes of tha
 block. Scopes are per thread and per asyncio task (a ``ContextVar``), cost one
 pointer per node, and change no value or gradient; tracing and compiled code
 ignore them.
+
+Each entry into a block makes a new path (a ``ScopePath``, a tuple that also
+knows the path of the block around it), so two calls of the same model are two
+blocks with equal paths: a drawing tells them apart (one box per call) and still
+knows that both calls' ``L0`` sit in their own ``MLP``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import Token
 
 from .value import SCOPE
 
 SEPARATOR = "/"
+
+
+class ScopePath(tuple[str, ...]):
+    """The names of the open scopes, outermost first, and ``outer``: the path of the enclosing block.
+
+    Equal to the plain tuple of its names (``ScopePath`` compares, hashes and prints as one);
+    its identity is the block it was made for.
+    """
+
+    outer: tuple[str, ...]
+
+
+def check_name(name: object, who: str = "scope") -> str:
+    """``name`` if it can name a scope (a non-empty str without ``/``); else TypeError or ValueError."""
+    if type(name) is not str:
+        raise TypeError(f"{who}: name must be a str, got {type(name).__name__} {name!r:.80}")
+    if not name:
+        raise ValueError(f"{who}: name must not be empty; give the block a name, e.g. scope('encoder')")
+    if SEPARATOR in name:
+        raise ValueError(
+            f"{who}: name {name!r:.80} contains {SEPARATOR!r}, which separates nested scopes in paths; "
+            f"nest the blocks instead: with scope('a'): with scope('b'): ..."
+        )
+    return name
+
+
+def enter(name: str) -> Token[tuple[str, ...]]:
+    """Open a scope block named ``name`` (already checked by ``check_name``); give the token to ``leave``.
+
+    The lean form of ``with scope(name):`` for code that opens a scope on every call (``nn`` modules).
+    """
+    outer = SCOPE.get()
+    path = ScopePath((*outer, name))
+    path.outer = outer
+    return SCOPE.set(path)
+
+
+leave = SCOPE.reset
 
 
 @contextmanager
@@ -33,21 +77,11 @@ def scope(name: str) -> Iterator[tuple[str, ...]]:
 
     ``name`` is any non-empty string without ``/`` (the separator of the paths
     ``"MLP/L0/N3"`` that drawings show); nest blocks for nested scopes. Yields the
-    full path. Works as a decorator too: ``@scope("loss")``.
+    full path. Works as a decorator too: ``@scope("loss")`` (each call a new block).
     """
-    if type(name) is not str:
-        raise TypeError(f"scope: name must be a str, got {type(name).__name__} {name!r:.80}")
-    if not name:
-        raise ValueError("scope: name must not be empty; give the block a name, e.g. scope('encoder')")
-    if SEPARATOR in name:
-        raise ValueError(
-            f"scope: name {name!r:.80} contains {SEPARATOR!r}, which separates nested scopes in paths; "
-            f"nest the blocks instead: with scope('a'): with scope('b'): ..."
-        )
-    path = SCOPE.get() + (name,)
-    token = SCOPE.set(path)
+    token = enter(check_name(name))
     try:
-        yield path
+        yield SCOPE.get()
     finally:
         SCOPE.reset(token)
 

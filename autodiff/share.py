@@ -19,7 +19,7 @@ import os
 import re
 from typing import TYPE_CHECKING
 
-from .viz import COLOURS, HIGHLIGHT, draw, fmt, svg_markup, write_files
+from .viz import BOX_COLOUR, COLOURS, HIGHLIGHT, draw, fmt, svg_markup, write_files
 
 if TYPE_CHECKING:
     from .stepper import Stepper
@@ -65,20 +65,21 @@ edges read &part; (the local derivative). The red node and edge are the current 
   "use strict";
   var data = JSON.parse(document.getElementById("steps").textContent);
   var pos = 0, timer = null;
-  function gradText(i) {
-    var g = document.getElementById("node-n" + i);
+  function gradText(cell) {
+    // cell: [element id, k]: the grad is the k-th text from the end of the element (a node's last
+    // line, or an output row of a collapsed scope's box); a label may read "grad ..." too
+    var g = document.getElementById(cell[0]);
     if (!g) return null;
-    // the grad row is the box's last line; a label may read "grad ..." too
     var texts = g.getElementsByTagName("text");
-    var last = texts.length ? texts[texts.length - 1] : null;
-    return last && last.textContent.indexOf("grad ") === 0 ? last : null;
+    var t = texts.length > cell[1] ? texts[texts.length - 1 - cell[1]] : null;
+    return t && t.textContent.indexOf("grad ") === 0 ? t : null;
   }
   function show() {
     var hot = document.querySelectorAll(".hot");
     for (var k = 0; k < hot.length; k++) hot[k].classList.remove("hot");
     var grads = data.grads[pos];
     for (var i = 0; i < grads.length; i++) {
-      var t = gradText(i);
+      var t = gradText(data.cells[i]);
       if (t) t.textContent = "grad " + grads[i];
     }
     var step = pos > 0 ? data.steps[pos - 1] : null;
@@ -132,8 +133,15 @@ def _json_for_script(obj: object) -> str:
 
 
 def page(stepper: Stepper, title: str | None = None) -> str:
-    """The HTML text of a step-by-step page for ``stepper``: frame k is its step k (its position is kept)."""
-    index = {id(v): i for i, v in enumerate(stepper.nodes)}
+    """The HTML text of a step-by-step page for ``stepper``: frame k is its step k (its position is kept).
+
+    A Stepper with ``collapse`` (or ``group``, ``compact``) gives the same page over its collapsed
+    picture: a step lights up the box holding its edge and the edge crossing into it.
+    """
+    from .stepper import ScopeStep
+
+    pic = stepper.picture
+    scoped = {k: stepper.draw_kw[k] for k in ("collapse", "group", "compact") if k in stepper.draw_kw}
     # lay the picture out with the widest number a grad can print as, so that no
     # value the script writes in later overflows its box
     held = [v.grad for v in stepper.nodes]
@@ -146,28 +154,30 @@ def page(stepper: Stepper, title: str | None = None) -> str:
             show_contributions=False,
             max_nodes=stepper.max_nodes,
             parameters=stepper.parameters,
+            **scoped,
         )
         svg = svg_markup(g)
     finally:
         stepper._restore(held)
+    cells = pic.grad_cells()
     grads, steps, headlines = [], [], []
     for k, s in stepper._walk():
-        grads.append([fmt(v.grad) for v in stepper.nodes])
+        grads.append([fmt(stepper.nodes[i].grad) for i, _, _ in cells])
         headlines.append(stepper.headline(k))
         if s is None:
             continue
-        hot = [f"node-n{index[id(s.node)]}"]
-        if s.parent is not None:
-            j, c = index[id(s.parent)], index[id(s.node)]
-            hot += [f"node-n{j}", f"edge-{j}-{c}-{s.slot}", f"out-n{c}"]
-        steps.append({"text": stepper.explain(s), "context": stepper.context(s), "hot": hot})
+        hot = [h for e in (s.steps if isinstance(s, ScopeStep) else (s,)) for h in pic.hot_ids(e)]
+        steps.append({"text": stepper.explain(s), "context": stepper.context(s), "hot": list(dict.fromkeys(hot))})
     name = stepper.name(stepper.root)
     title = title or f"Backprop through {name}, {stepper.method} ({'V2' if stepper.method == 'push' else 'V1'})"
     legend = (
         " ".join(f'<span style="background:{colour}">{html.escape(role)}</span>' for role, colour in COLOURS.items())
         + f' <span style="border-color:{HIGHLIGHT};border-width:3px">current step</span>'
     )
+    if pic.boxes:
+        legend += f' <span style="background:{BOX_COLOUR}">collapsed scope</span>'
     data = {
+        "cells": [[element, k] for _, element, k in cells],
         "steps": steps,
         "grads": grads,
         "headlines": headlines,

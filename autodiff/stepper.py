@@ -9,6 +9,14 @@ steps are applied; the seed is step 1 and step 0 is the graph before the walk.
 ``Step.index``, ``transcript()``, the command line's ``--steps``, ``repr``, the
 notebook widget and the HTML page all count this way.
 
+Scopes: ``Stepper(root, collapse=2)`` draws the picture collapsed (see ``draw``),
+each step lighting up the box that holds the edge applied and the edge crossing
+into it, and every step's text starts with the scope path of the node it visits
+(``MLP/L1/N0: L1.N0.w2.grad += ...``). ``granularity="scope"`` (or ``by_scope()``)
+makes one step of each run of edges inside one box ("backprop through MLP/L1 (545
+edges)"), so a network's backward pass is walked layer by layer; the seed stays
+step 1 and each edge outside every box stays a step of its own.
+
 One model, any number of views: each widget displayed for a Stepper is redrawn
 whenever the Stepper moves, whatever moved it (a button, the slider, or
 ``step()`` called in another cell). The Stepper holds its views by weak
@@ -21,12 +29,13 @@ import html
 import weakref
 from collections import deque
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Union, cast
 
 from .backprop import METHODS, Step, backward_steps
 from .graph import topological_order
+from .scopes import scope_name
 from .value import Value
-from .viz import GraphvizError, GraphvizNotFound, draw, svg_markup, text
+from .viz import PLAIN, GraphvizError, GraphvizNotFound, Picture, draw, plan, svg_markup, text
 
 if TYPE_CHECKING:
     import graphviz
@@ -35,6 +44,36 @@ if TYPE_CHECKING:
 def _num(x: float) -> str:
     r = repr(x)
     return r if len(r) <= 10 else f"{x:.6g}"
+
+
+GRANULARITIES = ("edge", "scope")
+# a scope step's text lists this many of the inputs whose grads it changed, then says how many more
+SHOWN_INPUTS = 6
+
+
+class ScopeStep:
+    """A step of a Stepper with ``granularity="scope"``: the edge steps it applies, in order.
+
+    ``kind`` is "seed" (step 1, the seed alone), "edge" (one edge outside every box) or
+    "scope" (every edge of one run through a box); ``scope`` is the box's path ("" for
+    the others); ``index`` is its number k in "Step k of N".
+    """
+
+    __slots__ = ("index", "kind", "scope", "box", "steps")
+
+    def __init__(self, index: int, kind: str, scope: str, box: int, steps: tuple[Step, ...]) -> None:
+        self.index = index
+        self.kind = kind
+        self.scope = scope
+        self.box = box
+        self.steps = steps
+
+    def __repr__(self) -> str:
+        where = f" {self.scope!r}" if self.scope else ""
+        return f"ScopeStep({self.index}, {self.kind!r}{where}, {len(self.steps)} edge steps)"
+
+
+AnyStep = Union[Step, ScopeStep]
 
 
 class Stepper:
@@ -76,6 +115,7 @@ class Stepper:
         fresh: bool = True,
         max_nodes: int = 500,
         parameters: Any = None,
+        granularity: str = "edge",
         **draw_kw: Any,
     ) -> None:
         if not isinstance(root, Value):
@@ -86,26 +126,44 @@ class Stepper:
             raise ValueError(f"Stepper: max_nodes must be an int >= 1, got {max_nodes!r}")
         if not isinstance(fresh, bool):
             raise TypeError(f"Stepper: fresh must be True or False, got {fresh!r}")
+        if type(granularity) is not str or granularity not in GRANULARITIES:
+            raise ValueError(f"Stepper: granularity must be 'edge' or 'scope', got {granularity!r:.80}")
+        if granularity == "scope" and draw_kw.get("collapse") is None:
+            raise ValueError(
+                "Stepper: granularity='scope' makes one step per box of a collapsed picture; "
+                "say which scopes are boxes, e.g. collapse=2 (an MLP's layers)"
+            )
         self.root = root
         self.method = method
         self.fresh = fresh
         self.max_nodes = max_nodes
         self.parameters = list(parameters) if parameters is not None else None
         self.draw_kw = draw_kw
+        self.granularity = granularity
+        # where each node is drawn (checks collapse, group and compact before any grad is touched)
+        self.picture: Picture = plan(
+            root,
+            self.parameters,
+            collapse=draw_kw.get("collapse"),
+            compact=draw_kw.get("compact", False),
+            group=draw_kw.get("group", False),
+        )
         self.nodes = topological_order(root)
         self._names = {id(v): (v.label or f"n{i}") for i, v in enumerate(self.nodes)}
         self._held = [v.grad for v in self.nodes]  # step 0, and what restore() puts back
         # record the pass once, from the grads the walk starts from, then put the user's grads back
         self._restore([0.0] * len(self.nodes) if fresh else self._held)
-        self.steps: list[Step] = []
+        edge_steps: list[Step] = []
         try:
             for s in backward_steps(root, method):
-                self.steps.append(s)
+                edge_steps.append(s)
                 if s.kind == "seed":
                     self._seeded = [v.grad for v in self.nodes]  # step 1
             self._final = [v.grad for v in self.nodes]  # step N
         finally:
             self._restore(self._held)
+        self.edge_steps = edge_steps
+        self.steps: list[AnyStep] = list(edge_steps) if granularity == "edge" else self._by_box(edge_steps)
         self.position = 0  # number of steps applied
         self._views: list[weakref.ref[_WidgetView]] = []  # widgets, held weakly: a closed one is freed
         self._displays: deque[Any] = deque(maxlen=20)  # plain HTML displays (no ipywidgets): a display id each
@@ -116,7 +174,7 @@ class Stepper:
         return len(self.steps)
 
     @property
-    def current(self) -> Step | None:
+    def current(self) -> AnyStep | None:
         """The step applied last (None at step 0)."""
         return self.steps[self.position - 1] if self.position else None
 
@@ -124,7 +182,7 @@ class Stepper:
     def done(self) -> bool:
         return self.position == len(self.steps)
 
-    def step(self) -> Step | None:
+    def step(self) -> AnyStep | None:
         """Apply the next step and return it; None when every step is applied."""
         if self.done:
             return None
@@ -132,7 +190,7 @@ class Stepper:
         self._changed()
         return s
 
-    def back(self) -> Step | None:
+    def back(self) -> AnyStep | None:
         """Undo the last step; returns the step now current (None at step 0)."""
         if not self.position:
             return None
@@ -170,22 +228,63 @@ class Stepper:
     def __exit__(self, *exc: object) -> None:
         self.restore()
 
-    def _forward(self) -> Step:
+    def _forward(self) -> AnyStep:
         s = self.steps[self.position]
-        if s.kind == "seed":
-            self._restore(self._seeded)
-        else:
-            cast(Value, s.parent).grad = s.grad_after  # an edge step has a parent
+        for e in s.steps if isinstance(s, ScopeStep) else (s,):
+            if e.kind == "seed":
+                self._restore(self._seeded)
+            else:
+                cast(Value, e.parent).grad = e.grad_after  # an edge step has a parent
         self.position += 1
         return s
 
     def _backward(self) -> None:
         s = self.steps[self.position - 1]
-        if s.kind == "seed":
-            self._restore(self._held)
-        else:
-            cast(Value, s.parent).grad = s.grad_before  # an edge step has a parent
+        for e in reversed(s.steps) if isinstance(s, ScopeStep) else (s,):
+            if e.kind == "seed":
+                self._restore(self._held)
+            else:
+                cast(Value, e.parent).grad = e.grad_before  # an edge step has a parent
         self.position -= 1
+
+    def _by_box(self, edge_steps: list[Step]) -> list[AnyStep]:
+        # runs of edges whose child sits in one box make one step; the seed and edges outside boxes, one each
+        pic, index = self.picture, self.picture.index
+        runs: list[tuple[int, list[Step]]] = []
+        for s in edge_steps:
+            box = pic.where[index[id(s.node)]] if s.kind == "edge" else PLAIN
+            if box >= 0 and runs and runs[-1][0] == box:
+                runs[-1][1].append(s)
+            else:
+                runs.append((box, [s]))
+        return [
+            ScopeStep(k, "scope" if box >= 0 else run[0].kind, pic.boxes[box].name if box >= 0 else "", box, tuple(run))
+            for k, (box, run) in enumerate(runs, 1)
+        ]
+
+    def by_scope(self, collapse: Any = None) -> Stepper:
+        """A new Stepper over the same backward pass with one step per box (``granularity="scope"``).
+
+        ``collapse`` says which scopes are boxes (default: this Stepper's). Its step 0 is this
+        Stepper's step 0; this Stepper does not move.
+        """
+        kw = dict(self.draw_kw)
+        if collapse is not None:
+            kw["collapse"] = collapse
+        start = self.position
+        self._jump(0)
+        try:
+            return Stepper(
+                self.root,
+                self.method,
+                self.fresh,
+                self.max_nodes,
+                self.parameters,
+                granularity="scope",
+                **kw,
+            )
+        finally:
+            self._jump(start)
 
     def _jump(self, position: int) -> None:
         # move without telling the views (they are told once, by the public method)
@@ -194,7 +293,7 @@ class Stepper:
         while self.position < position:
             self._forward()
 
-    def _walk(self) -> Iterator[tuple[int, Step | None]]:
+    def _walk(self) -> Iterator[tuple[int, AnyStep | None]]:
         """(k, step k) for k = 0..N with the graph at step k; then back where it was. No view is told."""
         start = self.position
         self._jump(0)
@@ -219,7 +318,7 @@ class Stepper:
         """A node's label, or ``n<i>`` (its index in topological order, as in the picture)."""
         return self._names[id(v)]
 
-    def explain(self, step: Step | int | None = None) -> str:
+    def explain(self, step: AnyStep | int | None = None) -> str:
         """One line in plain words for ``step``, a Step or its number k (default: now; step 0 says what 1 does)."""
         if isinstance(step, int) and not isinstance(step, bool):
             if not 0 <= step <= len(self.steps):
@@ -227,8 +326,10 @@ class Stepper:
             step = self.steps[step - 1] if step else None
         elif step is None:
             step = self.current
-        elif not isinstance(step, Step):
+        elif not isinstance(step, (Step, ScopeStep)):
             raise TypeError(f"Stepper.explain: step must be a Step, a step number or None, got {step!r}")
+        if isinstance(step, ScopeStep):
+            return self._explain_scope(step) if step.kind == "scope" else self.explain(step.steps[0])
         s = step
         r = self.name(self.root)
         if s is None:
@@ -241,14 +342,46 @@ class Stepper:
                 return f"{seed}; every other grad starts from 0"
             return f"{seed}; interior grads start from 0, leaves keep their grads and accumulate"
         p = self.name(cast(Value, s.parent))  # an edge step has a parent
+        where = f"{scope_name(s.node.scope)}: " if s.node.scope else ""
         return (
-            f"{p}.grad += (∂{c}/∂{p} = {_num(s.local)}) × {c}.grad ({_num(s.node_grad)}) "
+            f"{where}{p}.grad += (∂{c}/∂{p} = {_num(s.local)}) × {c}.grad ({_num(s.node_grad)}) "
             f"= {_num(s.contribution)} → {p}.grad = {_num(s.grad_after)}"
         )
 
-    def context(self, step: Step | None = None) -> str:
+    def _explain_scope(self, group: ScopeStep) -> str:
+        # what a run of edges through one box did to the grads of the values entering it
+        pic = self.picture
+        inputs: dict[int, Step] = {}  # parent index -> its last step in the run
+        params: set[int] = set()
+        for s in group.steps:
+            p = pic.index[id(s.parent)]
+            if pic.where[p] == group.box:
+                continue
+            if pic.is_param[p]:
+                params.add(p)
+            else:
+                inputs[p] = s
+        short = group.scope.rpartition("/")[2]
+        head = f"backprop through {group.scope} ({len(group.steps)} edge{'s' if len(group.steps) != 1 else ''})"
+        if inputs:
+            shown = [f"{self.name(s.parent)} = {_num(s.grad_after)}" for s in list(inputs.values())[:SHOWN_INPUTS]]  # type: ignore[arg-type]
+            more = f", … ({len(inputs)} in all)" if len(inputs) > SHOWN_INPUTS else ""
+            head += f": {short}'s inputs' grads are now {', '.join(shown)}{more}"
+        else:
+            head += f": no input of {short} gets a grad from it"
+        if params:
+            head += f"; {len(params)} of its params got their grads"
+        return head
+
+    def context(self, step: AnyStep | None = None) -> str:
         """Where the step sits in the algorithm: which node is being visited and why."""
         s = step if step is not None else self.current
+        if isinstance(s, ScopeStep):
+            if s.kind != "scope":
+                return self.context(s.steps[0])
+            if self.method == "push":
+                return f"push (V2): visiting the nodes inside {s.scope}, in reverse topological order"
+            return f"pull (V1): the terms of the edges inside {s.scope}, in reverse topological order"
         if s is None or s.kind == "seed":
             return (
                 "push (V2): nodes visited in reverse topological order"
@@ -269,7 +402,8 @@ class Stepper:
 
     def draw(self) -> graphviz.Digraph:
         """The graph now, with the current step's nodes and edge highlighted."""
-        hl = [self.current] if self.current is not None else []
+        s = self.current
+        hl = [] if s is None else list(s.steps) if isinstance(s, ScopeStep) else [s]
         kw = {"show_local_grads": True, **self.draw_kw}
         return draw(self.root, highlight=hl, max_nodes=self.max_nodes, parameters=self.parameters, **kw)
 

@@ -12,6 +12,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))  # this checkout's packages, and tests/browsers.py
 
 from autodiff import Stepper, Value  # noqa: E402 - after the path is set
+from autodiff.viz import svg_markup  # noqa: E402
 
 
 def neuron_step() -> Stepper:
@@ -21,6 +22,18 @@ def neuron_step() -> Stepper:
     stepper = Stepper(f)
     stepper.goto(5)  # just after x.grad += (∂n2/∂x = w) × n2.grad
     return stepper
+
+
+def mlp_layers():
+    """The demo's MLP(2, [16, 16, 1]) on one sample after backward, drawn one box per layer."""
+    import autodiff
+    import nn
+
+    model = nn.MLP(2, [16, 16, 1], seed=0)
+    y = model([Value(0.5, label="x1"), Value(-1.0, label="x2")])
+    y.label = "y"
+    y.backward()
+    return autodiff.draw(y, collapse=2, group=True, parameters=model.parameters())
 
 
 def _missing(*groups: list[str]) -> str:
@@ -87,5 +100,7 @@ if __name__ == "__main__":
     (HERE / "neuron_step.svg").write_text(s.svg(), encoding="utf-8")
     print(s.explain())
     print(f"wrote {HERE / 'neuron_step.svg'}")
+    (HERE / "mlp_layers.svg").write_text(svg_markup(mlp_layers()), encoding="utf-8")
+    print(f"wrote {HERE / 'mlp_layers.svg'}")
     walkthrough_screenshot()
     jupyterlab_screenshot()

@@ -3,8 +3,11 @@
 ``Neuron(nin, nonlin=True)``, ``Layer(nin, nout, **kw)`` and ``MLP(nin, nouts)``
 behave as micrograd's (ReLU hidden layers, linear last layer, weights uniform in
 [-1, 1], biases 0, a one-output layer returns a single Value). Beyond micrograd:
-``activation=`` per neuron, layer or MLP, seeded initialisation, and parameter
-labels such as ``L0.N3.w1``.
+``activation=`` per neuron, layer or MLP, seeded initialisation, parameter
+labels such as ``L0.N3.w1``, and scopes: every call opens ``autodiff.scope``
+blocks named as the labels are, an ``MLP`` call ``MLP``, its layers ``L0``,
+``L1`` ..., their neurons ``N0``, ``N1`` ..., so a drawing of the graph knows
+the network's structure (``draw(loss, collapse=2)``: one box per layer).
 
 ``seed`` (every constructor): ``None`` (the default) draws from Python's global
 ``random`` module in micrograd 0.1.0's order (for each layer, for each neuron,
@@ -23,6 +26,7 @@ from typing import Any, Union
 
 import autodiff
 from autodiff import Value
+from autodiff.scopes import SEPARATOR, enter, leave
 
 from .module import Module
 
@@ -62,9 +66,19 @@ def _count(n: object, what: str, who: str) -> int:
 
 
 def _name(name: object, who: str) -> str:
+    # a name is also a scope's name (its part after the last "."), so it is non-empty and has no "/"
     if not isinstance(name, str):
         raise TypeError(f"{who}: name must be a str, got {type(name).__name__} {name!r}")
+    if not name or SEPARATOR in name:
+        raise ValueError(
+            f"{who}: name must be a non-empty str without {SEPARATOR!r} (it names the module's scope), got {name!r:.80}"
+        )
     return name
+
+
+def _scope(name: str) -> str:
+    # "L0.N3" -> "N3": the neuron's scope sits inside its layer's
+    return name.rpartition(".")[2] or name
 
 
 def _activation(nonlin: object, activation: object, who: str) -> str:
@@ -115,7 +129,11 @@ class Neuron(Module):
             ) from None
         if n != len(self.w):
             raise ValueError(f"{self.name}: expects {len(self.w)} inputs, got {n}")
-        return _apply(self.activation, autodiff.dot(self.w, x, self.b))
+        token = enter(_scope(self.name))
+        try:
+            return _apply(self.activation, autodiff.dot(self.w, x, self.b))
+        finally:
+            leave(token)
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         # structural names (what nn.save writes), not the labels, which are the user's to change
@@ -158,7 +176,11 @@ class Layer(Module):
         self.neurons = [Neuron(nin, activation=act, seed=rng, name=f"{name}.N{j}") for j in range(nout)]
 
     def __call__(self, x: Input) -> Value | list[Value]:
-        out = [n(x) for n in self.neurons]
+        token = enter(_scope(self.name))
+        try:
+            out = [n(x) for n in self.neurons]
+        finally:
+            leave(token)
         return out[0] if len(out) == 1 else out
 
     def named_parameters(self) -> list[tuple[str, Value]]:
@@ -224,10 +246,14 @@ class MLP(Module):
 
     def __call__(self, x: Input) -> Value | list[Value]:
         out: Any = x  # the input, then each layer's output as a list
-        for layer in self.layers:
-            out = layer(out)
-            if isinstance(out, Value):
-                out = [out]
+        token = enter("MLP")
+        try:
+            for layer in self.layers:
+                out = layer(out)
+                if isinstance(out, Value):
+                    out = [out]
+        finally:
+            leave(token)
         return out[0] if len(out) == 1 else out
 
     def named_parameters(self) -> list[tuple[str, Value]]:

@@ -88,3 +88,11 @@ def test_mlp_benchmark_prints_json_lines():
         "micrograd/compiled",
         "compiled/plain_float",
     }
+
+
+def test_draw_benchmark_prints_json_lines():
+    rows = run("bench_draw.py", "--samples", "10", "--render", "no")
+    assert {r["bench"] for r in rows} == {"draw_collapsed"}
+    assert [r["collapse"] for r in rows] == [1, 2, 3]
+    assert all(r["graph_nodes"] > r["drawn_nodes"] > 0 and r["dot_text_s"] > 0 and "date" in r for r in rows)
+    assert [r["drawn_nodes"] for r in rows][:2] == [10 + 30 + 5, 30 + 30 + 5]  # boxes, then per-sample loss nodes
