@@ -247,7 +247,9 @@ class _Group:
             elif isinstance(d, float) and d == -1.0:
                 c = -g
             else:
-                c = np.broadcast_to(d * g, g.shape)
+                c = d * g
+                if c.shape != g.shape:
+                    c = np.broadcast_to(c, g.shape)
             s.add(np, G, GU, c)
 
 
