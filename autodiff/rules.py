@@ -265,10 +265,11 @@ def _b_div(np: Any, a: Any, b: Any) -> tuple[Any, tuple[Any, ...]]:
 
 
 def _b_pow_const(np: Any, a: Any, n: float) -> tuple[Any, tuple[Any, ...]]:
-    if n == 0.0:  # a**0 = 1 everywhere, also at a = 0 (where a**-1 is not)
-        return np.ones_like(a), (np.zeros_like(a),)
     # a negative base with a fractional n is NaN, 0 ** negative n is inf: both reported
-    return a**n, (n * a ** (n - 1.0),)
+    d = n * a ** (n - 1.0)
+    if n == 0.0:  # d(a**0)/da = 0, also at a = 0 (where 0 * a**-1 is NaN); inf*0 where a**-1 overflows, as the rule
+        d = np.where(a == 0.0, 0.0, d)
+    return a**n, (d,)
 
 
 def _b_pow(np: Any, a: Any, b: Any) -> tuple[Any, tuple[Any, ...]]:
