@@ -32,9 +32,11 @@ def title(path: Path) -> str:
     return f"# {path.name[:2]} · "
 
 
-def test_there_are_nine_and_the_first_builds_the_engine():
+def test_the_nine_teaching_ones_come_first_and_the_first_builds_the_engine():
     numbered = [p for p in NOTEBOOKS if not p.name.startswith("extend_")]
-    assert [p.name[:3] for p in numbered] == [f"{i:02d}_" for i in range(1, 10)]
+    assert [p.name[:3] for p in numbered[:9]] == [f"{i:02d}_" for i in range(1, 10)]
+    later = [int(p.name[:2]) for p in numbered[9:]]  # worked examples after them (11: Digits)
+    assert later == sorted(set(later)) and all(n >= 10 for n in later)
     assert NOTEBOOKS[0].name == "01_build_it_from_scratch.ipynb"
     assert [p.name[:9] for p in NOTEBOOKS if p not in numbered] == ["extend_1_", "extend_2_", "extend_3_"]
 
