@@ -368,7 +368,9 @@ class Compiled:
         gx = backward(np.ones(values.shape) if seed is None else seed, gp)
         return BatchResult(values, gx, tuple(gp))
 
-    def batch_vjp(self, rows: Any, params: Sequence[float] | None = None) -> tuple[Any, Callable[[Any, list[float]], Any]]:
+    def batch_vjp(
+        self, rows: Any, params: Sequence[float] | None = None
+    ) -> tuple[Any, Callable[[Any, list[float]], Any]]:
         """Run forward over a batch once; return the values and ``backward(seeds, into)``, as ``vjp`` does.
 
         The values are an array of shape (samples,) for one output, (samples,
@@ -441,7 +443,8 @@ class Compiled:
             if rows.ndim != 2 or rows.shape[1] != n:
                 raise ValueError(
                     f"{who}: a batch is a 2-D array of shape (samples, {n}), one row of {n} inputs per sample; "
-                    f"got shape {rows.shape}" + ("; for one input per sample use x.reshape(-1, 1)" if rows.ndim == 1 else "")
+                    f"got shape {rows.shape}"
+                    + ("; for one input per sample use x.reshape(-1, 1)" if rows.ndim == 1 else "")
                 )
             X = np.array(rows, dtype=float)
             if X.size and not np.isfinite(X).all():

@@ -445,7 +445,9 @@ class _Batched:
                 p_.grad += g
         else:
             scalar = outs.ndim == 1
-            vs = [Value(o) for o in outs.tolist()] if scalar else [[Value(o) for o in row] for row in outs.tolist()]
+            vs: list[Any] = (
+                [Value(o) for o in outs.tolist()] if scalar else [[Value(o) for o in row] for row in outs.tolist()]
+            )
             batch_targets = [self.targets[i] for i in idx]
             batch_loss = self.loss_fn(vs, batch_targets)
             if l2:

@@ -40,7 +40,7 @@ def one_at_a_time(c, rows, seeds=None):
             return ("raises", type(e), i)
     into = [0.0] * len(c.params)
     gx = []
-    for i, (out, back) in enumerate(runs):
+    for i, (_, back) in enumerate(runs):
         seed = [1.0] * c.n_outputs if seeds is None else list(np.atleast_1d(seeds[i]))
         try:
             gx.append(back(seed, into))
