@@ -24,6 +24,11 @@ is checked against the table before any code is written. Labels never do. A
 user primitive (``autodiff.primitive``) is called as ``primitive_<name>``, its
 name an identifier checked when it was registered.
 
+``Compiled.batch`` and ``batch_vjp`` run the same tape over a batch with numpy,
+imported only then (``autodiff.batched``): values and input grads per sample, parameter
+grads summed. On any alarm there the samples run one at a time through the code above,
+so the errors are these, prefixed with the failing sample's index.
+
 Limits (as for JAX's jit): a trace records one path through ``f`` (every node it
 makes is computed on each call, even one no output depends on, so its errors are
 eager mode's too). Branches on values inside the rules (relu, abs,
