@@ -24,6 +24,11 @@ is checked against the table before any code is written. Labels never do. A
 user primitive (``autodiff.primitive``) is called as ``primitive_<name>``, its
 name an identifier checked when it was registered.
 
+``Compiled.batch`` and ``batch_vjp`` run the same tape over a batch with numpy,
+imported only then (``autodiff.batched``): values and input grads per sample, parameter
+grads summed. On any alarm there the samples run one at a time through the code above,
+so the errors are these, prefixed with the failing sample's index.
+
 Limits (as for JAX's jit): a trace records one path through ``f`` (every node it
 makes is computed on each call, even one no output depends on, so its errors are
 eager mode's too). Branches on values inside the rules (relu, abs,
@@ -55,14 +60,15 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, cast
 
+from . import batched as _batched
 from . import rules
 from . import value as _value
 from .backprop import backward as _backward
 from .graph import topological_order
 from .value import Value
 
-_DATA = Value.__dict__["data"]  # the slot descriptors behind Value.data and Value.local_grads
-_LOCALS = Value.__dict__["local_grads"]
+_DATA = Value.__dict__["data"]  # the slot descriptor behind Value.data
+_LOCALS = Value.__dict__["local_grads"]  # the property that reads a node's local derivatives
 _GET_DATA = operator.attrgetter("data")
 _INF = math.inf
 _new = object.__new__
@@ -112,10 +118,6 @@ class _Traced(Value):
         if _TRACE.get() is not None:
             _refuse_read(".local_grads")
         return cast("tuple[float, ...]", _LOCALS.__get__(self, Value))
-
-    @local_grads.setter
-    def local_grads(self, x: tuple[float, ...]) -> None:
-        _LOCALS.__set__(self, x)
 
     def __repr__(self) -> str:
         if _TRACE.get() is None:
@@ -187,6 +189,20 @@ class Result:
     param_grads: tuple[float, ...]
 
 
+@dataclass(frozen=True)
+class BatchResult:
+    """What ``Compiled.batch`` returns: per-sample values and input gradients, summed parameter gradients.
+
+    ``value`` is a numpy array of shape (samples,) for one output, (samples,
+    outputs) for several; ``input_grads`` has shape (samples, inputs);
+    ``param_grads`` is a tuple of floats, each summed over the samples.
+    """
+
+    value: Any
+    input_grads: Any
+    param_grads: tuple[float, ...]
+
+
 # a tape entry per node: (kind, arg, parents). kind "x"/"p": input/parameter number arg;
 # "c": a constant, arg its float; else the key in rules.RULES, arg the node's op
 # (for "**n", the exponent as a float) and parents the nodes' indices.
@@ -222,6 +238,7 @@ class Compiled:
         self._labels = labels  # per node, for error messages only
         self._scale = _LIMIT / fan_in  # fan_in: most terms added into one parameter's grad
         self._least = max(1.0, consts)  # the bound V below: at least 1 and every constant's magnitude
+        self._plan: _batched.Plan | None = None  # the batched form, built when a batch first runs
         self._checked: tuple[tuple[float, ...], float] = ((), 0.0)  # the last valid parameter tuple (fit passes
         # the same one for a whole batch) and its largest magnitude
         namespace: dict[str, Any] = {"__builtins__": {}, "hypot": math.hypot}
@@ -335,6 +352,161 @@ class Compiled:
 
         return (out[0] if self.scalar else out), backward
 
+    def batch(self, rows: Any, params: Sequence[float] | None = None, seed: Any = None) -> BatchResult:
+        """Forward and backward over a batch, one row of inputs per sample (needs numpy).
+
+        ``rows`` is a 2-D numpy array or a list of rows, each ``n_inputs`` numbers.
+        Returns per-sample values and input gradients (numpy arrays) and the
+        parameter gradients *summed* over the samples (what training wants).
+        ``seed`` defaults to 1 for every output of every sample; otherwise an
+        array of shape (samples,) for one output, or (samples, outputs).
+        The results are a sample at a time's to 1e-12 (numpy's exp, log, tanh
+        and its sums may round differently); errors are eager mode's, see ``batch_vjp``.
+        """
+        values, backward = self.batch_vjp(rows, params=params)
+        np = _batched.numpy(self.name)
+        gp = [0.0] * len(self.params)
+        gx = backward(np.ones(values.shape) if seed is None else seed, gp)
+        return BatchResult(values, gx, tuple(gp))
+
+    def batch_vjp(
+        self, rows: Any, params: Sequence[float] | None = None
+    ) -> tuple[Any, Callable[[Any, list[float]], Any]]:
+        """Run forward over a batch once; return the values and ``backward(seeds, into)``, as ``vjp`` does.
+
+        The values are an array of shape (samples,) for one output, (samples,
+        outputs) for several. ``backward`` takes seeds of that shape, adds the
+        parameter gradients summed over the samples into the list ``into`` and
+        returns the input gradients, shape (samples, inputs).
+
+        Each line of the tape runs once over the whole batch (``autodiff.batched``).
+        Errors are eager mode's: when a value or a gradient of any sample is not
+        finite, or an input is outside a rule's domain, the samples are run one at
+        a time, and the first that fails raises eager's exception (same class,
+        same message, the node named) prefixed with ``sample <i>:``, its index in
+        ``rows`` (also in the exception's ``sample`` attribute). Nothing passed is
+        changed when it raises; ``into`` is added to only when nothing raised.
+        Without numpy: ImportError naming the ``stepgrad[fast]`` extra.
+        """
+        np = _batched.numpy(self.name)
+        X = self._rows(np, rows)
+        _, p, _ = self._args((0.0,) * self.n_inputs, params)
+        if self._plan is None:
+            self._plan = _batched.Plan(np, self._tape, self.n_inputs, len(self.params), self._outputs)
+        plan = self._plan
+        V, U, saved, finite = plan.forward(X, p)
+        if not finite:  # eager decides, a sample at a time
+            return self._one_by_one(np, X, p)
+        values = plan.values(V, U)
+        B = X.shape[0]
+
+        def backward(seeds: Any, into: list[float]) -> Any:
+            s = self._seeds(np, seeds, B)
+            self._check_into(into)
+            G, GU, ok = plan.backward(V, saved, s)
+            if not ok:  # a grad is not finite somewhere: eager decides, a sample at a time
+                return self._one_by_one(np, X, p)[1](s, into)
+            gp = GU[: len(self.params)]
+            into[:] = (np.asarray(into, dtype=float) + gp).tolist()
+            return G[: self.n_inputs].T.copy()
+
+        return (values[:, 0] if self.scalar else values), backward
+
+    def _one_by_one(self, np: Any, X: Any, p: tuple[float, ...]) -> tuple[Any, Callable[[Any, list[float]], Any]]:
+        # the exact path: each sample through the scalar code (eager's errors), naming the sample that fails
+        runs = []
+        for i, row in enumerate(X.tolist()):
+            try:
+                runs.append(self.vjp(*row, params=p))
+            except (ArithmeticError, ValueError) as e:
+                raise _at_sample(e, i) from None
+        values = np.array([[out] if self.scalar else list(out) for out, _ in runs], dtype=float)
+
+        def backward(seeds: Any, into: list[float]) -> Any:
+            s = self._seeds(np, seeds, len(runs))
+            self._check_into(into)
+            total = [0.0] * len(self.params)
+            gx = []
+            for i, ((_, back), seed) in enumerate(zip(runs, s.tolist())):
+                try:
+                    gx.append(back(seed, total))
+                except (ArithmeticError, ValueError) as e:
+                    raise _at_sample(e, i) from None
+            into[:] = [a + b for a, b in zip(into, total)]
+            return np.array(gx, dtype=float).reshape(len(runs), self.n_inputs)
+
+        return (values[:, 0] if self.scalar else values), backward
+
+    def _rows(self, np: Any, rows: Any) -> Any:
+        # the batch as a new (samples, inputs) float array, checked as Value(...) checks numbers
+        who, n = self.name, self.n_inputs
+        if isinstance(rows, np.ndarray) and rows.dtype.kind in "fiu":
+            if rows.ndim != 2 or rows.shape[1] != n:
+                raise ValueError(
+                    f"{who}: a batch is a 2-D array of shape (samples, {n}), one row of {n} inputs per sample; "
+                    f"got shape {rows.shape}"
+                    + ("; for one input per sample use x.reshape(-1, 1)" if rows.ndim == 1 else "")
+                )
+            X = np.array(rows, dtype=float)
+            if X.size and not np.isfinite(X).all():
+                i, k = (int(a[0]) for a in np.nonzero(~np.isfinite(X)))
+                raise ValueError(
+                    f"{who}: sample {i}, input {k} (x{k}) must be finite, got {float(X[i, k])!r}; "
+                    "check the input for NaN or inf"
+                )
+        elif isinstance(rows, np.ndarray) and rows.dtype.kind != "O":
+            raise TypeError(
+                f"{who}: a batch must hold real numbers, got an array of dtype {rows.dtype}; "
+                "convert it with x.astype(float) first"
+            )
+        else:
+            if hasattr(rows, "tolist") and not isinstance(rows, (list, tuple)):
+                rows = rows.tolist()
+            if isinstance(rows, (Value, numbers.Number, str, bytes)) or not isinstance(rows, Iterable):
+                raise TypeError(
+                    f"{who}: a batch is a 2-D array or a list of rows (one row of {n} inputs per sample), "
+                    f"got {type(rows).__name__}"
+                )
+            checked = []
+            for i, row in enumerate(rows):
+                if isinstance(row, (Value, numbers.Number, str, bytes)) or not isinstance(row, Iterable):
+                    raise TypeError(
+                        f"{who}: batch row {i} must be a sequence of {n} inputs, got {type(row).__name__} "
+                        f"{_value._short(row)}; a batch has one row per sample"
+                    )
+                r = tuple(row)
+                if len(r) != n:
+                    raise ValueError(f"{who}: batch row {i} has {len(r)} inputs; takes {n}")
+                checked.append(_floats(r, lambda k, i=i: f"sample {i}, input {k} (x{k})", who))  # type: ignore[misc]
+            X = np.array(checked, dtype=float).reshape(len(checked), n)
+        if not X.shape[0]:
+            raise ValueError(f"{who}: the batch is empty; give at least one row")
+        return X
+
+    def _seeds(self, np: Any, seeds: Any, B: int) -> Any:
+        # (samples, outputs) floats, finite
+        who, m = self.name, self.n_outputs
+        try:
+            s = np.asarray(seeds)
+        except (TypeError, ValueError) as e:
+            raise TypeError(f"{who}: seeds must be an array of numbers, got {type(seeds).__name__} ({e})") from None
+        if s.dtype.kind not in "fiu":
+            raise TypeError(f"{who}: seeds must be real numbers, got an array of dtype {s.dtype}")
+        if self.scalar and s.shape == (B,):
+            s = s.reshape(B, 1)
+        if s.shape != (B, m):
+            want = f"({B},) or ({B}, 1)" if self.scalar else f"({B}, {m})"
+            raise ValueError(f"{who}: seeds must have shape {want}, one per sample and output; got {s.shape}")
+        s = np.array(s, dtype=float)
+        if not np.isfinite(s).all():
+            i, k = (int(a[0]) for a in np.nonzero(~np.isfinite(s)))
+            raise ValueError(f"{who}: seed {k} of sample {i} must be finite, got {float(s[i, k])!r}")
+        return s
+
+    def _check_into(self, into: object) -> None:
+        if not isinstance(into, list) or len(into) != len(self.params):
+            raise TypeError(f"{self.name}: into must be a list of {len(self.params)} floats, got {into!r:.60}")
+
     def _eager(self, x: tuple[float, ...], p: tuple[float, ...], seeds: tuple[float, ...] | None = None) -> None:
         """Replay the tape with Values, as eager mode runs it; raise what eager raises, if anything."""
         vals: list[Value] = [None] * len(self._tape)  # type: ignore[list-item]
@@ -370,6 +542,13 @@ class Compiled:
             f"<Compiled {self.name}: {self.n_inputs} inputs, {len(self.params)} params, "
             f"{self.n_outputs} output(s), {len(self._tape)} nodes>"
         )
+
+
+def _at_sample(e: BaseException, i: int) -> BaseException:
+    # eager's exception again, its message prefixed with the sample's index
+    err = type(e)(f"sample {i}: {e}")
+    err.sample = i  # type: ignore[attr-defined]
+    return err
 
 
 def _seed_name(k: int) -> str:

@@ -244,6 +244,92 @@ CODE: dict[str, Code] = {
     ),
 }
 
+# -- the same rules over numpy arrays, one element per sample (Compiled.batch) ------------
+#
+# op -> function(np, ...) giving the value and the local derivatives, elementwise over arrays
+# (a parent may also be a float or an array that broadcasts: a parameter or a constant).
+# ``np`` is numpy, passed in by the caller, so this module never imports it. Unary and
+# binary rules take their parents' arrays; "**n" takes the array and the constant exponent;
+# the n-ary rules (sum, dot, logsumexp) take one array stacking the parents on axis 0 and
+# return their local derivatives stacked the same way (or a float that broadcasts).
+# A rule's branches become ``where``; an input outside the rule's domain gives NaN or inf in
+# the value, never an exception, so the caller finds the sample and replays it eagerly for
+# eager's own error. Each gives the float rule's numbers to a few ulps (numpy's exp, log and
+# tanh are not Python's; sums may add in another order): tests compare every point.
+
+
+def _b_div(np: Any, a: Any, b: Any) -> tuple[Any, tuple[Any, ...]]:
+    # b == 0: inf or NaN, reported as eager reports it
+    q = a / b
+    return q, (1.0 / b, -q / b)
+
+
+def _b_pow_const(np: Any, a: Any, n: float) -> tuple[Any, tuple[Any, ...]]:
+    # a negative base with a fractional n is NaN, 0 ** negative n is inf: both reported
+    d = n * a ** (n - 1.0)
+    if n == 0.0:  # d(a**0)/da = 0, also at a = 0 (where 0 * a**-1 is NaN); inf*0 where a**-1 overflows, as the rule
+        d = np.where(a == 0.0, 0.0, d)
+    return a**n, (d,)
+
+
+def _b_pow(np: Any, a: Any, b: Any) -> tuple[Any, tuple[Any, ...]]:
+    out = np.where(a > 0.0, a**b, np.nan)  # a base <= 0 is out of the rule's domain (0**b would be finite)
+    return out, (b * out / a, out * np.log(a))
+
+
+def _b_sigmoid(np: Any, a: Any) -> tuple[Any, tuple[Any, ...]]:
+    e = np.exp(-np.abs(a))  # the rule's two branches: exp(-a) for a >= 0, exp(a) below, never overflowing
+    s = np.where(a >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
+    return s, (s * (1.0 - s),)
+
+
+def _b_relu(np: Any, a: Any) -> tuple[Any, tuple[Any, ...]]:
+    up = a > 0.0
+    return np.where(up, a, 0.0), (up * 1.0,)
+
+
+def _b_abs(np: Any, a: Any) -> tuple[Any, tuple[Any, ...]]:
+    sign = np.where(a > 0.0, 1.0, np.where(a < 0.0, -1.0, 0.0))
+    return sign * a, (sign,)
+
+
+def _b_dot(np: Any, xs: Any) -> tuple[Any, Any]:
+    n = len(xs) // 2
+    total = (xs[:n] * xs[n : 2 * n]).sum(axis=0)
+    if len(xs) > 2 * n:
+        total = xs[-1] + total
+    return total, np.concatenate([xs[n : 2 * n], xs[:n], np.ones_like(xs[2 * n :])])
+
+
+def _b_logsumexp(np: Any, xs: Any) -> tuple[Any, Any]:
+    m = xs.max(axis=0)  # shifted by the max, as the rule: exp never overflows
+    es = np.exp(xs - m)
+    total = es.sum(axis=0)
+    return m + np.log(total), es / total
+
+
+Batched = Callable[..., "tuple[Any, Any]"]
+BATCHED: dict[str, Batched] = {
+    "+": lambda np, a, b: (a + b, (1.0, 1.0)),
+    "-": lambda np, a, b: (a - b, (1.0, -1.0)),
+    "*": lambda np, a, b: (a * b, (b, a)),
+    "/": _b_div,
+    "neg": lambda np, a: (-a, (-1.0,)),
+    "**n": _b_pow_const,
+    "**": _b_pow,
+    "exp": lambda np, a: (lambda out: (out, (out,)))(np.exp(a)),
+    "log": lambda np, a: (np.log(a), (1.0 / a,)),  # a <= 0: -inf or NaN
+    "sqrt": lambda np, a: (lambda out: (out, (0.5 / out,)))(np.sqrt(a)),  # a < 0: NaN; at 0 the derivative is inf
+    "tanh": lambda np, a: (lambda t: (t, (1.0 - t * t,)))(np.tanh(a)),
+    "sigmoid": _b_sigmoid,
+    "relu": _b_relu,
+    "abs": _b_abs,
+    "sum": lambda np, xs: (xs.sum(axis=0), 1.0),
+    "dot": _b_dot,
+    "logsumexp": _b_logsumexp,
+}
+NARY = frozenset({"sum", "dot", "logsumexp"})  # the BATCHED rules that take their parents stacked
+
 # op name -> input value where the derivative is discontinuous
 KINKS: dict[str, float] = {"relu": 0.0, "abs": 0.0}
 

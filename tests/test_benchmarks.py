@@ -87,7 +87,12 @@ def test_mlp_benchmark_prints_json_lines():
         "micrograd/autodiff",
         "micrograd/compiled",
         "compiled/plain_float",
+        "micrograd_step/fit_compiled_epoch",
     }
+    epoch = next(r for r in rows if r["bench"] == "mlp_fit_epoch")
+    assert epoch["mode"] == "batched" and epoch["epoch_ms"] > 0 and epoch["epoch_x"] > 0
+    digits = next(r for r in rows if r["bench"] == "digits_fit")
+    assert digits["train_images"] == 1347 and digits["test_accuracy"] >= 0.95 and digits["fit_s"] > 0
 
 
 def test_draw_benchmark_prints_json_lines():

@@ -158,6 +158,15 @@ def test_install_section_comes_first_and_names_only_real_extras():
     assert named and named <= extras, f"README names extras {sorted(named - extras)} that pyproject.toml lacks"
 
 
+def test_numpy_is_only_the_fast_extra_and_scikit_learn_joins_notebooks_and_test():
+    extras = PYPROJECT["project"]["optional-dependencies"]
+    assert not any(req.startswith("numpy") for req in PYPROJECT["project"]["dependencies"])
+    assert any(req.startswith("numpy") for req in extras["fast"])
+    for name in ("notebooks", "test"):
+        assert any(req.startswith("scikit-learn") for req in extras[name]), name
+        assert any("fast" in req for req in extras[name] if req.startswith("stepgrad[")), name
+
+
 def test_dot_extra_brings_graphviz_pure():
     assert any(req.startswith("graphviz-pure") for req in PYPROJECT["project"]["optional-dependencies"]["dot"])
 

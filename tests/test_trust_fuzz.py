@@ -2,9 +2,11 @@
 
 Random programs over EVERY rule of the table (no "safe" variants) are run on random
 inputs drawn from ordinary, extreme, subnormal and non-finite floats, in each mode:
-push, pull, backward_steps (push and pull), the Stepper, and compiled code. The
-invariant: every mode gives the same values and grads bit for bit, or every mode
-raises an exception of the same class; no mode ever hands back an inf or NaN.
+push, pull, backward_steps (push and pull), the Stepper, compiled code, and the
+compiled tape over a batch (numpy). The invariant: every mode gives the same values
+and grads bit for bit (the batch: to 1e-12, numpy's exp, log and tanh round their
+own way), or every mode raises an exception of the same class; no mode ever hands
+back an inf or NaN.
 
 CI runs it derandomized (tests/conftest.py). To explore more locally:
 ``pytest tests/test_trust_fuzz.py --hypothesis-profile=explore`` (or add
@@ -142,6 +144,31 @@ def _compiled(program, xs):
     return ("ok", _bits(r.value), tuple(_bits(g) for g in r.input_grads))
 
 
+def _batched(program, xs):
+    """The compiled tape over a batch of the same row twice: ('raises', class) or ('ok', value, input grads)."""
+    np = pytest.importorskip("numpy")
+    try:
+        c = autodiff.compile(lambda *v: run_program(program, v), [0.75] * program[0])
+    except (ArithmeticError, ValueError):
+        return None
+    try:
+        r = c.batch([xs, xs])
+    except (ArithmeticError, ValueError) as e:
+        assert getattr(e, "sample", 0) == 0 and str(e).startswith("sample 0: ") or "sample 0, input" in str(e), e
+        return ("raises", type(e))
+    assert np.isfinite(r.value).all() and np.isfinite(r.input_grads).all(), r
+    assert r.value[0] == r.value[1] and r.input_grads[0].tolist() == r.input_grads[1].tolist()
+    return ("ok", float(r.value[0]), r.input_grads[0].tolist())
+
+
+def _same_to_1e12(batched, push):
+    if batched[0] == "raises" or push[0] == "raises":
+        return batched == push
+    want = [struct.unpack("<d", push[1])[0]] + [struct.unpack("<d", g)[0] for g in push[2]]
+    got = [batched[1], *batched[2]]
+    return all(abs(a - b) <= 1e-12 * max(1.0, abs(b)) for a, b in zip(got, want))
+
+
 EAGER_MODES = ["push", "pull", "steps-push", "steps-pull", "stepper-push", "stepper-pull"]
 
 
@@ -156,6 +183,9 @@ def test_every_mode_agrees_bit_for_bit_or_raises_the_same_class(program, data):
     first = outcomes["push"]
     for mode, outcome in outcomes.items():
         assert outcome == first, f"{mode} gave {outcome}, push gave {first}; program {program}, inputs {xs}"
+    batch = _batched(program, xs)
+    if batch is not None:
+        assert _same_to_1e12(batch, first), f"batched gave {batch}, push gave {first}; program {program}, inputs {xs}"
 
 
 @pytest.mark.parametrize(
@@ -174,3 +204,4 @@ def test_known_hostile_cases_agree_across_modes(program, xs):
     outcomes["compiled"] = _compiled(program, xs)
     assert outcomes["push"][0] == "raises"
     assert len(set(outcomes.values())) == 1, outcomes
+    assert _batched(program, xs) == outcomes["push"]

@@ -1,0 +1,340 @@
+"""One compiled tape over a whole batch: numpy arrays (one element per sample) in place of floats.
+
+``Compiled.batch`` runs here. The tape's nodes are grouped by level (a node's level
+is one more than its deepest parent's) and by op: the nodes of one group depend on
+none of each other, so each group is one numpy operation over a (nodes, samples)
+array, from the rules' batched forms (``rules.BATCHED``). An MLP layer's neurons are
+one group: their ``dot`` nodes, with parameters as weights and the same inputs, are
+one matrix product; their activations one ``where``.
+
+Values live in rows of ``V`` (a row per input or node, a column per sample);
+parameters and constants, the same for every sample, in the vector ``U``.
+Backward walks the groups in reverse and adds ``local * grad`` into the parents'
+rows (``G``), or, for parameters and constants, that summed over the samples
+(``GU``). Only the order of additions differs from a sample at a time: inside a
+``dot``, and when a grad gathers its terms.
+
+Nothing here raises eager mode's errors: a rule's input outside its domain makes a
+NaN or an inf, and the caller (``Compiled``) looks at every number once
+(``finite``) and, on an alarm, runs the samples one at a time for eager's own error.
+A user primitive has no batched form: its float rule runs once per sample and node
+(a Python loop: correct, errors included, but not fast).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import rules
+
+# a tape entry: (kind, arg, parents), as autodiff.compile writes it
+Entry = tuple[str, Any, tuple[int, ...]]
+
+
+def numpy(who: str) -> Any:
+    """numpy, imported when a batch first needs it (it is an optional extra)."""
+    try:
+        import numpy as np
+    except ImportError:
+        raise ImportError(
+            f"{who}: batches need numpy, which stepgrad does not require; install it with "
+            "pip install 'stepgrad[fast]' (or pip install numpy)"
+        ) from None
+    return np
+
+
+class _Source:
+    """Where one parent position of a group's nodes is read from: rows of V, or entries of U."""
+
+    def __init__(self, np: Any, kind: str, idx: list[int]) -> None:
+        self.kind = kind  # "v" (per sample) or "u" (one number for all)
+        self.idx = np.asarray(idx, dtype=np.intp)
+        k = len(idx)
+        self.shared = len(set(idx)) == 1 and k > 1  # the same parent for every node of the group
+        self.unique = len(set(idx)) == k
+        self.span = slice(idx[0], idx[0] + k) if idx == list(range(idx[0], idx[0] + k)) else None
+
+    def get(self, V: Any, U: Any) -> Any:
+        # shape (k, B) or one that broadcasts to it: (1, B), (k, 1)
+        if self.kind == "u":
+            return U[self.idx][:, None]
+        if self.shared:
+            i = int(self.idx[0])
+            return V[i : i + 1]
+        return V[self.span] if self.span is not None else V[self.idx]
+
+    def add(self, np: Any, G: Any, GU: Any, c: Any) -> None:
+        # G[rows] += c, or GU[entries] += c summed over the samples; c has shape (k, B)
+        if self.kind == "u":
+            c = c.sum(axis=1)
+            if self.unique:
+                GU[self.idx] += c
+            else:
+                np.add.at(GU, self.idx, c)
+        elif self.shared:
+            G[int(self.idx[0])] += c.sum(axis=0)
+        elif self.span is not None:
+            G[self.span] += c
+        elif self.unique:
+            G[self.idx] += c
+        else:
+            np.add.at(G, self.idx, c)
+
+
+class _Block:
+    """Several parent positions of an n-ary group read together: an array (positions, k, B)."""
+
+    def __init__(self, np: Any, sources: list[_Source]) -> None:
+        self.sources = sources
+        kinds = {s.kind for s in sources}
+        self.kind = kinds.pop() if len(kinds) == 1 else "mixed"  # "mixed" also when empty (no bias)
+        if not sources:
+            return
+        idx = np.stack([s.idx for s in sources])
+        self.idx = idx  # (positions, k)
+        # the same parents, in the same positions, for every node (an MLP layer's inputs)
+        self.shared = self.kind == "v" and bool((idx == idx[:, :1]).all())
+        self.rows = idx[:, 0]
+        first = self.rows.tolist()
+        contiguous = first == list(range(first[0], first[0] + len(first)))
+        self.span = slice(first[0], first[0] + len(first)) if contiguous else None
+        flat = idx.ravel().tolist()
+        self.unique = len(set(flat)) == len(flat)
+        self.rows_unique = len(set(first)) == len(first)
+
+    def get(self, np: Any, V: Any, U: Any, B: int) -> Any:
+        # shape (positions, k, B), or one that broadcasts to it
+        if self.kind == "u":
+            return U[self.idx][:, :, None]
+        if self.shared:
+            rows = V[self.span] if self.span is not None else V[self.rows]
+            return rows[:, None, :]
+        if self.kind == "v":
+            return V[self.idx]
+        k = self.idx.shape[1]
+        return np.stack([np.broadcast_to(s.get(V, U), (k, B)) for s in self.sources])
+
+    def add(self, np: Any, G: Any, GU: Any, c: Any) -> None:
+        # c: (positions, k, B)
+        if self.kind == "u":
+            c = c.sum(axis=2)
+            if self.unique:
+                GU[self.idx] += c
+            else:
+                np.add.at(GU, self.idx, c)
+        elif self.shared:
+            c = c.sum(axis=1)
+            if self.span is not None:
+                G[self.span] += c
+            elif self.rows_unique:
+                G[self.rows] += c
+            else:
+                np.add.at(G, self.rows, c)
+        elif self.kind == "v":
+            if self.unique:
+                G[self.idx] += c
+            else:
+                np.add.at(G, self.idx, c)
+        else:
+            for s, part in zip(self.sources, c):
+                s.add(np, G, GU, part)
+
+
+class _Group:
+    """Nodes of one op and level: their values are rows start..stop of V."""
+
+    def __init__(self, np: Any, key: str, arg: Any, nodes: list[int], start: int, sources: list[_Source]) -> None:
+        self.key, self.arg, self.nodes = key, arg, nodes
+        self.start, self.stop = start, start + len(nodes)
+        self.sources = sources
+        self.reached = True  # False: no output depends on these nodes, so backward skips them
+        self.matmul = False
+        self.blocks: list[_Block] = []
+        if key in ("sum", "logsumexp"):
+            self.blocks = [_Block(np, sources)]
+        elif key == "dot":
+            n = len(sources) // 2
+            self.blocks = [_Block(np, sources[:n]), _Block(np, sources[n : 2 * n]), _Block(np, sources[2 * n :])]
+            w, x, b = self.blocks
+            # an MLP layer: parameters as weights, the same inputs for every neuron, a parameter bias
+            self.matmul = w.kind == "u" and x.kind == "v" and x.shared and (not b.sources or b.kind == "u")
+            if self.matmul:
+                self.w_idx = w.idx.T  # (k, n)
+                self.w_unique = w.unique
+                self.b_idx = b.idx[0] if b.sources else None
+                self.b_unique = b.unique if b.sources else True
+
+    def forward(self, np: Any, V: Any, U: Any, B: int) -> Any:
+        """Write the group's values into V; return its local derivatives (what backward needs)."""
+        key = self.key
+        if self.matmul:
+            W = U[self.w_idx]
+            x = self.blocks[1]
+            X = V[x.span] if x.span is not None else V[x.rows]
+            out = W @ X
+            if self.b_idx is not None:
+                out += U[self.b_idx][:, None]
+            V[self.start : self.stop] = out
+            return W, X
+        rule = rules.BATCHED.get(key) if key in rules.BUILTINS else None
+        if rule is None:  # a user primitive: its float rule, sample by sample
+            return self._each(np, V, U, B)
+        if key in rules.NARY:
+            parts = [blk.get(np, V, U, B) for blk in self.blocks if blk.sources]
+            k = len(self.nodes)
+            xs = np.concatenate([np.broadcast_to(p, (p.shape[0], k, B)) for p in parts]) if len(parts) > 1 else parts[0]
+            value, local = rule(np, xs)
+        elif key == "**n":
+            value, local = rule(np, self.sources[0].get(V, U), self.arg)
+        else:
+            value, local = rule(np, *[s.get(V, U) for s in self.sources])
+        V[self.start : self.stop] = value
+        return local
+
+    def _each(self, np: Any, V: Any, U: Any, B: int) -> Any:
+        rule = rules.RULES[self.key]
+        args = [np.broadcast_to(s.get(V, U), (len(self.nodes), B)).tolist() for s in self.sources]
+        local = np.zeros((len(self.sources), len(self.nodes), B))
+        out = np.empty((len(self.nodes), B))
+        for k in range(len(self.nodes)):
+            for b in range(B):
+                try:
+                    v, d = rule(*[a[k][b] for a in args])
+                except Exception:  # eager's error, found again when the sample is replayed
+                    v, d = float("nan"), (0.0,) * len(args)
+                out[k, b] = v
+                local[:, k, b] = d
+        V[self.start : self.stop] = out
+        return local
+
+    def backward(self, np: Any, G: Any, GU: Any, local: Any) -> None:
+        g = G[self.start : self.stop]
+        if self.matmul:
+            W, X = local
+            x = self.blocks[1]
+            gx = W.T @ g  # (n, B): each input's grad, from every neuron
+            if x.span is not None:
+                G[x.span] += gx
+            elif x.rows_unique:
+                G[x.rows] += gx
+            else:
+                np.add.at(G, x.rows, gx)
+            gw = g @ X.T  # each weight's grad, summed over the samples
+            if self.w_unique:
+                GU[self.w_idx] += gw
+            else:
+                np.add.at(GU, self.w_idx, gw)
+            if self.b_idx is not None:
+                if self.b_unique:
+                    GU[self.b_idx] += g.sum(axis=1)
+                else:
+                    np.add.at(GU, self.b_idx, g.sum(axis=1))
+            return
+        if self.key in rules.NARY and self.key in rules.BUILTINS:
+            c = local * g  # (positions, k, B)
+            k, B = g.shape
+            c = np.broadcast_to(c, (len(self.sources), k, B))
+            at = 0
+            for blk in self.blocks:
+                n = len(blk.sources)
+                if n:
+                    blk.add(np, G, GU, c[at : at + n])
+                at += n
+            return
+        for s, d in zip(self.sources, local):
+            if isinstance(d, float) and d == 1.0:
+                c = g
+            elif isinstance(d, float) and d == -1.0:
+                c = -g
+            else:
+                c = d * g
+                if c.shape != g.shape:
+                    c = np.broadcast_to(c, g.shape)
+            s.add(np, G, GU, c)
+
+
+class Plan:
+    """A tape's groups, built once per Compiled when a batch first runs."""
+
+    def __init__(self, np: Any, tape: list[Entry], n_inputs: int, n_params: int, outputs: list[int]) -> None:
+        self.np = np
+        self.n_inputs, self.n_params = n_inputs, n_params
+        where: dict[int, tuple[str, int]] = {}  # tape index -> ("v", row) or ("u", entry)
+        consts: list[float] = []
+        level = [0] * len(tape)
+        groups: dict[tuple[Any, ...], list[int]] = {}
+        for i, (kind, arg, parents) in enumerate(tape):
+            if kind == "x":
+                where[i] = ("v", arg)
+            elif kind == "p":
+                where[i] = ("u", arg)
+            elif kind == "c":
+                where[i] = ("u", n_params + len(consts))
+                consts.append(arg)
+            else:
+                level[i] = 1 + max(level[j] for j in parents)
+                flags = tuple(where[j][0] if j in where else "v" for j in parents)
+                groups.setdefault((level[i], kind, arg, len(parents), flags), []).append(i)
+        # the nodes some output depends on (the others are computed, as eager computes them, but get no grad)
+        reached = set(outputs)
+        for i in range(len(tape) - 1, -1, -1):
+            if i in reached:
+                reached.update(tape[i][2])
+        row = n_inputs
+        self.groups: list[_Group] = []
+        for (_, kind, arg, _, _), nodes in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[1][0])):
+            for part in (
+                [n for n in nodes if n in reached],
+                [n for n in nodes if n not in reached],
+            ):
+                if not part:
+                    continue
+                for k, i in enumerate(part):
+                    where[i] = ("v", row + k)
+                n_parents = len(tape[part[0]][2])
+                sources = [
+                    _Source(np, where[tape[part[0]][2][j]][0], [where[tape[i][2][j]][1] for i in part])
+                    for j in range(n_parents)
+                ]
+                group = _Group(np, kind, arg, part, row, sources)
+                group.reached = part[0] in reached
+                self.groups.append(group)
+                row += len(part)
+        self.rows = row
+        self.consts = np.asarray(consts, dtype=float)
+        self.outputs = [where[i] for i in outputs]
+
+    def forward(self, X: Any, p: tuple[float, ...]) -> tuple[Any, Any, list[Any], bool]:
+        """X: (B, n_inputs). Returns V, U, the locals, and whether every value is finite."""
+        np = self.np
+        B = X.shape[0]
+        V = np.empty((self.rows, B))
+        V[: self.n_inputs] = X.T
+        U = np.concatenate([np.asarray(p, dtype=float), self.consts])
+        with np.errstate(all="ignore"):
+            locals_ = [g.forward(np, V, U, B) for g in self.groups]
+        return V, U, locals_, bool(np.isfinite(V).all())
+
+    def values(self, V: Any, U: Any) -> Any:
+        """The outputs, (B, n_outputs)."""
+        np = self.np
+        B = V.shape[1]
+        return np.stack([V[i] if kind == "v" else np.full(B, U[i]) for kind, i in self.outputs], axis=1)
+
+    def backward(self, V: Any, locals_: list[Any], seeds: Any) -> tuple[Any, Any, bool]:
+        """seeds: (B, n_outputs). Returns the grads of V's rows (G), of U summed over samples (GU), and
+        whether every one is finite."""
+        np = self.np
+        B = V.shape[1]
+        G = np.zeros((self.rows, B))
+        GU = np.zeros(self.n_params + len(self.consts))
+        for k, (kind, i) in enumerate(self.outputs):
+            if kind == "v":
+                G[i] += seeds[:, k]
+            else:
+                GU[i] += seeds[:, k].sum()
+        with np.errstate(all="ignore"):
+            for group, local in zip(reversed(self.groups), reversed(locals_)):
+                if group.reached:
+                    group.backward(np, G, GU, local)
+        return G, GU, bool(np.isfinite(G).all() and np.isfinite(GU).all())
