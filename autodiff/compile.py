@@ -406,8 +406,7 @@ class Compiled:
             G, GU, ok = plan.backward(V, saved, s)
             if not ok:  # a grad is not finite somewhere: eager decides, a sample at a time
                 return self._one_by_one(np, X, p)[1](s, into)
-            gp = GU[: len(self.params)]
-            into[:] = (np.asarray(into, dtype=float) + gp).tolist()
+            into[:] = self._added(into, GU[: len(self.params)].tolist())
             return G[: self.n_inputs].T.copy()
 
         return (values[:, 0] if self.scalar else values), backward
@@ -432,7 +431,7 @@ class Compiled:
                     gx.append(back(seed, total))
                 except (ArithmeticError, ValueError) as e:
                     raise _at_sample(e, i) from None
-            into[:] = [a + b for a, b in zip(into, total)]
+            into[:] = self._added(into, total)
             return np.array(gx, dtype=float).reshape(len(runs), self.n_inputs)
 
         return (values[:, 0] if self.scalar else values), backward
@@ -502,6 +501,23 @@ class Compiled:
             i, k = (int(a[0]) for a in np.nonzero(~np.isfinite(s)))
             raise ValueError(f"{who}: seed {k} of sample {i} must be finite, got {float(s[i, k])!r}")
         return s
+
+    def _added(self, into: list[float], grads: list[float]) -> list[float]:
+        # into + the parameter grads summed over a batch; every sample's grad is finite here, but
+        # their sum (or its sum with what into held) can still overflow: refused, into unchanged
+        out = [a + b for a, b in zip(into, grads)]
+        for k, (total, g, held) in enumerate(zip(out, grads, into)):
+            if not -_INF < total < _INF:
+                what = (
+                    f"summed over the batch is {g!r}"
+                    if not -_INF < g < _INF
+                    else f"{g!r} added to {held!r} is {total!r}"
+                )
+                raise FloatingPointError(
+                    f"{self.name}: the gradient of parameter {self.params[k].label or k!r} {what} "
+                    "(each sample's is finite); scale the loss down or use smaller batches. into is unchanged."
+                )
+        return out
 
     def _check_into(self, into: object) -> None:
         if not isinstance(into, list) or len(into) != len(self.params):

@@ -16,6 +16,11 @@ block. Scopes are per thread and per asyncio task (a ``ContextVar``), cost one
 pointer per node, and change no value or gradient; tracing and compiled code
 ignore them.
 
+One limit, that of every ``ContextVar``: a generator that yields from inside a
+``with scope(...)`` block leaves the scope open in its caller until it resumes
+and leaves the block. Open scopes around the code that builds nodes, not around
+a ``yield``.
+
 Each entry into a block makes a new path (a ``ScopePath``, a tuple that also
 knows the path of the block around it), so two calls of the same model are two
 blocks with equal paths: a drawing tells them apart (one box per call) and still

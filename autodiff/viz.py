@@ -183,6 +183,8 @@ def draw(
     for flag, name in ((group, "group"), (compact, "compact")):
         if not isinstance(flag, bool):
             raise TypeError(f"draw: {name} must be True or False, got {flag!r:.80}")
+    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
+        raise ValueError(f"draw: max_nodes must be an int >= 1, got {max_nodes!r:.80}")
     pic = plan(root, parameters, collapse=collapse, compact=compact, group=group)
     if pic.drawn > max_nodes:
         if pic.scoped:
@@ -391,6 +393,10 @@ def plan(
                 matched = True
         if not matched:
             raise ValueError(_no_match(collapse, blocks.values()))
+        if isinstance(targets, frozenset):  # every name given must name a scope of this graph
+            for name in sorted(targets):
+                if not any(_named(b, frozenset((name,))) for b in blocks.values()):
+                    raise ValueError(_no_match(name, blocks.values()))
 
     box_of: dict[int, Box] = {}  # id(block) -> its box
     where = [PLAIN] * n

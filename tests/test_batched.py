@@ -333,3 +333,16 @@ def test_fit_batched_error_names_the_sample_of_X_and_changes_no_parameter():
     with pytest.raises(ValueError, match=r"^fit: sample 3 \(X\[3\]\): .*log: input must be > 0"):
         nn.fit(model, X, [1.0] * 5, loss="mse", compile=True, progress=False, epochs=2)
     assert (model.w.data, model.w.grad) == (1.0, 0.0)
+
+
+def test_a_parameter_grad_whose_sum_over_the_batch_overflows_is_refused_and_into_is_unchanged():
+    p = Value(1.0, label="p")
+    c = autodiff.compile(lambda x: x * p, [1.0], [p])
+    with pytest.raises(FloatingPointError, match="parameter 'p' summed over the batch is inf"):
+        c.batch([[1e308], [1e308]])  # each sample's grad (1e308) is finite, their sum is not
+    _, back = c.batch_vjp([[1e308]])
+    into = [1e308]
+    with pytest.raises(FloatingPointError, match="added to"):
+        back(np.ones(1), into)
+    assert into == [1e308]
+    assert c.batch([[1.0], [2.0]]).param_grads == (3.0,)  # a finite sum passes

@@ -355,3 +355,18 @@ def test_browser_clicks_through_a_collapsed_page_and_the_boxes_grads_follow(brow
         lit = {1: {"box-2"}, 2: {"box-2", "box-1"}, 3: {"box-1", "box-0"}, 4: {"box-0", "node-n34", "node-n35"}}
         assert {h for h in seen["hot"] if not h.startswith("cross-")} == lit.get(k, set())
     assert seen["x1"][-1] != "grad 0"
+
+
+@pytest.mark.parametrize("bad", [None, "5", 0, -1, 1.5, True])
+def test_max_nodes_must_be_a_positive_int(bad):
+    x = Value(1.0, label="x")
+    with pytest.raises(ValueError, match="max_nodes must be an int >= 1"):
+        autodiff.draw(x * x, max_nodes=bad)
+
+
+def test_every_name_in_a_collapse_list_must_name_a_scope():
+    model = nn.MLP(2, [3, 1], seed=0)
+    out = model([0.5, -0.5])
+    autodiff.draw(out, collapse=["L0"])  # a name that is there
+    with pytest.raises(ValueError, match="'nope' matches no scope"):
+        autodiff.draw(out, collapse=["L0", "nope"])

@@ -179,3 +179,18 @@ def test_scopes_change_no_value_and_no_gradient():
         return [y.data] + [p.grad for p in model.parameters()] + [v.grad for v in x]
 
     assert run(True) == run(False)
+
+
+def test_a_generator_suspended_inside_a_scope_is_the_documented_contextvar_limit():
+    # the docstring says so; this pins the behaviour it describes, and that leaving the block ends it
+    def gen():
+        with scope("g"):
+            yield 1
+
+    it = gen()
+    next(it)
+    assert current_scope() == ("g",)
+    with pytest.raises(StopIteration):
+        next(it)
+    assert current_scope() == ()
+    assert "generator" in autodiff.scopes.__doc__
