@@ -394,9 +394,12 @@ def plan(
         if not matched:
             raise ValueError(_no_match(collapse, blocks.values()))
         if isinstance(targets, frozenset):  # every name given must name a scope of this graph
-            for name in sorted(targets):
-                if not any(_named(b, frozenset((name,))) for b in blocks.values()):
-                    raise ValueError(_no_match(name, blocks.values()))
+            from .scopes import scope_name
+
+            known = {b.path[-1] for b in blocks.values()} | {scope_name(b.path) for b in blocks.values()}
+            missing = sorted(targets - known)
+            if missing:
+                raise ValueError(_no_match(missing[0], blocks.values()))
 
     box_of: dict[int, Box] = {}  # id(block) -> its box
     where = [PLAIN] * n
