@@ -175,6 +175,16 @@ def main(argv=None) -> None:
     fit_live_overhead(min(args.repeats, 3))
 
 
+def timed_demo_fit(X, y, seed: int, lr: float, **fit_kw) -> float:
+    """Seconds of one nn.fit of a fresh demo MLP(2, [16, 16, 1]) with SGD, hinge loss and 1e-4 L2."""
+    model = nn.MLP(2, [16, 16, 1], seed=seed)
+    opt = nn.SGD(model.parameters(), lr=lr)
+    gc.collect()
+    t0 = time.perf_counter()
+    nn.fit(model, X, y, loss="hinge", optimizer=opt, l2=1e-4, progress=False, **fit_kw)
+    return time.perf_counter() - t0
+
+
 def fit_epoch(micrograd_step_s: float, repeats: int, epochs: int = 200) -> None:
     """A fit(compile=True) epoch on the demo (one full batch per epoch) against micrograd's step above.
 
@@ -187,12 +197,7 @@ def fit_epoch(micrograd_step_s: float, repeats: int, epochs: int = 200) -> None:
     y = [2 * t - 1 for t in y01]
 
     def run(n):
-        model = nn.MLP(2, [16, 16, 1], seed=1337)
-        opt = nn.SGD(model.parameters(), lr=0.05)
-        gc.collect()
-        t0 = time.perf_counter()
-        nn.fit(model, X, y, loss="hinge", optimizer=opt, epochs=n, l2=1e-4, progress=False, compile=True)
-        return time.perf_counter() - t0
+        return timed_demo_fit(X, y, seed=1337, lr=0.05, epochs=n, compile=True)
 
     run(1)  # warm-up (imports)
     setup, long = [], []
@@ -294,12 +299,7 @@ def fit_live_overhead(repeats: int) -> None:
     y = [2 * t - 1 for t in y01]
 
     def run(live):
-        model = nn.MLP(2, [16, 16, 1], seed=0)
-        opt = nn.SGD(model.parameters(), lr=0.1)
-        gc.collect()
-        t0 = time.perf_counter()
-        nn.fit(model, X, y, loss="hinge", optimizer=opt, epochs=100, l2=1e-4, progress=False, live=live)
-        return time.perf_counter() - t0
+        return timed_demo_fit(X, y, seed=0, lr=0.1, epochs=100, live=live)
 
     plain, watched, redraws = [], [], []
     for _ in range(repeats):  # alternating, so that both see the same machine
