@@ -15,7 +15,7 @@ from .functional import JacobianResult, grad, hessian, hvp, jacobian, jvp
 from .gradcheck import GradcheckError, GradcheckWarning, Row, compare_grads, gradcheck, numerical_grad
 from .graph import Edge, topological_order, trace
 from .primitives import Primitive, PrimitiveWarning, RuleReport, RuleRow, check_rule, primitive
-from .rules import DERIVATIVES, KINKS, RULES
+from .rules import KINKS, OPS, RULES
 from .scopes import current_scope, scope
 from .stepper import Stepper
 from .value import Value, dot, logsumexp, sum  # noqa: A004 - autodiff.sum is an n-ary node
@@ -64,7 +64,7 @@ __all__ = [
     "check_rule",
     "RuleReport",
     "RuleRow",
-    "DERIVATIVES",
+    "OPS",
     "grad",
     "hessian",
     "hvp",

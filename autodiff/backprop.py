@@ -12,18 +12,19 @@ time. Semantics of a call on ``root``:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
+from . import rules
 from .graph import collector_paused, topological_order
 
 if TYPE_CHECKING:
     from .value import Value
 
 METHODS = ("push", "pull")
-_GRAD = attrgetter("grad")
+GRAD = attrgetter("grad")
 _INF = math.inf
 
 
@@ -32,42 +33,58 @@ def backward(root: Value, method: str = "push", create_graph: bool = False) -> N
 
     Raises ``FloatingPointError`` naming the edge where a gradient first became
     inf or NaN; every grad of the graph is then exactly what it was before the call.
-    With ``create_graph=True`` the pass is made of Values (``higher.backward_values``).
-    The pass runs with Python's cyclic garbage collector paused and the user's
-    setting put back however it ends (``graph.collector_paused``).
+    With ``create_graph=True`` every grad left is a Value (``value_grads``). The pass
+    runs with the cycle collector paused, the user's setting put back however it ends.
     """
-    _check_method(method, "backward")
-    if create_graph is not False:
-        if create_graph is not True:
-            raise TypeError(f"backward: create_graph must be True or False, got {create_graph!r}")
-        from .higher import backward_values
-
-        with collector_paused():
-            backward_values(root, method)
-        return
+    check_method(method, "backward")
+    if create_graph is not False and create_graph is not True:
+        raise TypeError(f"backward: create_graph must be True or False, got {create_graph!r}")
     with collector_paused():
-        _backward(root, method)
+        order = topological_order(root)
+        if not create_graph:
+            _float_pass(order, root, method, list(map(GRAD, order)))
+            return
+        grads = value_grads(order, root, accumulate=True)
+        zero = type(root)(0.0)
+        for v in order:
+            v.grad = grads.get(id(v), zero)
 
 
-def _backward(root: Value, method: str) -> None:
-    order = topological_order(root)
-    before = list(map(_GRAD, order))
+def _float_pass(order: list[Value], root: Value, method: str, before: list[Any]) -> None:
     try:
         _start(order, root)
         if method == "push":
-            _push(order)
+            push(order)
         else:
-            _pull(order)
-        total = sum(map(_GRAD, order))
+            pull(order)
+        total = sum(map(GRAD, order))
     except BaseException:  # float arithmetic cannot raise: a leaf held a Value grad, or an interrupt
-        _restore(order, before)
+        restore(order, before)
         _refuse_value_grads(order, before, "backward")
         raise
     # one check per pass: a sum of floats is non-finite if any term is (inf, NaN, or
     # inf + -inf); a sum that merely overflows sends us to the exact search, which then passes.
-    # A sum that is not a float means a leaf held a Value grad: refused there too.
     if type(total) is not float or not -_INF < total < _INF:
         _find_non_finite(order, root, method, before)
+
+
+def gradients(root: Value, wrt: Sequence[Value]) -> list[float]:
+    """d(root)/d(w) for each w in ``wrt`` (0.0 where root does not depend on w), changing no grad.
+
+    The push pass of ``backward``, the same numbers bit for bit, started from zero
+    grads everywhere; raises ``FloatingPointError`` as ``backward`` does.
+    """
+    with collector_paused():
+        order = topological_order(root)
+        held = list(map(GRAD, order))
+        try:
+            zeros = [0.0] * len(order)
+            restore(order, zeros)
+            _float_pass(order, root, "push", zeros)
+            inside = {id(v) for v in order}
+            return [w.grad if id(w) in inside else 0.0 for w in wrt]
+        finally:
+            restore(order, held)
 
 
 def _refuse_value_grads(order: list[Value], grads: list[Any], who: str) -> None:
@@ -75,13 +92,13 @@ def _refuse_value_grads(order: list[Value], grads: list[Any], who: str) -> None:
     for v, g in zip(order, grads):
         if not isinstance(g, (int, float)) and not v.parents:
             raise TypeError(
-                f"{who}: leaf {_name(v)} holds a Value grad (left by backward(create_graph=True)), which a "
+                f"{who}: leaf {name(v)} holds a Value grad (left by backward(create_graph=True)), which a "
                 "float pass cannot add into; read it, then call zero_grad() (or set its grad to 0.0), or pass "
                 "create_graph=True to add Values. Every grad is as it was before this pass."
             )
 
 
-def _check_method(method: object, who: str) -> None:
+def check_method(method: object, who: str) -> None:
     if type(method) is not str or method not in METHODS:
         raise ValueError(f"{who}: method must be 'push' or 'pull', got {method!r} (push is V2, pull is V1)")
 
@@ -95,7 +112,7 @@ def _start(order: list[Value], root: Value) -> None:
     root.grad += 1.0
 
 
-def _push(order: list[Value]) -> None:
+def push(order: list[Value]) -> None:
     # V2: for j = N..1, for i in Pa(j): df/dx_i += df/dx_j * dg_j/dx_i
     # (the parents of a node of one or two are in its slots, see autodiff.value; leaves add nothing)
     for node in reversed(order):
@@ -120,7 +137,7 @@ def _consumers(order: list[Value]) -> dict[int, list[tuple[Value, int]]]:
     return uses
 
 
-def _pull(order: list[Value]) -> None:
+def pull(order: list[Value]) -> None:
     # V1: for i = N-1..1: df/dx_i = sum over children j of df/dx_j * dg_j/dx_i.
     # Summed in the order push adds them, so both passes agree to the last bit.
     uses = _consumers(order)
@@ -164,17 +181,17 @@ def backward_steps(root: Value, method: str = "push") -> Iterator[Step]:
     numbers are not finite raises ``FloatingPointError`` (as ``backward`` does)
     and puts every grad back to what it was before the first step.
     """
-    _check_method(method, "backward_steps")
+    check_method(method, "backward_steps")
     return _checked_steps(root, method)
 
 
 def _checked_steps(root: Value, method: str) -> Iterator[Step]:
     order = topological_order(root)
-    before = list(map(_GRAD, order))
+    before = list(map(GRAD, order))
     _refuse_value_grads(order, before, "backward_steps")
     for step in _steps(order, root, method):
         if _non_finite(step):
-            _restore(order, before)
+            restore(order, before)
             raise FloatingPointError(_non_finite_message(step, method))
         yield step
 
@@ -210,14 +227,14 @@ def _non_finite(step: Step) -> bool:
     return not -_INF < step.grad_after < _INF or not -_INF < step.local < _INF
 
 
-def _restore(order: list[Value], grads: list[float]) -> None:
+def restore(order: list[Value], grads: list[float]) -> None:
     for v, g in zip(order, grads):
         v.grad = g
 
 
 def _find_non_finite(order: list[Value], root: Value, method: str, before: list[float]) -> None:
     # the slow path: replay the pass from the saved grads, stop at the first bad step
-    _restore(order, before)
+    restore(order, before)
     _refuse_value_grads(order, before, "backward")
     culprit = None
     for step in _steps(order, root, method):
@@ -227,17 +244,18 @@ def _find_non_finite(order: list[Value], root: Value, method: str, before: list[
     else:
         for v, g in zip(order, before):
             if not v.parents and not -_INF < v.grad < _INF:
-                _restore(order, before)
+                restore(order, before)
                 raise FloatingPointError(
-                    f"backward: leaf {_name(v)} already held grad {g!r} before this pass; "
+                    f"backward: leaf {name(v)} already held grad {g!r} before this pass; "
                     "call zero_grad() (or set its grad to 0.0) first"
                 )
         return  # every grad is finite: only the quick check's sum overflowed
-    _restore(order, before)
+    restore(order, before)
     raise FloatingPointError(_non_finite_message(culprit, method))
 
 
-def _name(v: Value) -> str:
+def name(v: Value) -> str:
+    """A node as messages name it: its label, else its op and data."""
     if v.label:
         return repr(v.label)
     return f"({v.op} node, data {v.data!r})" if v.op else f"(leaf, data {v.data!r})"
@@ -247,16 +265,16 @@ def _non_finite_message(step: Step, method: str) -> str:
     child, parent = step.node, step.parent
     if parent is None:  # the seed: a leaf root whose grad was already huge or non-finite
         return (
-            f"backward ({method}): seeding the root {_name(child)} gives grad {step.grad_after!r} "
+            f"backward ({method}): seeding the root {name(child)} gives grad {step.grad_after!r} "
             f"(it held {step.grad_before!r}); call zero_grad() first. Every grad is as it was before this pass."
         )
     where = (
         f"backward ({method}): gradient is {step.grad_after!r} on the edge {child.op or 'leaf'} node "
-        f"{_name(child)} -> parent {_name(parent)}: local derivative d(child)/d(parent) = {step.local!r}, "
+        f"{name(child)} -> parent {name(parent)}: local derivative d(child)/d(parent) = {step.local!r}, "
         f"incoming grad {step.node_grad!r}, contribution {step.contribution!r}, parent grad before {step.grad_before!r}"
     )
     if not -_INF < step.grad_before < _INF:
-        fix = f"{_name(parent)} already held grad {step.grad_before!r} before this pass: call zero_grad() first"
+        fix = f"{name(parent)} already held grad {step.grad_before!r} before this pass: call zero_grad() first"
     elif not -_INF < step.local < _INF:
         inputs = ", ".join(repr(p.data) for p in child.parents[:4]) + (", ..." if len(child.parents) > 4 else "")
         fix = (
@@ -275,3 +293,71 @@ def zero_grad(root: Value) -> None:
     with collector_paused():
         for v in topological_order(root):
             v.grad = 0.0
+
+
+# -- the pass made of Values: backward(create_graph=True) -------------------------------------
+
+
+def value_grads(order: list[Value], root: Value, accumulate: bool = False) -> dict[int, Any]:
+    """d(root)/d(node) as a Value for each node of ``order`` (keyed by id; absent: 0); changes no grad.
+
+    Each local derivative comes from the op's definition run on the parents (Values),
+    so it is itself a graph, differentiable again; the numbers are the float pass's,
+    bit for bit. The float pass runs first, so this raises exactly where ``backward``
+    does. With ``accumulate`` every leaf starts from the grad it holds.
+    """
+    try:
+        gradients(root, [])
+    except FloatingPointError as e:
+        raise FloatingPointError(str(e).replace("backward (push)", "backward (push, create_graph=True)", 1)) from None
+    new = type(root)
+    grads: dict[int, Any] = {}
+    for v in order if accumulate else ():
+        g0 = v.grad
+        if v.is_leaf and (type(g0) is not float or g0 != 0.0):
+            if type(g0) is float and not -_INF < g0 < _INF:
+                raise FloatingPointError(
+                    f"backward (create_graph=True): leaf {name(v)} already held grad {g0!r} before this pass; "
+                    "call zero_grad() (or set its grad to 0.0) first. Every grad is as it was before this pass."
+                )
+            grads[id(v)] = new(g0) if type(g0) is float else g0
+    seed = new(1.0)
+    grads[id(root)] = grads[id(root)] + seed if id(root) in grads else seed
+    for node in reversed(order):
+        g = grads.get(id(node))
+        if g is None or node.is_leaf:
+            continue  # a leaf, or a node every path to which carries a constant 0
+        for p, local in zip(node.parents, local_values(node)):
+            c = times(local, g, seed)
+            if c is not None:
+                grads[id(p)] = grads[id(p)] + c if id(p) in grads else c
+    return grads
+
+
+def local_values(node: Value) -> tuple[Any, ...]:
+    """A node's local derivatives as Values (constants as floats): its op's definition run on its parents."""
+    define = getattr(node.op, "define", None)  # a user primitive's op carries its definition
+    key = rules.table_op(node.op)
+    try:
+        if define is not None:
+            return tuple(define(*node.parents)[1])
+        if key == "**n":
+            return tuple(rules.pow_const(node.parents[0], rules.const_exponent(node.op))[1])
+        return tuple(rules.OPS[key].define(*node.parents)[1])
+    except (ArithmeticError, ValueError) as e:
+        raise FloatingPointError(
+            f"backward (create_graph=True): the derivatives of {node.op} at node {name(node)} could not be built "
+            f"from Values ({e}). Every grad is as it was before this pass."
+        ) from None
+
+
+def times(local: Any, g: Any, one: Any = None) -> Any:
+    """``local * g`` as a Value; None for a constant 0. No node for a factor of 1 (``g is one``, or
+    a constant +-1), so the graphs stay small; the numbers are the float pass's, bit for bit."""
+    if type(local) is not float and type(local) is not int:
+        return local if g is one else local * g
+    if local == 0.0:
+        return None
+    if g is one:
+        return type(g)(local)
+    return g if local == 1.0 else -g if local == -1.0 else g * local

@@ -3,22 +3,25 @@
 ``Compiled.batch`` runs here. The tape's nodes are grouped by level (a node's level
 is one more than its deepest parent's) and by op: the nodes of one group depend on
 none of each other, so each group is one numpy operation over a (nodes, samples)
-array, from the rules' batched forms (``rules.BATCHED``). An MLP layer's neurons are
-one group: their ``dot`` nodes, with parameters as weights and the same inputs, are
-one matrix product; their activations one ``where``.
+array: the op's definition (``autodiff.rules``) run on numpy arrays. An MLP layer's
+neurons are one group: their ``dot`` nodes, with parameters as weights and the same
+inputs, are one product of a weight column and an input row per input, added in the
+definition's order (so each sample's value is the float rule's sum), and backward's
+matrix products; their activations one ``where``.
 
 Values live in rows of ``V`` (a row per input or node, a column per sample);
 parameters and constants, the same for every sample, in the vector ``U``.
 Backward walks the groups in reverse and adds ``local * grad`` into the parents'
 rows (``G``), or, for parameters and constants, that summed over the samples
-(``GU``). Only the order of additions differs from a sample at a time: inside a
-``dot``, and when a grad gathers its terms.
+(``GU``). Only the order of additions differs from a sample at a time: when a grad
+gathers its terms. numpy's exp, log and tanh may differ from Python's in the last bit.
 
 Nothing here raises eager mode's errors: a rule's input outside its domain makes a
 NaN or an inf, and the caller (``Compiled``) looks at every number once
 (``finite``) and, on an alarm, runs the samples one at a time for eager's own error.
-A user primitive has no batched form: its float rule runs once per sample and node
-(a Python loop: correct, errors included, but not fast).
+A user primitive runs its definition on the arrays too; one written with ``math``
+(which takes no arrays) runs its float rule once per sample and node (a Python loop:
+correct, errors included, but not fast).
 """
 
 from __future__ import annotations
@@ -171,28 +174,33 @@ class _Group:
             W = U[self.w_idx]
             x = self.blocks[1]
             X = V[x.span] if x.span is not None else V[x.rows]
-            out = W @ X
-            if self.b_idx is not None:
-                out += U[self.b_idx][:, None]
-            V[self.start : self.stop] = out
+            bias = [U[self.b_idx][:, None]] if self.b_idx is not None else []
+            n = W.shape[1]  # the definition, on a column of weights and a row of inputs each
+            V[self.start : self.stop] = rules.dot(*[W[:, i : i + 1] for i in range(n)], *X[:, None, :], *bias)[0]
             return W, X
-        rule = rules.BATCHED.get(key) if key in rules.BUILTINS else None
-        if rule is None:  # a user primitive: its float rule, sample by sample
-            return self._each(np, V, U, B)
-        if key in rules.NARY:
+        if type(key) is not str:  # a user primitive: its definition on arrays, or its float rule sample by sample
+            try:
+                value, local = key.define(*[np.broadcast_to(s.get(V, U), (len(self.nodes), B)) for s in self.sources])
+            except Exception:  # written with math, which takes no arrays
+                return self._each(np, V, U, B)
+            V[self.start : self.stop] = value
+            return np.stack([np.broadcast_to(d, (len(self.nodes), B)) for d in local])
+        define = rules.OPS[key].define
+        if rules.OPS[key].arity[1] is None:
             parts = [blk.get(np, V, U, B) for blk in self.blocks if blk.sources]
             k = len(self.nodes)
             xs = np.concatenate([np.broadcast_to(p, (p.shape[0], k, B)) for p in parts]) if len(parts) > 1 else parts[0]
-            value, local = rule(np, xs)
+            value, local = define(*xs)
+            local = np.stack([np.broadcast_to(d, xs.shape[1:]) for d in local])
         elif key == "**n":
-            value, local = rule(np, self.sources[0].get(V, U), self.arg)
+            value, local = define(self.sources[0].get(V, U), self.arg)
         else:
-            value, local = rule(np, *[s.get(V, U) for s in self.sources])
+            value, local = define(*[s.get(V, U) for s in self.sources])
         V[self.start : self.stop] = value
         return local
 
     def _each(self, np: Any, V: Any, U: Any, B: int) -> Any:
-        rule = rules.RULES[self.key]
+        rule = self.key.rule
         args = [np.broadcast_to(s.get(V, U), (len(self.nodes), B)).tolist() for s in self.sources]
         local = np.zeros((len(self.sources), len(self.nodes), B))
         out = np.empty((len(self.nodes), B))
@@ -230,7 +238,7 @@ class _Group:
                 else:
                     np.add.at(GU, self.b_idx, g.sum(axis=1))
             return
-        if self.key in rules.NARY and self.key in rules.BUILTINS:
+        if type(self.key) is str and rules.OPS[self.key].arity[1] is None:
             c = local * g  # (positions, k, B)
             k, B = g.shape
             c = np.broadcast_to(c, (len(self.sources), k, B))
@@ -312,7 +320,10 @@ class Plan:
         V[: self.n_inputs] = X.T
         U = np.concatenate([np.asarray(p, dtype=float), self.consts])
         with np.errstate(all="ignore"):
-            locals_ = [g.forward(np, V, U, B) for g in self.groups]
+            try:
+                locals_ = [g.forward(np, V, U, B) for g in self.groups]
+            except rules.Failed:  # an input outside a rule's domain: eager's error, a sample at a time
+                return V, U, [], False
         return V, U, locals_, bool(np.isfinite(V).all())
 
     def values(self, V: Any, U: Any) -> Any:

@@ -51,7 +51,6 @@ import builtins
 import math
 import numbers
 import operator
-import re
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -60,11 +59,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, cast
 
-from . import batched as _batched
-from . import rules
-from . import value as _value
-from .backprop import backward as _backward
-from .graph import topological_order
+from . import batched, codegen, source, value
+from .backprop import backward as eager_backward
 from .value import Value
 
 _DATA = Value.__dict__["data"]  # the slot descriptor behind Value.data
@@ -126,12 +122,9 @@ class _Traced(Value):
         return f"Value({', '.join(parts)})"
 
 
-_eager_node = _value._node
-
-
 def _traced_node(data: float, op: str, parents: tuple[Value, ...], local_grads: tuple[float, ...]) -> Value:
-    # value._node while a trace runs in any thread: the node is traced if its thread traces and a parent is
-    v = _eager_node(data, op, parents, local_grads)
+    # the node maker while a trace runs in any thread: the node is traced if its thread traces and a parent is
+    v = value.make_node(data, op, parents, local_grads)
     made = _TRACE.get()
     if made is not None and _Traced in map(type, parents):
         v.__class__ = _Traced
@@ -157,7 +150,7 @@ def _tracing(params: list[Value]) -> Iterator[list[Value]]:
             else:
                 entry[1] += 1
         _active += 1
-        _value._node = _traced_node  # eager's own node maker is untouched, so its speed is too
+        value.set_node_maker(_traced_node)  # eager's own node maker is untouched, so its speed is too
     made: list[Value] = []
     token = _TRACE.set(made)
     try:
@@ -173,7 +166,7 @@ def _tracing(params: list[Value]) -> Iterator[list[Value]]:
                     p.__class__ = Value
             _active -= 1
             if not _active:
-                _value._node = _eager_node
+                value.set_node_maker(None)
 
 
 @dataclass(frozen=True)
@@ -204,8 +197,9 @@ class BatchResult:
 
 
 # a tape entry per node: (kind, arg, parents). kind "x"/"p": input/parameter number arg;
-# "c": a constant, arg its float; else the key in rules.RULES, arg the node's op
-# (for "**n", the exponent as a float) and parents the nodes' indices.
+# "c": a constant, arg its float; else the op: a key of rules.OPS, or a user primitive's op
+# (which carries its definition: the tape keeps the definitions it was traced with); arg the
+# node's op (for "**n", the exponent as a float) and parents the nodes' indices.
 Entry = tuple[str, Any, tuple[int, ...]]
 
 
@@ -215,7 +209,7 @@ class Compiled:
     def __init__(
         self,
         name: str,
-        source: str,
+        text: str,
         n_inputs: int,
         params: list[Value],
         outputs: list[int],
@@ -225,9 +219,10 @@ class Compiled:
         labels: list[str],
         fan_in: int,
         consts: float,
+        callees: dict[str, Any],
     ) -> None:
         self.name = name
-        self.source = source
+        self.source = text
         self.n_inputs = n_inputs
         self.params = params
         self.n_outputs = len(outputs)
@@ -236,17 +231,13 @@ class Compiled:
         self._tape = tape
         self._replay = replay  # the tape's indices in the order f made the nodes
         self._labels = labels  # per node, for error messages only
-        self._scale = _LIMIT / fan_in  # fan_in: most terms added into one parameter's grad
+        self._scale = codegen.LIMIT / fan_in  # fan_in: most terms added into one parameter's grad
         self._least = max(1.0, consts)  # the bound V below: at least 1 and every constant's magnitude
-        self._plan: _batched.Plan | None = None  # the batched form, built when a batch first runs
+        self._plan: batched.Plan | None = None  # the batched form, built when a batch first runs
         self._checked: tuple[tuple[float, ...], float] = ((), 0.0)  # the last valid parameter tuple (fit passes
         # the same one for a whole batch) and its largest magnitude
-        namespace: dict[str, Any] = {"__builtins__": {}, "hypot": math.hypot}
-        namespace |= {"exp": math.exp, "tanh": math.tanh}
-        for op in rules.RULES:
-            if op not in rules.CODE:
-                namespace[_rule_name(op)] = rules.RULES[op]
-        code = builtins.compile(source, f"<autodiff.compile {name}>", "exec")
+        namespace: dict[str, Any] = {"__builtins__": {}, "hypot": math.hypot, **source.NAMESPACE, **callees}
+        code = builtins.compile(text, f"<autodiff.compile {name}>", "exec")
         exec(code, namespace)  # engine-generated source, see the module docstring
         self._vjp = namespace["vjp"]
         self._backward = namespace["backward"]
@@ -364,7 +355,7 @@ class Compiled:
         and its sums may round differently); errors are eager mode's, see ``batch_vjp``.
         """
         values, backward = self.batch_vjp(rows, params=params)
-        np = _batched.numpy(self.name)
+        np = batched.numpy(self.name)
         gp = [0.0] * len(self.params)
         gx = backward(np.ones(values.shape) if seed is None else seed, gp)
         return BatchResult(values, gx, tuple(gp))
@@ -388,11 +379,11 @@ class Compiled:
         changed when it raises; ``into`` is added to only when nothing raised.
         Without numpy: ImportError naming the ``stepgrad[fast]`` extra.
         """
-        np = _batched.numpy(self.name)
+        np = batched.numpy(self.name)
         X = self._rows(np, rows)
         _, p, _ = self._args((0.0,) * self.n_inputs, params)
         if self._plan is None:
-            self._plan = _batched.Plan(np, self._tape, self.n_inputs, len(self.params), self._outputs)
+            self._plan = batched.Plan(np, self._tape, self.n_inputs, len(self.params), self._outputs)
         plan = self._plan
         V, U, saved, finite = plan.forward(X, p)
         if not finite:  # eager decides, a sample at a time
@@ -471,7 +462,7 @@ class Compiled:
                 if isinstance(row, (Value, numbers.Number, str, bytes)) or not isinstance(row, Iterable):
                     raise TypeError(
                         f"{who}: batch row {i} must be a sequence of {n} inputs, got {type(row).__name__} "
-                        f"{_value._short(row)}; a batch has one row per sample"
+                        f"{value.short(row)}; a batch has one row per sample"
                     )
                 r = tuple(row)
                 if len(r) != n:
@@ -533,10 +524,10 @@ class Compiled:
             elif kind == "p":
                 v = Value(p[arg], label=self._labels[i])
             elif kind == "c":
-                v = _value._const(arg)
+                v = value.const(arg)
             else:
                 try:
-                    v = _eager_op(kind, arg, [vals[j] for j in parents])
+                    v = value.apply(kind, tuple(vals[j] for j in parents), arg if kind == "**n" else None)
                 except (ArithmeticError, ValueError) as e:
                     label = self._labels[i]
                     op = f"**{arg!r}" if kind == "**n" else arg
@@ -547,9 +538,9 @@ class Compiled:
             return
         # one root over the outputs whose local derivatives are the seeds: its backward
         # gives d(sum_k seed_k * output_k), edge by edge as the generated code adds them
-        hub = _value._node(0.0, "sum", tuple(vals[i] for i in self._outputs), seeds)
+        hub = value.make_node(0.0, "sum", tuple(vals[i] for i in self._outputs), seeds)
         try:
-            _backward(hub)
+            eager_backward(hub)
         except FloatingPointError as e:
             raise FloatingPointError(f"{self.name}: {e}") from None
 
@@ -584,58 +575,7 @@ def _floats(values: tuple[Any, ...], name: Callable[[int], str], who: str) -> tu
 
 def _real(v: object, what: str, who: str) -> float:
     # as Value(...) checks its data: a real number (not bool), finite
-    if isinstance(v, bool) or not isinstance(v, numbers.Real):
-        raise TypeError(
-            f"{who}: {what} must be a real number (int or float), got {type(v).__name__} {_value._short(v)}; "
-            "convert it with float() first"
-        )
-    try:
-        f = float(v)
-    except OverflowError:
-        raise ValueError(f"{who}: {what} is too large for a float: {_value._short(v)}; scale it down") from None
-    if not -_INF < f < _INF:
-        raise ValueError(f"{who}: {what} must be finite, got {f!r}; check the input for NaN or inf")
-    return f
-
-
-# eager mode's own operator for each rule, so a replay raises exactly what eager raises
-_EAGER: dict[str, Callable[..., Value]] = {
-    "+": operator.add,
-    "-": operator.sub,
-    "*": operator.mul,
-    "/": operator.truediv,
-    "**": operator.pow,
-    "neg": operator.neg,
-    "abs": builtins.abs,
-    "exp": Value.exp,
-    "log": Value.log,
-    "sqrt": Value.sqrt,
-    "tanh": Value.tanh,
-    "sigmoid": Value.sigmoid,
-    "relu": Value.relu,
-    "sum": lambda *ps: _value.sum(ps),
-    "logsumexp": lambda *ps: _value.logsumexp(ps),
-    "dot": lambda *ps: _value.dot(
-        ps[: len(ps) // 2], ps[len(ps) // 2 : len(ps) // 2 * 2], ps[-1] if len(ps) % 2 else None
-    ),
-}
-
-
-def _eager_op(kind: str, arg: Any, ps: list[Value]) -> Value:
-    if kind == "**n":
-        return cast(Value, ps[0] ** arg)  # arg is Any, so mypy cannot rule out its __rpow__
-    op = _EAGER.get(kind)
-    if op is not None:
-        return op(*ps)
-    v, d = rules.RULES[kind](*[q.data for q in ps])  # a rule added to the table without an operator here
-    return _value._node(v, kind, tuple(ps), d)
-
-
-def _rule_name(op: str) -> str:
-    if op not in rules.BUILTINS:  # a user primitive: its own prefix, so "div" cannot stand for "/"
-        return "primitive_" + op
-    names = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**n": "pow_const", "**": "pow"}
-    return "rule_" + names.get(op, op)
+    return value.check_number(v, "", f"{who}: {what}")
 
 
 def compile(  # noqa: A001 - autodiff.compile, as torch.compile
@@ -662,6 +602,23 @@ def compile(  # noqa: A001 - autodiff.compile, as torch.compile
         _real(_DATA.__get__(x, Value) if isinstance(x, Value) else x, f"example_inputs[{i}]", "compile")
         for i, x in enumerate(example_inputs)
     ]
+    params = _check_params(params)
+    fname = name if name is not None else getattr(f, "__name__", "f")
+    fname = fname if isinstance(fname, str) and fname.isidentifier() else "f"
+    with _tracing(params) as made:
+        leaves: list[Value] = [_Traced(x, label=f"x{i}") for i, x in enumerate(xs)]
+        out = f(*leaves)
+    scalar = isinstance(out, Value)
+    outs = [out] if scalar else list(out) if isinstance(out, (list, tuple)) else None
+    if not outs or not all(isinstance(o, Value) for o in outs):
+        raise TypeError(f"compile: f must return a Value or a list of Values, got {type(out).__name__}")
+    g = codegen.generate(fname, leaves, params, cast("list[Value]", outs), made)
+    return Compiled(
+        fname, g.text, len(leaves), params, g.outputs, scalar, g.tape, g.replay, g.labels, g.fan_in, g.consts, g.callees
+    )
+
+
+def _check_params(params: Sequence[Value]) -> list[Value]:
     if isinstance(params, (Value, str, bytes)) or not isinstance(params, Iterable):
         raise TypeError("compile: params must be a list of leaf Values (e.g. model.parameters())")
     params = list(params)
@@ -672,250 +629,4 @@ def compile(  # noqa: A001 - autodiff.compile, as torch.compile
         if id(p) in seen:
             raise ValueError(f"compile: params[{i}] is params[{seen[id(p)]}] again; give each parameter once")
         seen[id(p)] = i
-    fname = name if name is not None else getattr(f, "__name__", "f")
-    fname = fname if isinstance(fname, str) and fname.isidentifier() else "f"
-    with _tracing(params) as made:
-        leaves: list[Value] = [_Traced(x, label=f"x{i}") for i, x in enumerate(xs)]
-        out = f(*leaves)
-    scalar = isinstance(out, Value)
-    outs = [out] if scalar else list(out) if isinstance(out, (list, tuple)) else None
-    if not outs or not all(isinstance(o, Value) for o in outs):
-        raise TypeError(f"compile: f must return a Value or a list of Values, got {type(out).__name__}")
-    return _generate(fname, leaves, params, cast("list[Value]", outs), scalar, made)
-
-
-def _graph(outs: list[Value], made: list[Value]) -> tuple[list[Value], list[int]]:
-    """The nodes the outputs depend on, in the order of eager's backward walk (so the generated
-    backward adds grads in eager's order), and the indices of the same nodes in the order f made
-    them (eager's forward order, so a replay raises the error eager raises first)."""
-    # every node f made is computed, even one no output depends on: eager mode computed it too,
-    # so its errors are eager's. The outputs come first, so their nodes keep eager's walk order.
-    roots = tuple(outs) + tuple(made)
-    hub = _value._node(0.0, "sum", roots, (1.0,) * len(roots))
-    try:
-        order = topological_order(hub)[:-1]
-    except (AttributeError, TypeError):
-        raise TypeError("compile: f's graph holds a node whose parents are not Values") from None
-    born = {id(v): k for k, v in enumerate(made)}
-    # what this trace did not make (leaves, constants, frozen nodes) first, then its nodes as made
-    first = [i for i, v in enumerate(order) if id(v) not in born]
-    replay = first + sorted((i for i, v in enumerate(order) if id(v) in born), key=lambda i: born[id(order[i])])
-    pos = {id(order[i]): k for k, i in enumerate(replay)}
-    if all(pos[id(p)] < pos[id(v)] for v in order for p in v.parents):
-        return order, replay
-    return order, list(range(len(order)))  # f did something unusual (nodes made by another thread)
-
-
-# ops whose every local derivative is at most max(1, |the node's value|, |its parents' values|)
-# in magnitude: 1, -1, 0, a value, 1 - tanh**2. The others' (1/b, 1/a, ...) are unbounded.
-_BOUNDED = {"+", "-", "*", "neg", "exp", "tanh", "relu", "abs", "sum", "dot"}
-_LIMIT = 1e300  # K * V * G below this keeps every parameter's grad finite, rounding included
-_SHRINK = {"neg", "abs", "relu", "tanh", "sigmoid"}  # |value| <= max(1, |parent|)
-_LEAF = {"x", "p", "c"}
-
-# parents each op takes (None: one or more); dot takes weights, inputs and maybe a bias
-_ARITY = {"+": 2, "-": 2, "*": 2, "/": 2, "**": 2, "**n": 1, "sum": None, "logsumexp": None, "dot": None}
-
-
-def _tape(order: list[Value], index: dict[int, int], inputs: list[Value], params: list[Value]) -> list[Entry]:
-    """What each node is, checked before any source is written: only table ops, only finite floats."""
-    role: dict[int, Entry] = {}
-    for kind, group in (("p", params), ("x", inputs)):  # an input given as a parameter too is an input
-        for k, v in enumerate(group):
-            role[id(v)] = (kind, k, ())
-    tape: list[Entry] = []
-    for i, v in enumerate(order):
-        if id(v) in role:
-            tape.append(role[id(v)])
-        elif not v.parents:  # a constant, frozen at its value when traced
-            c = _DATA.__get__(v, Value)
-            tape.append(("c", _real(c, f"the constant of node v{i}", "compile"), ()))
-        else:
-            op = v.op
-            if type(op) is not str or rules.table_op(op) not in rules.RULES:
-                raise ValueError(
-                    f"compile: node v{i} has op {op!r:.80}, which is not in the rules table "
-                    f"({', '.join(rules.RULES)}); build nodes only with Value's operators"
-                )
-            key = rules.table_op(op)
-            if not _rule_name(key).isidentifier():
-                raise ValueError(f"compile: the rules table's op {key!r:.80} cannot be named in compiled code")
-            n = len(v.parents)
-            want = _ARITY.get(key, 1 if key in rules.BUILTINS else None)  # a user primitive: any count
-            if (want is not None and n != want) or n < 1 or (key == "dot" and n < 2):
-                raise ValueError(f"compile: node v{i} ({key}) has {n} parents; {key} takes {want or 'at least 1'}")
-            arg: Any = op
-            if key == "**n":
-                try:
-                    arg = float(rules.const_exponent(op))
-                except ValueError:
-                    raise ValueError(f"compile: node v{i} has op {op!r:.80}, whose exponent is not a number") from None
-                if not -_INF < arg < _INF:
-                    raise ValueError(f"compile: node v{i} has op {op!r:.80}, whose exponent is not finite")
-            tape.append((key, arg, tuple(index[id(p)] for p in v.parents)))
-    return tape
-
-
-def _literal(c: float) -> str:
-    return repr(c) if math.copysign(1.0, c) > 0.0 else f"({c!r})"
-
-
-def _chunks(names: list[str]) -> list[list[str]]:
-    return [names[k : k + _CHUNK] for k in range(0, len(names), _CHUNK)]
-
-
-def _scan(names: list[str]) -> list[str]:
-    # m = sqrt(sum of squares): inf or NaN iff one of them is (or the norm overflows), and at least each's magnitude
-    return [f"m = hypot({', '.join(names)})"]
-
-
-def _wide(key: str, target: str, args: list[str]) -> list[str]:
-    # sum and dot, added left to right as their rules do, a statement per _CHUNK terms:
-    # "v = a0 + ... + a99", then "v = v + a100 + ... + a199", ...
-    if key == "sum":
-        parts = _chunks(args)
-    else:  # dot: chunks of (weight, input) pairs; the bias goes with the last
-        n = len(args) // 2
-        bias = args[2 * n :]
-        spans = [(k, min(k + _CHUNK, n)) for k in range(0, n, _CHUNK)]
-        parts = [args[a:b] + args[n + a : n + b] + (bias if b == n else []) for a, b in spans]
-    lines = []
-    for k, part in enumerate(parts):
-        expr = rules.CODE[key](target, part)[0]
-        lines.append(f"{target} = {expr}" if k == 0 else f"{target} = {target} + {expr}")
-    return lines
-
-
-def _generate(
-    fname: str, inputs: list[Value], params: list[Value], outs: list[Value], scalar: bool, made: list[Value]
-) -> Compiled:
-    order, replay = _graph(outs, made)
-    index = {id(v): i for i, v in enumerate(order)}
-    tape = _tape(order, index, inputs, params)  # refuses anything but table ops and finite floats
-
-    name = [f"v{i}" for i in range(len(order))]  # how the forward refers to each node's value
-    for i, (kind, arg, _) in enumerate(tape):
-        if kind == "c":
-            name[i] = _literal(arg)
-
-    fwd: list[str] = []
-    # inputs and parameters are unpacked in one statement each; unused slots go to _
-    for source, group, kind in (("x", inputs, "x"), ("p", params, "p")):
-        if group:
-            at = {arg: i for i, (k, arg, _) in enumerate(tape) if k == kind}
-            targets = [f"v{at[k]}" if k in at else "_" for k in range(len(group))]
-            fwd.append(f"{', '.join(targets)}, = {source}")
-    local: dict[int, list[str]] = {}
-    for i, (key, arg, parents) in enumerate(tape):
-        if not parents:
-            continue
-        args = [name[j] for j in parents]
-        if key in rules.CODE:
-            expr, locs = rules.CODE[key](f"v{i}", args)
-            if key in ("sum", "dot") and len(args) > _CHUNK:
-                fwd += _wide(key, f"v{i}", args)
-            else:
-                fwd.append(f"v{i} = {expr}")
-        elif key == "**n":
-            fwd.append(f"v{i}, d{i} = {_rule_name(key)}({args[0]}, {_literal(arg)})")
-            locs = [f"d{i}[0]"]
-        else:
-            fwd.append(f"v{i}, d{i} = {_rule_name(key)}({', '.join(args)})")
-            locs = [f"d{i}[{k}]" for k in range(len(args))]
-        local[i] = locs
-    # the values and inputs: all finite, and a bound on their magnitude for backward's check (the
-    # values of _SHRINK ops are finite and at most max(1, |parent|) when their parent is: not needed)
-    fwd += _scan([f"v{i}" for i, (kind, _, parents) in enumerate(tape) if kind == "x" or kind not in _SHRINK | _LEAF])
-
-    # backward: every edge, as eager's push does (constants' grads too: eager computes them all)
-    out_idx = [index[id(o)] for o in outs]
-    slot = {i: arg for i, (kind, arg, _) in enumerate(tape) if kind == "p"}
-    uses = dict.fromkeys(range(len(order)), 0)
-    unbounded: set[int] = set(out_idx)  # leaves fed by a term the bound does not cover
-    for key, _, parents in tape:
-        for j in parents:
-            uses[j] += 1
-            if key not in _BOUNDED:
-                unbounded.add(j)
-    for j in out_idx:
-        uses[j] += 1
-    deferred: dict[int, str] = {}  # a parameter fed by one bounded edge: added into a[k] after the check
-    bwd: list[str] = []
-    has_grad: set[int] = set()
-
-    def add(j: int, term: str) -> None:
-        if j in slot and uses[j] == 1 and j not in unbounded:
-            deferred[j] = term
-        else:
-            bwd.append(f"g{j} {'+=' if j in has_grad else '='} {term}")
-        has_grad.add(j)
-
-    for k, i in enumerate(out_idx):
-        add(i, f"s[{k}]")
-    for i in range(len(order) - 1, -1, -1):
-        if i not in local or i not in has_grad:
-            continue
-        g = f"g{i}"
-        for j, loc in zip(tape[i][2], local[i]):
-            if loc == "1.0":
-                term = g
-            elif loc == "-1.0":
-                term = f"-{g}"
-            else:
-                term = f"{loc} * {g}" if _simple(loc) else f"({loc}) * {g}"
-            add(j, term)
-    # checked before anything is added into a: the grads of the nodes with a parameter among
-    # their parents (the bound on the parameters' grads needs them), and of the leaves the bound
-    # does not cover. A non-finite grad anywhere else reaches one of them: it makes every parent's
-    # grad non-finite too (0 * inf is NaN), down to the leaves.
-    feeds = {i for i, (_, _, parents) in enumerate(tape) if any(j in slot for j in parents)}
-    checked = [
-        f"g{i}"
-        for i, (kind, _, parents) in enumerate(tape)
-        if i in has_grad and (i in feeds or (not parents and (kind != "p" or i in unbounded)))
-    ]
-    bwd += _scan(checked)
-    bwd += ["if limit is not None and not m < limit:", "    return None  # eager decides"]
-    params_in = sorted((k, j) for j, k in slot.items() if j in has_grad)
-    bwd += [f"a[{k}] += {deferred[j]}" if j in deferred else f"a[{k}] += g{j}" for k, j in params_in]
-    fan_in = max([uses[j] for j in slot if j not in unbounded], default=1)
-
-    x_at = {arg: i for i, (kind, arg, _) in enumerate(tape) if kind == "x"}
-    outputs = "(" + "".join(name[i] + ", " for i in out_idx) + ")"
-    # "+ 0.0": eager's grads all start from 0.0, so a first term of -0.0 leaves 0.0 there; here too
-    input_grads = "".join(
-        (f"g{x_at[k]} + 0.0" if x_at.get(k) in has_grad else "0.0") + ", " for k in range(len(inputs))
-    )
-    saved = sorted({int(m[1:]) for text in bwd for m in re.findall(r"\bv\d+", text)})
-    saved_d = sorted({int(m[1:]) for text in bwd for m in re.findall(r"\bd\d+", text)})
-    names = [f"v{i}" for i in saved] + [f"d{i}" for i in saved_d]
-    pack = "(" + "".join(n + ", " for n in names) + ")"
-    lines = [
-        f"# compiled by autodiff from a trace of {fname}(): {len(order)} nodes",
-        f"# x: {len(inputs)} inputs, p: {len(params)} parameters, s: seeds of the {len(outs)} output(s),",
-        "# a: parameter gradients, added into; m: a norm, finite iff every number in it is;",
-        "# limit: the bound on m that keeps every parameter's grad finite",
-        "",
-        "def vjp(x, p):",
-        "    # forward, keeping what backward needs",
-    ]
-    lines += ["    " + text for text in fwd]
-    lines += [f"    return {outputs}, {pack}, m", "", "", "def backward(saved, s, a, limit):"]
-    if names:
-        lines.append(f"    {', '.join(names)}, = saved")
-    lines.append("    # reverse topological order: parent += local * node grad")
-    lines += ["    " + text for text in bwd]
-    lines.append(f"    return ({input_grads})")
-    source = "\n".join(lines) + "\n"
-    labels = [_label(v) for v in order]
-    consts = max([abs(arg) for kind, arg, _ in tape if kind == "c"], default=0.0)
-    return Compiled(fname, source, len(inputs), params, out_idx, scalar, tape, replay, labels, fan_in, consts)
-
-
-def _label(v: Value) -> str:
-    return v.label if isinstance(v.label, str) else ""
-
-
-def _simple(expr: str) -> bool:
-    # a name, d<i>[k], or a literal: safe to multiply without parentheses
-    return bool(re.fullmatch(r"[A-Za-z_]\w*(\[\d+\])?|[\d.e+-]+|\(-[\d.e+-]+\)", expr))
+    return params

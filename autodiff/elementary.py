@@ -1,62 +1,51 @@
-"""Elementary functions of a float or a Value, for code that runs on both.
+"""Elementary functions of a number, a Value or a numpy array, for code that runs on all three.
 
-``exp(x)`` is ``x.exp()`` for a Value (a node) and, for a number, the float of
-the same rule (Python's value, the same domain checks and messages). A user
-primitive's ``derivative=``, or a function given to ``grad``, can use them and
-stay valid at every order: ``derivative=lambda x: autodiff.sigmoid(x)``.
+``exp(x)`` is ``x.exp()`` for a Value (a node), numpy's ``exp`` for an array and,
+for a number, the float of the op's rule (its domain checks and messages). A user
+primitive written with them is one definition for every mode (``autodiff.primitive``).
 """
 
 from __future__ import annotations
 
-import math
-import numbers
-from collections.abc import Callable
-from typing import Union
+from typing import Any
 
 from . import rules
-from .value import Value
-
-Number = Union[int, float]
+from .value import Value, check_number
 
 
-def exp(x: Value | Number) -> Value | float:
+def exp(x: Any) -> Any:
     """e**x."""
-    return x.exp() if isinstance(x, Value) else _float(rules.exp, x, "exp")
+    return _apply("exp", x)
 
 
-def log(x: Value | Number) -> Value | float:
+def log(x: Any) -> Any:
     """The natural logarithm; x must be > 0."""
-    return x.log() if isinstance(x, Value) else _float(rules.log, x, "log")
+    return _apply("log", x)
 
 
-def sqrt(x: Value | Number) -> Value | float:
+def sqrt(x: Any) -> Any:
     """The square root; x must be >= 0."""
-    return x.sqrt() if isinstance(x, Value) else _float(rules.sqrt, x, "sqrt")
+    return _apply("sqrt", x)
 
 
-def tanh(x: Value | Number) -> Value | float:
+def tanh(x: Any) -> Any:
     """The hyperbolic tangent."""
-    return x.tanh() if isinstance(x, Value) else _float(rules.tanh, x, "tanh")
+    return _apply("tanh", x)
 
 
-def sigmoid(x: Value | Number) -> Value | float:
+def sigmoid(x: Any) -> Any:
     """The logistic function 1 / (1 + e**-x)."""
-    return x.sigmoid() if isinstance(x, Value) else _float(rules.sigmoid, x, "sigmoid")
+    return _apply("sigmoid", x)
 
 
-def relu(x: Value | Number) -> Value | float:
+def relu(x: Any) -> Any:
     """max(0, x)."""
-    return x.relu() if isinstance(x, Value) else _float(rules.relu, x, "relu")
+    return _apply("relu", x)
 
 
-def _float(rule: Callable[[float], tuple[float, tuple[float, ...]]], x: object, name: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{name}: expects a Value or a real number, got {type(x).__name__} {x!r:.60}")
-    try:
-        f = float(x)
-    except OverflowError:
-        raise ValueError(f"{name}: input is an int too large for a float; scale it down") from None
-    if not math.isfinite(f):
-        raise ValueError(f"{name}: input must be finite, got {f!r}; check it for NaN or inf")
-    v, _ = rule(f)  # out of the rule's domain: its own error and message
-    return v
+def _apply(op: str, x: Any) -> Any:
+    if isinstance(x, Value):
+        return getattr(x, op)()
+    if hasattr(x, "__array_ufunc__") or hasattr(x, "vocabulary"):  # arrays, traced numbers: the definition
+        return rules.OPS[op].define(x)[0]
+    return rules.RULES[op](check_number(x, "", f"{op}: input"))[0]

@@ -13,8 +13,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .backprop import _name
-from .higher import local_values, times
+from .backprop import local_values, name, times
 from .value import Value
 
 _INF = math.inf
@@ -27,7 +26,7 @@ def tangents(order: list[Value], seeds: dict[int, Any], values: bool = False) ->
     node to its given tangent, which is used as it is. Other leaves have tangent
     0. Floats use the recorded ``local_grads``, every edge one multiply-add, as a
     dense forward mode does; with ``values`` the tangents are Values built from
-    ``rules.DERIVATIVES`` (absent: 0), so they can be differentiated again.
+    the ops' definitions run on Values (``backprop.local_values``), so they can be differentiated again.
     Raises ``FloatingPointError`` naming the first node whose tangent is not finite.
     """
     if values:
@@ -85,11 +84,11 @@ def _message(v: Value, t: dict[int, Any], extra: str) -> str:
         x = t.get(id(p), 0.0)
         return x.data if isinstance(x, Value) else x
 
-    head = f"jvp: the tangent of {_name(v)} ({v.op} node) is not finite{extra}"
+    head = f"jvp: the tangent of {name(v)} ({v.op} node) is not finite{extra}"
     for p, local in zip(v.parents, v.local_grads):
         term = local * tan(p)
         if not -_INF < term < _INF or not -_INF < local < _INF:
-            head += f": d/d(parent {_name(p)}) = {local!r} times its tangent {tan(p)!r} gives {term!r}"
+            head += f": d/d(parent {name(p)}) = {local!r} times its tangent {tan(p)!r} gives {term!r}"
             if not -_INF < local < _INF:
                 inputs = ", ".join(repr(q.data) for q in v.parents[:4]) + (", ..." if len(v.parents) > 4 else "")
                 return (

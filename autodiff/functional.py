@@ -15,20 +15,16 @@ No caller's grad is changed: the passes run on f's graph alone.
 
 from __future__ import annotations
 
-import math
 import numbers
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, NamedTuple, Union
 
-from . import value as _value
-from .backprop import _GRAD, _find_non_finite, _push, _restore
+from . import backprop
 from .forward import tangents
 from .graph import topological_order
-from .higher import grad_values
-from .primitives import _number
-from .value import Value, _const, dot
+from .value import Value, check_number, const, dot
 
 Scalar = Union[Value, float, int]
 _STATE = threading.local()
@@ -128,7 +124,7 @@ def hvp(f: Callable[..., Any]) -> Callable[[Sequence[Scalar], Sequence[Scalar]],
             raise ValueError(f"hvp({name}): v has {len(v)} entries but xs has {len(xs)}; give one per input")
         for k, x in enumerate(v):
             if not isinstance(x, Value):
-                _number(x, f"hvp({name})", f"v[{k}]")
+                check_number(x, "", f"hvp({name}): v[{k}]")
         with _nested() as depth:
             as_values = depth > 0 or _has_value(xs) or _has_value(v)
             arg, leaves = _lift_arg(xs, f"hvp({name})", "xs")
@@ -181,10 +177,10 @@ def jacobian(f: Callable[..., Any], mode: str = "reverse", count: bool = False) 
                     ops += n
             else:
                 order = _order(outs)
-                zero: Any = _const(0.0) if as_values else 0.0
+                zero: Any = const(0.0) if as_values else 0.0
                 columns = []
                 for leaf in leaves:
-                    t, n = tangents(order, {id(leaf): _const(1.0) if as_values else 1.0}, as_values)
+                    t, n = tangents(order, {id(leaf): const(1.0) if as_values else 1.0}, as_values)
                     columns.append([t.get(id(o), zero) for o in outs])
                     ops += n
                 rows = [list(r) for r in zip(*columns)]
@@ -210,16 +206,18 @@ def jvp(f: Callable[..., Any], primals: Sequence[Scalar], tangents_in: Sequence[
     _vector(tangents_in, who, "", "tangents")
     if len(primals) != len(tangents_in):
         raise ValueError(f"{who}: {len(primals)} primals but {len(tangents_in)} tangents; give one tangent per primal")
-    ts = [t if isinstance(t, Value) else _number(t, who, f"tangents[{k}]") for k, t in enumerate(tangents_in)]
+    ts = [
+        t if isinstance(t, Value) else check_number(t, "", f"{who}: tangents[{k}]") for k, t in enumerate(tangents_in)
+    ]
     with _nested() as depth:
         as_values = depth > 0 or _has_value(primals) or _has_value(tangents_in)
         leaves = [_lift(x, who, f"primals[{k}]") for k, x in enumerate(primals)]
         outs, single = _outputs(f(*leaves), who)
-        seeds = {id(leaf): (_const(t) if as_values and not isinstance(t, Value) else t) for leaf, t in zip(leaves, ts)}
+        seeds = {id(leaf): (const(t) if as_values and not isinstance(t, Value) else t) for leaf, t in zip(leaves, ts)}
         if not as_values:
             seeds = {k: (t.data if isinstance(t, Value) else t) for k, t in seeds.items()}
         t, _ = tangents(_order(outs), seeds, as_values)
-        zero: Any = _const(0.0) if as_values else 0.0
+        zero: Any = const(0.0) if as_values else 0.0
         values = [o if as_values else o.data for o in outs]
         out_t = [t.get(id(o), zero) for o in outs]
     return (values[0], out_t[0]) if single else (values, out_t)
@@ -243,20 +241,9 @@ def _gradients(root: Value, wrt: Sequence[Value], create_graph: bool) -> tuple[l
     order = topological_order(root)
     edges = sum(len(v.parents) for v in order)
     if create_graph:
-        grads = grad_values(order, root)
-        return [grads[id(w)] if id(w) in grads else _const(0.0) for w in wrt], edges
-    held = [v.grad for v in order]
-    zeros = [0.0] * len(order)
-    try:
-        _restore(order, zeros)  # the pass starts from 0 everywhere: leaves too, whatever they held
-        root.grad = 1.0
-        _push(order)
-        if not -math.inf < sum(map(_GRAD, order)) < math.inf:
-            _find_non_finite(order, root, "push", zeros)  # raises FloatingPointError naming the edge
-        inside = {id(v) for v in order}
-        return [w.grad if id(w) in inside else 0.0 for w in wrt], edges
-    finally:
-        _restore(order, held)
+        grads = backprop.value_grads(order, root)
+        return [grads[id(w)] if id(w) in grads else const(0.0) for w in wrt], edges
+    return backprop.gradients(root, wrt), edges
 
 
 def _callable(f: object, who: str) -> str:
@@ -287,7 +274,7 @@ def _lift(x: object, who: str, what: str) -> Value:
         node = x * 1.0
         node.label = x.label
         return node
-    return Value(_number(x, who, what))
+    return Value(check_number(x, "", f"{who}: {what}"))
 
 
 def _lift_arg(a: object, who: str, what: str) -> tuple[Any, list[Value]]:
@@ -310,7 +297,7 @@ def _scalar(out: object, who: str) -> Value:
     if isinstance(out, Value):
         return out
     if isinstance(out, numbers.Real) and not isinstance(out, bool):
-        return _const(out)  # f does not depend on its inputs: every derivative is 0
+        return const(out)  # f does not depend on its inputs: every derivative is 0
     more = "; for several outputs use jacobian" if isinstance(out, (list, tuple)) else ""
     raise TypeError(f"{who}: f must return one Value (a scalar), got {type(out).__name__} {out!r:.60}{more}")
 
@@ -324,9 +311,5 @@ def _outputs(out: object, who: str) -> tuple[list[Value], bool]:
 
 
 def _order(outs: list[Value]) -> list[Value]:
-    # one topological order over several outputs, each node once, parents first: one walk
-    # from a node over them all, which is then left out
-    if len(outs) == 1:
-        return topological_order(outs[0])
-    hub = _value._node(0.0, "sum", tuple(outs), (1.0,) * len(outs))
-    return topological_order(hub)[:-1]
+    # one topological order over several outputs, each node once, parents first
+    return topological_order(*outs)

@@ -12,11 +12,12 @@ if TYPE_CHECKING:
     from .value import Value
 
 
-def topological_order(root: Value) -> list[Value]:
-    """Every node reachable from ``root``, each once, parents before children.
+def topological_order(root: Value, *more: Value) -> list[Value]:
+    """Every node reachable from ``root`` (and the roots in ``more``), each once, parents before children.
 
-    Leaves come first and ``root`` last. The order is that of a depth-first walk
-    visiting parents left to right, so the same graph always gives the same list.
+    Leaves come first and ``root`` last (with several roots: each root's new nodes in
+    turn). The order is that of a depth-first walk visiting parents left to right, so
+    the same graph always gives the same list.
     Iterative: a chain of millions of nodes needs no recursion limit.
 
     Each walk marks the nodes it has seen with a fresh token in ``Value._visit``
@@ -25,7 +26,12 @@ def topological_order(root: Value) -> list[Value]:
     (shared parameters) cannot confuse each other's marks.
     """
     with _WALK, collector_paused():
-        return _walk(root)
+        token = object()
+        order: list[Value] = []
+        for r in (root, *more):
+            if r._visit is not token:
+                _walk(r, token, order)
+        return order
 
 
 _WALK = threading.Lock()
@@ -60,9 +66,7 @@ def collector_paused() -> Iterator[None]:
                 gc.enable()
 
 
-def _walk(root: Value) -> list[Value]:
-    token = object()
-    order: list[Value] = []
+def _walk(root: Value, token: object, order: list[Value]) -> None:
     emit = order.append
     root._visit = token
     # each frame: a node and an iterator over the parents not yet looked at
@@ -85,7 +89,6 @@ def _walk(root: Value) -> list[Value]:
         else:
             stack.pop()
             emit(node)
-    return order
 
 
 class Edge(NamedTuple):

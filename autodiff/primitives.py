@@ -1,25 +1,27 @@
-"""Your own primitives: a new op in the same table as the built-ins, and a checker for rules.
+"""Your own primitives: a new op written once, and a checker for rules.
 
-A primitive is a function of floats returning its value and one derivative per
-input. Registered, it is a rule like ``tanh``: its nodes carry its name, and
-``backward`` (push, pull, steps), ``draw``, the ``Stepper``, the HTML page,
-``gradcheck`` and ``compile`` use it as they use the built-ins::
+A primitive is written as the built-ins are (``autodiff.rules``): a function of its
+inputs returning its value and one derivative per input, with Python's operators and
+``autodiff``'s elementary functions, which work on floats, Values and numpy arrays::
 
-    @autodiff.primitive("softplus", derivative=lambda x: autodiff.sigmoid(x))
+    @autodiff.primitive("softplus")
     def softplus(x):
         # softplus(x) = log(1 + e**x), d/dx = sigmoid(x)
-        return math.log1p(math.exp(x)), (1.0 / (1.0 + math.exp(-x)),)
+        return autodiff.log(1.0 + autodiff.exp(x)), (autodiff.sigmoid(x),)
 
     softplus(Value(0.3) * 2)   # a Value whose op is "softplus"
     softplus(0.3)              # a float
 
-``derivative=`` (optional) gives the derivative(s) again, as an expression of
-Values, so that the op can be differentiated twice (``create_graph=True``,
-``grad(grad(f))``, ``hessian``); without it only first derivatives are possible.
+Run on floats it is eager mode's rule; on Values it gives its derivatives as graphs
+(``create_graph=True``, ``grad(grad(f))``, ``hessian``); on numpy arrays a batch
+(``Compiled.batch``). A function written with ``math`` runs on floats only: give
+``derivative=``, the derivative(s) again over Values, to differentiate it twice.
 
 Policy, as for the built-ins: a value that is not finite is an ``OverflowError``
-when the op is applied; a derivative that is not finite is recorded as it is
-and left to ``backward``, which raises ``FloatingPointError`` naming the edge.
+when the op is applied; a derivative that is not finite is recorded as it is and
+left to ``backward``, which raises ``FloatingPointError`` naming the edge.
+Nodes record their primitive: registering a name again leaves the nodes, and the
+``Compiled`` functions, made with the old definition computing with it.
 """
 
 from __future__ import annotations
@@ -29,27 +31,42 @@ import keyword
 import math
 import numbers
 import random
+import threading
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from . import rules
-from . import value as _value
+from . import rules, value
+from .backprop import local_values
 from .gradcheck import Row, compare_grads
-from .value import Value, _const
+from .value import Value, check_number, const
 
 
 class PrimitiveWarning(UserWarning):
     """A primitive was registered again under the same name; the new definition replaces the old."""
 
 
-class Primitive:
-    """A registered op: call it on Values (a node named after it) or on numbers (a float).
+class OpName(str):
+    """A user primitive's op, as its nodes record it: the name, carrying the ``Primitive``."""
 
-    ``rule`` is what ``RULES[name]`` holds: the float function, its results
-    checked; ``fn`` is the function as written, ``derivative`` the Value-level
-    derivative or None.
+    primitive: Primitive
+
+    @property
+    def rule(self) -> Callable[..., tuple[float, tuple[float, ...]]]:
+        """The float rule (eager mode's)."""
+        return self.primitive.rule
+
+    def define(self, *xs: Any) -> tuple[Any, Any]:
+        """The definition, on any kind of number (Values: the derivatives as graphs)."""
+        return self.primitive.define(*xs)
+
+
+class Primitive:
+    """A registered op: call it on Values (a node named after it), numbers (a float) or arrays.
+
+    ``fn`` is the function as written, ``derivative`` the Value-level derivative
+    or None; ``op`` the name its nodes record; ``rule`` its checked float rule.
     """
 
     def __init__(self, name: str, fn: Callable[..., Any], derivative: Callable[..., Any] | None) -> None:
@@ -57,16 +74,34 @@ class Primitive:
         self.fn = fn
         self.derivative = derivative
         self.arity = _arity(fn, name)  # (fewest inputs, most or None)
+        self.op = OpName(name)
+        self.op.primitive = self
         self.__doc__ = getattr(fn, "__doc__", None)
         self.__wrapped__ = fn
 
-    def __call__(self, *xs: Value | float) -> Value | float:
+    def __call__(self, *xs: Any) -> Any:
         self._check_count(len(xs))
-        if not any(isinstance(x, Value) for x in xs):
-            return self.rule(*(_number(x, self.name, f"input {i}") for i, x in enumerate(xs)))[0]
-        ps = tuple(x if isinstance(x, Value) else _const(x) for x in xs)
-        v, d = self.rule(*[p.data for p in ps])
-        return _value._node(v, self.name, ps, d)  # through the module: compile swaps _node while tracing
+        if any(isinstance(x, Value) for x in xs):
+            return value.apply(self.op, tuple(const(x) for x in xs))
+        if any(hasattr(x, "__array_ufunc__") for x in xs):
+            return self.fn(*xs)[0]
+        return self.rule(*(check_number(x, "", f"{self.name}: input {i}") for i, x in enumerate(xs)))[0]
+
+    def define(self, *xs: Any) -> tuple[Any, Any]:
+        """The definition on any kind of number; on Values, ``derivative=`` where it was given."""
+        if self.derivative is not None and any(isinstance(x, Value) for x in xs):
+            return None, self.value_derivative(*xs)
+        try:
+            return self.fn(*xs)  # type: ignore[no-any-return]
+        except TypeError as e:
+            if not any(isinstance(x, Value) for x in xs):
+                raise
+            raise TypeError(
+                f"primitive {self.name!r} could not run on Values ({e}), so it cannot be differentiated twice "
+                f"(create_graph=True, grad of grad, hessian): write it with autodiff.exp, autodiff.log, "
+                f"autodiff.tanh ... (they work on Values too), or register it with "
+                f"autodiff.primitive({self.name!r}, derivative=...) giving its derivative(s) over Values"
+            ) from None
 
     def rule(self, *xs: float) -> tuple[float, tuple[float, ...]]:
         """``fn(*xs)`` checked: a finite value and one real derivative per input."""
@@ -83,45 +118,18 @@ class Primitive:
                 f"primitive {name!r} must return (value, derivatives), got {type(out).__name__} {out!r:.60} "
                 f"at input(s) {at}; e.g. return math.tanh(x), (1.0 - math.tanh(x) ** 2,)"
             )
-        v, d = out
-        if isinstance(v, bool) or not isinstance(v, numbers.Real):
-            raise TypeError(
-                f"primitive {name!r}: its value must be a real number, got {type(v).__name__} {v!r:.60} "
-                f"at input(s) {at}"
-            )
-        v = float(v)
+        v = _real(out[0], f"primitive {name!r}: its value", at)
         if not math.isfinite(v):
             raise OverflowError(
                 f"{name}: result is {v!r} for input(s) {at}; the inputs are outside what {name} can compute "
                 "as written: scale them down, or write it in a form that stays finite"
             )
-        if len(xs) == 1 and isinstance(d, numbers.Real) and not isinstance(d, bool):
-            d = (d,)  # one input: a bare derivative is fine
-        if not isinstance(d, (tuple, list)) or len(d) != len(xs):
-            got = f"{len(d)} derivative(s)" if isinstance(d, (tuple, list)) else f"{type(d).__name__} {d!r:.60}"
-            raise TypeError(
-                f"primitive {name!r} returned {got} for {len(xs)} input(s) at {at}; return one derivative "
-                "d(value)/d(input) per input, in the inputs' order, as a tuple: (d/dx,) for one input"
-            )
-        for i, di in enumerate(d):
-            if isinstance(di, bool) or not isinstance(di, numbers.Real):
-                raise TypeError(
-                    f"primitive {name!r}: derivative {i} must be a real number, got {type(di).__name__} {di!r:.60} "
-                    f"at input(s) {at}"
-                )
-        return v, tuple(map(float, d))  # not finite: left to backward, as for the built-ins
+        d = _derivatives(out[1], len(xs), f"primitive {name!r} returned", at)
+        return v, tuple(_real(di, f"primitive {name!r}: derivative {i}", at) for i, di in enumerate(d))
 
-    def value_derivative(self, m: Any, out: Value, *xs: Value) -> tuple[Any, ...]:
-        """``derivative(*xs)`` checked: one Value or number per input (``rules.DERIVATIVES``'s form)."""
-        d = self.derivative(*xs)  # type: ignore[misc]
-        if len(xs) == 1 and not isinstance(d, (tuple, list)):
-            d = (d,)
-        if not isinstance(d, (tuple, list)) or len(d) != len(xs):
-            got = f"{len(d)} derivative(s)" if isinstance(d, (tuple, list)) else f"{type(d).__name__}"
-            raise TypeError(
-                f"primitive {self.name!r}: derivative= returned {got} for {len(xs)} input(s); "
-                "return one derivative per input (a Value or a number), in the inputs' order"
-            )
+    def value_derivative(self, *xs: Value) -> tuple[Any, ...]:
+        """``derivative(*xs)`` checked: one Value or number per input."""
+        d = _derivatives(self.derivative(*xs), len(xs), f"primitive {self.name!r}: derivative= returned", "")  # type: ignore[misc]
         for i, di in enumerate(d):
             if not isinstance(di, Value) and (isinstance(di, bool) or not isinstance(di, numbers.Real)):
                 raise TypeError(
@@ -143,22 +151,47 @@ class Primitive:
         return f"<primitive {self.name!r}{second}>"
 
 
-# name -> the Primitive registered under it (RULES holds its rule)
+def _derivatives(d: Any, n: int, who: str, at: str) -> Any:
+    # one derivative per input, as a tuple or list (one input: a bare one is fine)
+    if n == 1 and not isinstance(d, (tuple, list)):
+        d = (d,)
+    if not isinstance(d, (tuple, list)) or len(d) != n:
+        got = f"{len(d)} derivative(s)" if isinstance(d, (tuple, list)) else f"{type(d).__name__} {d!r:.60}"
+        where = f" at {at}" if at else ""
+        raise TypeError(
+            f"{who} {got} for {n} input(s){where}; return one derivative d(value)/d(input) per input, "
+            "in the inputs' order, as a tuple: (d/dx,) for one input"
+        )
+    return d
+
+
+def _real(x: Any, what: str, at: str) -> float:
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{what} must be a real number, got {type(x).__name__} {x!r:.60} at input(s) {at}")
+    try:
+        return float(x)
+    except OverflowError:
+        raise OverflowError(f"{what} is an int too large for a float at input(s) {at}; scale it down") from None
+
+
+# name -> the Primitive registered under it now; a lock keeps registering and reading apart
 REGISTERED: dict[str, Primitive] = {}
+_REGISTERING = threading.Lock()
 
 
 def primitive(name: str, derivative: Callable[..., Any] | None = None) -> Callable[[Callable[..., Any]], Primitive]:
-    """Register a new op: decorate a function of floats returning ``(value, derivatives)``.
+    """Register a new op: decorate a function returning ``(value, derivatives)`` (see the module docstring).
 
     ``derivatives`` is a tuple with d(value)/d(input) for each input (a bare
     number is fine for one input). The decorated name becomes a ``Primitive``:
-    given any Value it returns a node whose op is ``name``; given only numbers,
-    the float value. ``derivative``, optional, is a function of the input Values
-    returning the derivative(s) as Values, for differentiating twice.
+    given any Value it returns a node whose op is ``name``; given numbers, the
+    float value; given numpy arrays, the array. ``derivative``, optional, is a
+    function of the input Values returning the derivative(s) as Values, for
+    differentiating twice a function written with ``math``.
 
     ``name`` must be an identifier and not a built-in op. Registering a name
     again (re-running a notebook cell) replaces the earlier definition and warns
-    with ``PrimitiveWarning``; nodes built before keep the derivatives they recorded.
+    with ``PrimitiveWarning``; nodes built before keep theirs.
     """
     _check_name(name)
     if derivative is not None and not callable(derivative):
@@ -171,21 +204,18 @@ def primitive(name: str, derivative: Callable[..., Any] | None = None) -> Callab
         if isinstance(fn, Primitive):
             fn = fn.fn
         if not callable(fn):
-            raise TypeError(f"primitive {name!r}: decorate a function of floats, got {type(fn).__name__}")
+            raise TypeError(f"primitive {name!r}: decorate a function, got {type(fn).__name__}")
         p = Primitive(name, fn, derivative)
-        if name in rules.RULES:
+        with _REGISTERING:
+            again = name in REGISTERED
+            REGISTERED[name] = p
+        if again:
             warnings.warn(
                 f"primitive {name!r} registered again: the new definition replaces the old one "
-                "(nodes built before keep the derivatives they recorded)",
+                "(nodes built before, and functions compiled before, keep the old one)",
                 PrimitiveWarning,
                 stacklevel=2,
             )
-        rules.RULES[name] = p.rule
-        if derivative is None:
-            rules.DERIVATIVES.pop(name, None)
-        else:
-            rules.DERIVATIVES[name] = p.value_derivative
-        REGISTERED[name] = p
         return p
 
     return register
@@ -197,9 +227,9 @@ def _check_name(name: object) -> None:
     if not name.isidentifier() or keyword.iskeyword(name):
         raise ValueError(
             f"primitive: name must be a Python identifier (letters, digits and _, not a keyword), got {name!r}; "
-            "it names the op in graphs, messages and compiled code"
+            "it names the op in graphs and messages"
         )
-    if name in rules.BUILTINS:
+    if name in rules.OPS:
         raise ValueError(f"primitive: {name!r} is a built-in op; choose another name, e.g. 'my_{name}'")
 
 
@@ -215,19 +245,6 @@ def _arity(fn: Callable[..., Any], name: str) -> tuple[int, int | None]:
     if not positional:
         raise TypeError(f"primitive {name!r}: the function must take its inputs as positional parameters (x or *xs)")
     return required, len(positional)
-
-
-def _number(x: object, who: str, what: str) -> float:
-    # a user's number as a finite float, or a clear error naming ``what`` it was (autodiff.functional uses it too)
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{who}: {what} must be a Value or a real number, got {type(x).__name__} {x!r:.60}")
-    try:
-        v = float(x)
-    except OverflowError:
-        raise ValueError(f"{who}: {what} is an int too large for a float; scale it down") from None
-    if not math.isfinite(v):
-        raise ValueError(f"{who}: {what} must be finite, got {v!r}; check it for NaN or inf")
-    return v
 
 
 def _inputs(xs: Sequence[float]) -> str:
@@ -331,7 +348,10 @@ def check_rule(
             continue
         rows += _rows(pt, "d/dx", compare_grads(target.apply, list(pt), eps, atol, rtol))
         if target.second_order:
-            rows += _second(target, pt, eps, atol, rtol)
+            try:
+                rows += _second(target, pt, eps, atol, rtol)
+            except TypeError:  # written with math: it runs on floats only, so no second derivatives
+                target.second_order = False
     return RuleReport(target.name, tuple(rows), tuple(skipped), target.second_order)
 
 
@@ -352,137 +372,109 @@ def _second(target: _Target, pt: tuple[float, ...], eps: float, atol: float, rto
 
         def local_i(*xs: Value, i: int = i) -> Value:
             d = target.value_locals(target.apply(*xs))[i]
-            return d if isinstance(d, Value) else _const(d)
+            return d if isinstance(d, Value) else const(d)
 
         rows += _rows(pt, f"d2/dx{i + 1}", compare_grads(local_i, list(pt), eps, atol, rtol), "dx")
     return rows
 
 
 class _Target:
-    # what check_rule checks: a name, the float rule, the op applied to Values, the Value-level locals
+    # what check_rule checks: a name, the float rule, the op applied to Values, and whether the
+    # definition runs on Values (then its derivatives are differentiated again: second order)
     def __init__(
         self, name: str, rule: Callable[..., Any], apply: Callable[..., Any], arity: tuple[int, int | None]
     ) -> None:
         self.name, self.rule, self.apply, self.arity = name, rule, apply, arity
-        self.second_order = rules.table_op(name) in rules.DERIVATIVES
+        self.second_order = True
 
     def value_locals(self, node: Value) -> tuple[Any, ...]:
-        from .higher import local_values
-
         return local_values(node)
 
 
 def _target(fn_or_name: object) -> _Target:
     if isinstance(fn_or_name, Primitive):
         p = fn_or_name
-        # a definition since replaced in the table: its first derivatives only
-        return _Target(p.name, p.rule, p, p.arity) if REGISTERED.get(p.name) is p else _unregistered(p)
+        return _Target(p.name, p.rule, p, p.arity)
     if isinstance(fn_or_name, str):
-        op = fn_or_name
-        key = rules.table_op(op)
-        if key not in rules.RULES:
-            raise ValueError(f"check_rule: no rule named {op!r}; the table has {', '.join(rules.RULES)}")
-        if op == "**n":
-            return _Target(op, rules.pow_const, lambda *xs: xs[0], (1, 1))
-        if key == "**n":
-            try:
-                rules.const_exponent(op)
-            except ValueError:
-                raise ValueError(f"check_rule: {op!r} is not a constant power; write e.g. '**3' or '**0.5'") from None
-        if key in REGISTERED:
-            return _Target(op, REGISTERED[key].rule, REGISTERED[key], REGISTERED[key].arity)
-        return _Target(op, lambda *xs: rules.apply(op, xs), lambda *vs: _apply(op, vs), _BUILTIN_ARITY.get(key, (1, 1)))
+        return _builtin(fn_or_name)
     if callable(fn_or_name):
         name = getattr(fn_or_name, "__name__", "rule")
-        return _unregistered(Primitive(name if name.isidentifier() else "rule", fn_or_name, None))
+        p = Primitive(name if name.isidentifier() else "rule", fn_or_name, None)
+        return _Target(p.name, p.rule, p, p.arity)
     raise TypeError(
         f"check_rule: expects an op name (a str such as 'tanh'), a primitive, or a function of floats "
         f"returning (value, derivatives); got {type(fn_or_name).__name__} {fn_or_name!r:.60}"
     )
 
 
-def _unregistered(p: Primitive) -> _Target:
-    # a rule not in the table: first derivatives only, through a node that is never registered
+def _builtin(op: str) -> _Target:
+    key = rules.table_op(op)
+    if key not in rules.OPS and key in REGISTERED:
+        p = REGISTERED[key]
+        return _Target(op, p.rule, p, p.arity)
+    if key not in rules.OPS:
+        raise ValueError(f"check_rule: no rule named {op!r}; the table has {', '.join(rules.OPS)}")
+    if op == "**n":
+        return _Target(op, rules.RULES["**n"], lambda *xs: xs[0], (1, 1))
+    if key == "**n":
+        try:
+            rules.const_exponent(op)
+        except ValueError:
+            raise ValueError(f"check_rule: {op!r} is not a constant power; write e.g. '**3' or '**0.5'") from None
+
     def apply(*vs: Value) -> Value:
-        v, d = p.rule(*[x.data for x in vs])
-        return _value._node(v, p.name, tuple(vs), d)
+        n = rules.const_exponent(op) if key == "**n" else None
+        return value.apply(op, tuple(vs), n)
 
-    t = _Target(p.name, p.rule, apply, p.arity)
-    t.second_order = False
-    return t
+    return _Target(op, lambda *xs: rules.apply(op, xs), apply, rules.OPS[key].arity)
 
 
-def _apply(op: str, vs: Sequence[Value]) -> Value:
-    # a node of a built-in op made straight from its rule (the operator methods make the same)
-    v, d = rules.apply(op, [x.data for x in vs])
-    return _value._node(v, op, tuple(vs), d)
-
-
-_BUILTIN_ARITY: dict[str, tuple[int, int | None]] = {
-    "+": (2, 2),
-    "-": (2, 2),
-    "*": (2, 2),
-    "/": (2, 2),
-    "**": (2, 2),
-    "sum": (1, None),
-    "dot": (2, None),
-    "logsumexp": (1, None),
-}
 _EXPONENTS = (2, 3, -1, -2, 0.5, 1.5, 0, 1)
 
 
 def _points(target: _Target, points: Sequence[Sequence[float] | float] | None) -> list[tuple[float, ...]]:
     if points is not None:
-        if isinstance(points, (str, bytes)) or not isinstance(points, Sequence):
-            raise TypeError(f"check_rule: points must be a list of tuples of floats, got {type(points).__name__}")
-        out = []
-        for k, given in enumerate(points):
-            pt = (given,) if isinstance(given, numbers.Real) else given
-            if isinstance(pt, (str, bytes)) or not isinstance(pt, Sequence):
-                raise TypeError(f"check_rule: point {k} must be a number or a tuple of numbers, got {pt!r:.60}")
-            out.append(tuple(_number(x, "check_rule", f"input {i}") for i, x in enumerate(pt)))
-        if not out:
-            raise ValueError("check_rule: points is empty; give at least one point, or None to generate them")
-        return out
+        return _given(points)
     rng = random.Random(target.name)  # seeded by the name: the same points every run
-    key = rules.table_op(target.name)
-    sample = _DOMAINS.get(key)
+    op = rules.OPS.get(rules.table_op(target.name))
     least, most = target.arity
     pts = []
     for k in range(8):
-        if sample is not None:
-            pts.append(sample(rng, k))
-        else:  # a user's rule: inputs in [-2, 2], away from 0 where kinks like to sit
-            n = max(least, 1) + k % 3 if most is None else min(max(least, 1) + k % 3, most)
-            pts.append(tuple(rng.choice((-1.0, 1.0)) * rng.uniform(0.1, 2.0) for _ in range(n)))
+        n = max(least, 1) + k % 3 if most is None else min(max(least, 1) + k % 3, most)
+        if op is None:  # a user's rule: inputs in [-2, 2], away from 0 where kinks like to sit
+            pts.append(tuple(_away(rng, 2.0) for _ in range(n)))
+        else:
+            pts.append(_sample(rng, op.domain, 2 * n + k % 2 if op.name == "dot" else n, k))
     return pts
 
 
-def _away(rng: random.Random) -> float:
-    # a number in [-3, -0.1] or [0.1, 3]: away from the kinks of relu and abs, and from 0 for /
-    return rng.choice((-1.0, 1.0)) * rng.uniform(0.1, 3.0)
+def _given(points: Sequence[Sequence[float] | float]) -> list[tuple[float, ...]]:
+    if isinstance(points, (str, bytes)) or not isinstance(points, Sequence):
+        raise TypeError(f"check_rule: points must be a list of tuples of floats, got {type(points).__name__}")
+    out = []
+    for k, given in enumerate(points):
+        pt = (given,) if isinstance(given, numbers.Real) else given
+        if isinstance(pt, (str, bytes)) or not isinstance(pt, Sequence):
+            raise TypeError(f"check_rule: point {k} must be a number or a tuple of numbers, got {pt!r:.60}")
+        out.append(tuple(check_number(x, "", f"check_rule: input {i}") for i, x in enumerate(pt)))
+    if not out:
+        raise ValueError("check_rule: points is empty; give at least one point, or None to generate them")
+    return out
 
 
-def _pos(rng: random.Random) -> float:
-    return rng.uniform(0.05, 4.0)
+def _sample(rng: random.Random, domain: str, n: int, k: int) -> tuple[float, ...]:
+    # n inputs from an op's domain (rules.Op.domain)
+    if domain == "pos":
+        return (rng.uniform(0.05, 4.0),) + tuple(rng.uniform(-2, 2) for _ in range(n - 1))
+    if domain == "away":
+        return tuple(_away(rng, 3.0) for _ in range(n))
+    if domain == "nonzero":
+        return (rng.uniform(-3, 3), _away(rng, 3.0))
+    if domain == "base":  # negative bases: integer exponents only
+        return (rng.uniform(0.05, 4.0) if k % 2 else _away(rng, 3.0),)
+    return tuple(rng.uniform(-3, 3) for _ in range(n))
 
 
-_DOMAINS: dict[str, Callable[[random.Random, int], tuple[float, ...]]] = {
-    "+": lambda r, k: (r.uniform(-3, 3), r.uniform(-3, 3)),
-    "-": lambda r, k: (r.uniform(-3, 3), r.uniform(-3, 3)),
-    "*": lambda r, k: (r.uniform(-3, 3), r.uniform(-3, 3)),
-    "/": lambda r, k: (r.uniform(-3, 3), _away(r)),
-    "neg": lambda r, k: (r.uniform(-3, 3),),
-    "**n": lambda r, k: (_pos(r) if k % 2 else _away(r),),  # negative bases: integer exponents only
-    "**": lambda r, k: (_pos(r), r.uniform(-2, 2)),
-    "exp": lambda r, k: (r.uniform(-4, 4),),
-    "log": lambda r, k: (_pos(r),),
-    "sqrt": lambda r, k: (_pos(r),),
-    "tanh": lambda r, k: (r.uniform(-3, 3),),
-    "sigmoid": lambda r, k: (r.uniform(-5, 5),),
-    "relu": lambda r, k: (_away(r),),
-    "abs": lambda r, k: (_away(r),),
-    "sum": lambda r, k: tuple(r.uniform(-3, 3) for _ in range(1 + k % 4)),
-    "dot": lambda r, k: tuple(r.uniform(-2, 2) for _ in range(2 * (1 + k % 3) + k % 2)),
-    "logsumexp": lambda r, k: tuple(r.uniform(-4, 4) for _ in range(1 + k % 4)),
-}
+def _away(rng: random.Random, top: float) -> float:
+    # a number in [-top, -0.1] or [0.1, top]: away from the kinks of relu and abs, and from 0 for /
+    return rng.choice((-1.0, 1.0)) * rng.uniform(0.1, top)

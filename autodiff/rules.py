@@ -1,404 +1,222 @@
-"""The derivative table: one small function per primitive.
+"""The primitives: each op's value and local derivatives, written once.
 
-Each rule takes the parents' ``data`` (floats) and returns ``(value, local_grads)``:
-the node's value and the tuple of partial derivatives d(node)/d(parent_i), in the
-order of the parents. Rules know nothing of graphs, nodes or labels; they raise
-``ValueError``/``ZeroDivisionError``/``OverflowError`` for inputs outside their
-domain, and ``autodiff.value`` adds the node's label to the message.
+A definition takes the parents' values and returns ``(value, local_grads)``: the
+node's value and d(node)/d(parent_i) for each parent. It is written with Python's
+operators and a small vocabulary (``exp log sqrt tanh where gt ge ne finite check
+maximum``) that works on every kind of number, so each mode of the engine is the
+same definition run on its own numbers: floats (eager mode, ``RULES``), Values
+(``backward(create_graph=True)``: the derivatives come out as graphs), numpy arrays
+(``Compiled.batch``) and the traced numbers of ``autodiff.compile``, which bring
+their own vocabulary (``vocabulary``) and turn a definition into source code.
 
-Kinks by convention: relu'(0) = 0 and abs'(0) = 0 (the subgradient 0, as PyTorch
-does for relu). ``KINKS`` lists where a rule's derivative jumps, so gradcheck can
-warn when finite differences straddle one.
-
-``DERIVATIVES`` has the same local derivatives again as expressions that also run
-on Values (for second derivatives); ``autodiff.primitive`` adds user ops to both
-tables, beside the ``BUILTINS``.
+``check(ok, error, message, about)`` states a domain: over floats it raises
+``error(message)`` where ``ok`` is False; over arrays it raises ``Failed`` if it fails
+for any sample (the batch is then run a sample at a time, for eager's error); Values
+pass it (their numbers were checked when the node was made). Kinks by convention:
+relu'(0) = abs'(0) = 0. What else is known of an op (arity, kinks, where to
+sample it, bounds) is recorded with it in ``OPS``.
 """
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Callable, Sequence
-from types import SimpleNamespace
-from typing import Any
+import sys
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
-_exp = math.exp
-_INF = math.inf
-_log = math.log
-_tanh = math.tanh
-_ONE = (1.0,)
-_ONES2 = (1.0, 1.0)
-_ZERO = (0.0,)
-_PLUS_MINUS = (1.0, -1.0)
-_MINUS = (-1.0,)
+INF = math.inf
 
 
-def add(a: float, b: float) -> tuple[float, tuple[float, ...]]:
+# -- the definitions ------------------------------------------------------------------------
+
+NO_REAL_POWER = "**: negative base {0!r} with non-integer exponent {1!r} has no real value; " + (
+    "use abs() of the base or an integer exponent"
+)
+POSITIVE_BASE = "**: base must be > 0 when the exponent is a Value, got {0!r}; " + (
+    "use a number exponent, or exp(b * log(a)) with a positive a"
+)
+EXP_OVERFLOWS = "exp: exp({0!r}) overflows a float (input must be <= 709.78); " + (
+    "use logsumexp or a max-shift for softmax-like sums"
+)
+
+
+def add(a: Any, b: Any) -> Any:
     # d(a+b)/da = 1, d(a+b)/db = 1
-    return a + b, _ONES2
+    return a + b, (1.0, 1.0)
 
 
-def sub(a: float, b: float) -> tuple[float, tuple[float, ...]]:
+def sub(a: Any, b: Any) -> Any:
     # d(a-b)/da = 1, d(a-b)/db = -1
-    return a - b, _PLUS_MINUS
+    return a - b, (1.0, -1.0)
 
 
-def mul(a: float, b: float) -> tuple[float, tuple[float, ...]]:
+def mul(a: Any, b: Any) -> Any:
     # d(a*b)/da = b, d(a*b)/db = a
     return a * b, (b, a)
 
 
-def div(a: float, b: float) -> tuple[float, tuple[float, ...]]:
-    # d(a/b)/da = 1/b, d(a/b)/db = -a/b**2 = -(a/b)/b; a / b itself, bit for bit as Python
-    # computes it. A derivative that overflows (b near 0) is left inf: backward reports it.
-    if b == 0.0:
-        raise ZeroDivisionError(
-            f"/: division by zero ({a!r} / 0.0); make the divisor nonzero, e.g. add a small epsilon"
-        )
+def div(a: Any, b: Any) -> Any:
+    # d(a/b)/da = 1/b, d(a/b)/db = -a/b**2 = -(a/b)/b
+    check(
+        ne(b, 0.0),
+        ZeroDivisionError,
+        "/: division by zero ({0!r} / 0.0); make the divisor nonzero, e.g. add a small epsilon",
+        1,
+    )
     q = a / b
     return q, (1.0 / b, -q / b)
 
 
-def neg(a: float) -> tuple[float, tuple[float, ...]]:
+def neg(a: Any) -> Any:
     # d(-a)/da = -1
-    return -a, _MINUS
+    return -a, (-1.0,)
 
 
-def pow_const(a: float, n: float) -> tuple[float, tuple[float, ...]]:
-    # d(a**n)/da = n * a**(n-1); the exponent n is a constant, not a node
-    if a < 0.0 and n != int(n):
-        raise ValueError(
-            f"**: negative base {a!r} with non-integer exponent {n!r} has no real value; "
-            "use abs() of the base or an integer exponent"
-        )
-    if a == 0.0:
-        if n < 0.0:
-            raise ZeroDivisionError(f"**: 0.0 ** {n!r} is a division by zero; make the base nonzero")
-        if n == 0.0:
-            return 1.0, _ZERO
-        if n < 1.0:  # 0 ** n = 0, but its derivative is infinite: backward reports it
-            return a**n, (_INF,)
-    try:
-        out = a**n
-    except OverflowError:
-        raise OverflowError(f"**: {a!r} ** {n!r} overflows a float; scale the input down") from None
-    try:
-        return out, (n * a ** (n - 1.0),)
-    except OverflowError:  # a finite value whose derivative overflows: left inf, backward reports it
-        sign = -1.0 if (a < 0.0 and (n - 1.0) % 2.0 == 1.0) else 1.0
-        return out, (math.copysign(_INF, n) * sign,)
+def pow_const(a: Any, n: float) -> Any:
+    # d(a**n)/da = n * a**(n-1); the exponent n is a number, not a node
+    if n != int(n):
+        check(ge(a, 0.0), ValueError, NO_REAL_POWER, 0)
+    if n < 0.0:
+        check(ne(a, 0.0), ZeroDivisionError, "**: 0.0 ** {1!r} is a division by zero; make the base nonzero", 0)
+    out = a**n
+    check(finite(out), OverflowError, "**: {0!r} ** {1!r} overflows a float; scale the input down", 0)
+    return out, (0.0 if n == 0.0 else n * a ** (n - 1.0),)
 
 
-def pow(a: float, b: float) -> tuple[float, tuple[float, ...]]:  # noqa: A001 - the table's name for x**y
-    # d(a**b)/da = b * a**(b-1), d(a**b)/db = a**b * ln(a)
-    if a <= 0.0:
-        raise ValueError(
-            f"**: base must be > 0 when the exponent is a Value, got {a!r}; "
-            "use a number exponent, or exp(b * log(a)) with a positive a"
-        )
-    try:
-        out = a**b
-    except OverflowError:
-        raise OverflowError(f"**: {a!r} ** {b!r} overflows a float; scale the input down") from None
-    return out, (b * out / a, out * _log(a))
+def pow(a: Any, b: Any) -> Any:  # noqa: A001 - the table's name for x**y
+    # d(a**b)/da = b * a**(b-1) = b * a**b / a, d(a**b)/db = a**b * ln(a)
+    check(gt(a, 0.0), ValueError, POSITIVE_BASE, 0)
+    out = a**b
+    check(finite(out), OverflowError, "**: {0!r} ** {1!r} overflows a float; scale the input down", 0)
+    return out, (b * out / a, out * log(a))
 
 
-def exp(a: float) -> tuple[float, tuple[float, ...]]:
+def exp_(a: Any) -> Any:
     # d(e**a)/da = e**a
-    try:
-        out = _exp(a)
-    except OverflowError:
-        raise OverflowError(
-            f"exp: exp({a!r}) overflows a float (input must be <= 709.78); "
-            "use logsumexp or a max-shift for softmax-like sums"
-        ) from None
+    out = exp(a)
+    check(finite(out), OverflowError, EXP_OVERFLOWS, 0)
     return out, (out,)
 
 
-def log(a: float) -> tuple[float, tuple[float, ...]]:
-    # d(ln a)/da = 1/a (inf for a subnormal a: backward reports it)
-    if a <= 0.0:
-        raise ValueError(f"log: input must be > 0, got {a!r}; clamp it or add a small epsilon")
-    return _log(a), (1.0 / a,)
+def log_(a: Any) -> Any:
+    # d(ln a)/da = 1/a
+    check(gt(a, 0.0), ValueError, "log: input must be > 0, got {0!r}; clamp it or add a small epsilon", 0)
+    return log(a), (1.0 / a,)
 
 
-def sqrt(a: float) -> tuple[float, tuple[float, ...]]:
-    # d(sqrt a)/da = 1 / (2 sqrt a); infinite at 0 (left inf: backward reports it)
-    if a < 0.0:
-        raise ValueError(f"sqrt: input must be >= 0, got {a!r}; use abs() or square the input first")
-    out = math.sqrt(a)
-    return out, (0.5 / out if out else _INF,)
+def sqrt_(a: Any) -> Any:
+    # d(sqrt a)/da = 1 / (2 sqrt a): infinite at 0 (backward reports it)
+    check(ge(a, 0.0), ValueError, "sqrt: input must be >= 0, got {0!r}; use abs() or square the input first", 0)
+    out = sqrt(a)
+    return out, (0.5 / out,)
 
 
-def tanh(a: float) -> tuple[float, tuple[float, ...]]:
+def tanh_(a: Any) -> Any:
     # d(tanh a)/da = 1 - tanh(a)**2
-    t = _tanh(a)
+    t = tanh(a)
     return t, (1.0 - t * t,)
 
 
-def sigmoid(a: float) -> tuple[float, tuple[float, ...]]:
-    # d(s(a))/da = s(a) * (1 - s(a)); two branches so exp never overflows
-    if a >= 0.0:
-        s = 1.0 / (1.0 + _exp(-a))
-    else:
-        e = _exp(a)
-        s = e / (1.0 + e)
+def sigmoid(a: Any) -> Any:
+    # s(a) = 1 / (1 + e**-a), d(s(a))/da = s(a) (1 - s(a)); written with e**-|a|, which never overflows
+    up = ge(a, 0.0)
+    e = exp(where(up, -a, a))
+    s = where(up, 1.0 / (1.0 + e), e / (1.0 + e))
     return s, (s * (1.0 - s),)
 
 
-def relu(a: float) -> tuple[float, tuple[float, ...]]:
-    # d(max(0, a))/da = 1 if a > 0 else 0 (relu'(0) = 0 by convention)
-    return (a, _ONE) if a > 0.0 else (0.0, _ZERO)
+def relu(a: Any) -> Any:
+    # d(max(0, a))/da = 1 if a > 0 else 0
+    up = gt(a, 0.0)
+    return where(up, a, 0.0), (where(up, 1.0, 0.0),)
 
 
-def abs_(a: float) -> tuple[float, tuple[float, ...]]:
-    # d|a|/da = sign(a) (abs'(0) = 0 by convention)
-    if a > 0.0:
-        return a, _ONE
-    if a < 0.0:
-        return -a, _MINUS
-    return 0.0, _ZERO
+def abs_(a: Any) -> Any:
+    # d|a|/da = sign(a), 0 at 0 (and |-0.0| = 0.0)
+    up, down = gt(a, 0.0), lt(a, 0.0)
+    return where(up, a, where(down, -a, 0.0)), (where(up, 1.0, where(down, -1.0, 0.0)),)
 
 
-def sum_(*xs: float) -> tuple[float, tuple[float, ...]]:
-    # d(x_1 + ... + x_n)/dx_i = 1; added left to right, as compiled code does
+def sum_(*xs: Any) -> Any:
+    # d(x_1 + ... + x_n)/dx_i = 1; added left to right
     total = xs[0]
     for x in xs[1:]:
-        total += x
+        total = total + x
     return total, (1.0,) * len(xs)
 
 
-def dot(*args: float) -> tuple[float, tuple[float, ...]]:
+def dot(*args: Any) -> Any:
     # parents w_1..w_n, x_1..x_n and, when their count is odd, a bias b:
-    # d(b + sum_i w_i x_i)/dw_i = x_i, d/dx_i = w_i, d/db = 1.
-    # Added as micrograd's neuron adds (sum(w*x, b)): b + w_1 x_1 + w_2 x_2 + ..., left to right
+    # d(b + sum_i w_i x_i)/dw_i = x_i, d/dx_i = w_i, d/db = 1; added as micrograd's neuron: b + w_1 x_1 + ...
     n = len(args) // 2
     ws, xs = args[:n], args[n : 2 * n]
-    if len(args) > 2 * n:
-        total = args[-1]
-        for i in range(n):
-            total += ws[i] * xs[i]
-    else:
-        total = ws[0] * xs[0]
-        for i in range(1, n):
-            total += ws[i] * xs[i]
-    return total, xs + ws + _ONE * (len(args) - 2 * n)
+    total = ws[0] * xs[0] if len(args) == 2 * n else args[-1] + ws[0] * xs[0]
+    for i in range(1, n):
+        total = total + ws[i] * xs[i]
+    return total, xs + ws + (1.0,) * (len(args) - 2 * n)
 
 
-def logsumexp(*xs: float) -> tuple[float, tuple[float, ...]]:
-    # d(log sum_j e**x_j)/dx_i = softmax(x)_i; shifted by max(x) so exp never overflows
-    m = max(xs)
-    es = [_exp(x - m) for x in xs]
-    total = math.fsum(es)
-    return m + _log(total), tuple(e / total for e in es)
+def logsumexp(*xs: Any) -> Any:
+    # d(log sum_j e**x_j)/dx_i = softmax(x)_i; shifted by m = max(x), so exp never overflows
+    m = maximum(*xs)
+    es = [exp(x - m) for x in xs]
+    total = es[0]
+    for e in es[1:]:
+        total = total + e
+    return m + log(total), tuple(e / total for e in es)
 
 
-Rule = Callable[..., "tuple[float, tuple[float, ...]]"]
+# -- the facts --------------------------------------------------------------------------------
 
-# op name (as stored in Value.op) -> rule. "**" is x**y with both Values; a constant
-# exponent n gives op "**n" (e.g. "**2", "**-1"), whose rule is pow_const.
-RULES: dict[str, Rule] = {
-    "+": add,
-    "-": sub,
-    "*": mul,
-    "/": div,
-    "neg": neg,
-    "**n": pow_const,
-    "**": pow,
-    "exp": exp,
-    "log": log,
-    "sqrt": sqrt,
-    "tanh": tanh,
-    "sigmoid": sigmoid,
-    "relu": relu,
-    "abs": abs_,
-    "sum": sum_,
-    "dot": dot,
-    "logsumexp": logsumexp,
+
+class Op(NamedTuple):
+    """A primitive: its definition and what is known of it.
+
+    ``arity`` (fewest, most or None); ``kink``: the input where the derivative
+    jumps, or None; ``domain``: where ``check_rule`` samples ("real", "pos", "away"
+    from 0, "base" of a power, "nonzero" divisor second); ``bounded``: every local
+    derivative is at most max(1, |value|, |inputs|) in magnitude; ``shrinks``:
+    |value| <= max(1, |input|) (compiled mode's overflow bounds rely on both).
+    """
+
+    name: str
+    define: Callable[..., Any]
+    arity: tuple[int, int | None]
+    kink: float | None = None
+    domain: str = "real"
+    bounded: bool = False
+    shrinks: bool = False
+
+
+OPS: dict[str, Op] = {
+    op.name: op
+    for op in (
+        Op("+", add, (2, 2), bounded=True),
+        Op("-", sub, (2, 2), bounded=True),
+        Op("*", mul, (2, 2), bounded=True),
+        Op("/", div, (2, 2), domain="nonzero"),
+        Op("neg", neg, (1, 1), bounded=True, shrinks=True),
+        Op("**n", pow_const, (1, 1), domain="base"),
+        Op("**", pow, (2, 2), domain="pos"),
+        Op("exp", exp_, (1, 1), bounded=True),
+        Op("log", log_, (1, 1), domain="pos"),
+        Op("sqrt", sqrt_, (1, 1), domain="pos"),
+        Op("tanh", tanh_, (1, 1), bounded=True, shrinks=True),
+        Op("sigmoid", sigmoid, (1, 1), shrinks=True),
+        Op("relu", relu, (1, 1), 0.0, "away", bounded=True, shrinks=True),
+        Op("abs", abs_, (1, 1), 0.0, "away", bounded=True, shrinks=True),
+        Op("sum", sum_, (1, None), bounded=True),
+        Op("dot", dot, (2, None), bounded=True),
+        Op("logsumexp", logsumexp, (1, None)),
+    )
 }
-
-# -- the same rules as Python expressions, for compiled code (autodiff.compile) --------
-#
-# op -> function(out, args) giving the forward expression and one expression per
-# parent for its local derivative, over the names of the parents' values (args)
-# and of the node's own value (out). Each computes exactly the floats its rule
-# does (tests compare them on every point of the rule tests). Ops not listed are
-# compiled as a call of their rule function, which keeps their domain checks.
-Code = Callable[[str, Sequence[str]], "tuple[str, list[str]]"]
-CODE: dict[str, Code] = {
-    "+": lambda out, a: (f"{a[0]} + {a[1]}", ["1.0", "1.0"]),
-    "-": lambda out, a: (f"{a[0]} - {a[1]}", ["1.0", "-1.0"]),
-    "*": lambda out, a: (f"{a[0]} * {a[1]}", [a[1], a[0]]),
-    "neg": lambda out, a: (f"-{a[0]}", ["-1.0"]),
-    "exp": lambda out, a: (f"exp({a[0]})", [out]),
-    "tanh": lambda out, a: (f"tanh({a[0]})", [f"1.0 - {out} * {out}"]),
-    "relu": lambda out, a: (f"{a[0]} if {a[0]} > 0.0 else 0.0", [f"1.0 if {a[0]} > 0.0 else 0.0"]),
-    "abs": lambda out, a: (
-        f"{a[0]} if {a[0]} > 0.0 else (-{a[0]} if {a[0]} < 0.0 else 0.0)",
-        [f"1.0 if {a[0]} > 0.0 else (-1.0 if {a[0]} < 0.0 else 0.0)"],
-    ),
-    "sum": lambda out, a: (" + ".join(a), ["1.0"] * len(a)),
-    "dot": lambda out, a: (
-        " + ".join(list(a[2 * (len(a) // 2) :]) + [f"{a[i]} * {a[len(a) // 2 + i]}" for i in range(len(a) // 2)]),
-        list(a[len(a) // 2 : 2 * (len(a) // 2)]) + list(a[: len(a) // 2]) + ["1.0"] * (len(a) % 2),
-    ),
-}
-
-# -- the same rules over numpy arrays, one element per sample (Compiled.batch) ------------
-#
-# op -> function(np, ...) giving the value and the local derivatives, elementwise over arrays
-# (a parent may also be a float or an array that broadcasts: a parameter or a constant).
-# ``np`` is numpy, passed in by the caller, so this module never imports it. Unary and
-# binary rules take their parents' arrays; "**n" takes the array and the constant exponent;
-# the n-ary rules (sum, dot, logsumexp) take one array stacking the parents on axis 0 and
-# return their local derivatives stacked the same way (or a float that broadcasts).
-# A rule's branches become ``where``; an input outside the rule's domain gives NaN or inf in
-# the value, never an exception, so the caller finds the sample and replays it eagerly for
-# eager's own error. Each gives the float rule's numbers to a few ulps (numpy's exp, log and
-# tanh are not Python's; sums may add in another order): tests compare every point.
-
-
-def _b_div(np: Any, a: Any, b: Any) -> tuple[Any, tuple[Any, ...]]:
-    # b == 0: inf or NaN, reported as eager reports it
-    q = a / b
-    return q, (1.0 / b, -q / b)
-
-
-def _b_pow_const(np: Any, a: Any, n: float) -> tuple[Any, tuple[Any, ...]]:
-    # a negative base with a fractional n is NaN, 0 ** negative n is inf: both reported
-    d = n * a ** (n - 1.0)
-    if n == 0.0:  # d(a**0)/da = 0, also at a = 0 (where 0 * a**-1 is NaN); inf*0 where a**-1 overflows, as the rule
-        d = np.where(a == 0.0, 0.0, d)
-    return a**n, (d,)
-
-
-def _b_pow(np: Any, a: Any, b: Any) -> tuple[Any, tuple[Any, ...]]:
-    out = np.where(a > 0.0, a**b, np.nan)  # a base <= 0 is out of the rule's domain (0**b would be finite)
-    return out, (b * out / a, out * np.log(a))
-
-
-def _b_sigmoid(np: Any, a: Any) -> tuple[Any, tuple[Any, ...]]:
-    e = np.exp(-np.abs(a))  # the rule's two branches: exp(-a) for a >= 0, exp(a) below, never overflowing
-    s = np.where(a >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
-    return s, (s * (1.0 - s),)
-
-
-def _b_relu(np: Any, a: Any) -> tuple[Any, tuple[Any, ...]]:
-    up = a > 0.0
-    return np.where(up, a, 0.0), (up * 1.0,)
-
-
-def _b_abs(np: Any, a: Any) -> tuple[Any, tuple[Any, ...]]:
-    sign = np.where(a > 0.0, 1.0, np.where(a < 0.0, -1.0, 0.0))
-    return sign * a, (sign,)
-
-
-def _b_dot(np: Any, xs: Any) -> tuple[Any, Any]:
-    n = len(xs) // 2
-    total = (xs[:n] * xs[n : 2 * n]).sum(axis=0)
-    if len(xs) > 2 * n:
-        total = xs[-1] + total
-    return total, np.concatenate([xs[n : 2 * n], xs[:n], np.ones_like(xs[2 * n :])])
-
-
-def _b_logsumexp(np: Any, xs: Any) -> tuple[Any, Any]:
-    m = xs.max(axis=0)  # shifted by the max, as the rule: exp never overflows
-    es = np.exp(xs - m)
-    total = es.sum(axis=0)
-    return m + np.log(total), es / total
-
-
-Batched = Callable[..., "tuple[Any, Any]"]
-BATCHED: dict[str, Batched] = {
-    "+": lambda np, a, b: (a + b, (1.0, 1.0)),
-    "-": lambda np, a, b: (a - b, (1.0, -1.0)),
-    "*": lambda np, a, b: (a * b, (b, a)),
-    "/": _b_div,
-    "neg": lambda np, a: (-a, (-1.0,)),
-    "**n": _b_pow_const,
-    "**": _b_pow,
-    "exp": lambda np, a: (lambda out: (out, (out,)))(np.exp(a)),
-    "log": lambda np, a: (np.log(a), (1.0 / a,)),  # a <= 0: -inf or NaN
-    "sqrt": lambda np, a: (lambda out: (out, (0.5 / out,)))(np.sqrt(a)),  # a < 0: NaN; at 0 the derivative is inf
-    "tanh": lambda np, a: (lambda t: (t, (1.0 - t * t,)))(np.tanh(a)),
-    "sigmoid": _b_sigmoid,
-    "relu": _b_relu,
-    "abs": _b_abs,
-    "sum": lambda np, xs: (xs.sum(axis=0), 1.0),
-    "dot": _b_dot,
-    "logsumexp": _b_logsumexp,
-}
-NARY = frozenset({"sum", "dot", "logsumexp"})  # the BATCHED rules that take their parents stacked
-
-# op name -> input value where the derivative is discontinuous
-KINKS: dict[str, float] = {"relu": 0.0, "abs": 0.0}
-
-# -- the same derivatives as expressions, for second order (create_graph) -----------------
-#
-# op -> function(m, out, *args) giving d(out)/d(arg_i) for each parent, written once over
-# Python's operators and a namespace m of elementary functions (m.exp, m.log, m.data), so
-# one definition runs on floats (m = FLOATS: it then gives the rule's derivatives bit for
-# bit, logsumexp to a few ulps; tests check every point) and on Values (create_graph: the
-# derivative is itself a graph, differentiable again). ``out`` is the node's value, ``args``
-# its parents'; a derivative that is a constant (or piecewise constant) is a plain float.
-# The rules above inline the same expressions for speed.
-
-
-def _d_pow_const(m: Any, out: Any, a: Any, n: float) -> tuple[Any, ...]:
-    # d(a**n)/da = n * a**(n-1); 0 for n = 0 (also at a = 0, where a**(n-1) is undefined)
-    if n == 0.0 and m.data(a) == 0.0:
-        return (0.0,)
-    return (n * a ** (n - 1.0),)
-
-
-def _d_abs(m: Any, out: Any, a: Any) -> tuple[Any, ...]:
-    # d|a|/da = sign(a), 0 at 0
-    x = m.data(a)
-    return (1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0,)
-
-
-def _d_dot(m: Any, out: Any, *args: Any) -> tuple[Any, ...]:
-    # d/dw_i = x_i, d/dx_i = w_i, d/db = 1
-    n = len(args) // 2
-    return args[n : 2 * n] + args[:n] + (1.0,) * (len(args) - 2 * n)
-
-
-Derivative = Callable[..., "tuple[Any, ...]"]
-DERIVATIVES: dict[str, Derivative] = {
-    "+": lambda m, out, a, b: (1.0, 1.0),
-    "-": lambda m, out, a, b: (1.0, -1.0),
-    "*": lambda m, out, a, b: (b, a),
-    "/": lambda m, out, a, b: (1.0 / b, -out / b),
-    "neg": lambda m, out, a: (-1.0,),
-    "**n": _d_pow_const,
-    "**": lambda m, out, a, b: (b * out / a, out * m.log(a)),
-    "exp": lambda m, out, a: (out,),
-    "log": lambda m, out, a: (1.0 / a,),
-    "sqrt": lambda m, out, a: (0.5 / out,),
-    "tanh": lambda m, out, a: (1.0 - out * out,),
-    "sigmoid": lambda m, out, a: (out * (1.0 - out),),
-    "relu": lambda m, out, a: (1.0 if m.data(a) > 0.0 else 0.0,),
-    "abs": _d_abs,
-    "sum": lambda m, out, *xs: (1.0,) * len(xs),
-    "dot": _d_dot,
-    "logsumexp": lambda m, out, *xs: tuple(m.exp(x - out) for x in xs),  # softmax: e**(x_i - lse)
-}
-
-# the namespace DERIVATIVES is written over, for floats (backprop has the one for Values)
-FLOATS = SimpleNamespace(exp=math.exp, log=math.log, data=lambda x: x)
-
-# the ops that come with the engine; autodiff.primitive adds user ops to RULES beside them
-BUILTINS = frozenset(RULES)
+KINKS: dict[str, float] = {op.name: op.kink for op in OPS.values() if op.kink is not None}
 
 
 def table_op(op: str) -> str:
-    """The key in ``RULES`` of a node's op: ``"**2"``, ``"**0.5"`` ... are all ``"**n"``."""
+    """The key in ``OPS`` of a node's op: ``"**2"``, ``"**0.5"`` ... are all ``"**n"``."""
     return "**n" if op.startswith("**") and op != "**" else op
-
-
-def rule_for(op: str) -> Rule:
-    """The rule of a node's op (``"**2"`` maps to ``pow_const``)."""
-    return RULES[table_op(op)]
 
 
 def const_exponent(op: str) -> float:
@@ -406,21 +224,247 @@ def const_exponent(op: str) -> float:
     return float(op[2:])
 
 
-def apply(op: str, xs: Sequence[float]) -> tuple[float, tuple[float, ...]]:
-    """Evaluate the rule of ``op`` on parent values ``xs`` (used by tests)."""
+# -- the vocabulary: one function for every kind of number ----------------------------------
+#
+# Floats first (the hot path): Python's math, which may raise where IEEE gives inf (RULES then
+# runs the definition again on IEEE floats). A Value, an IEEE float or a traced number has the
+# method; a numpy array gets numpy's function; a number that brings a ``vocabulary`` (compile's
+# traced numbers) is handed to it.
+
+
+def exp(x: Any) -> Any:
+    """e**x."""
+    return math.exp(x) if type(x) is float else _elementary("exp", x)
+
+
+def log(x: Any) -> Any:
+    """The natural logarithm."""
+    return math.log(x) if type(x) is float else _elementary("log", x)
+
+
+def sqrt(x: Any) -> Any:
+    """The square root."""
+    return math.sqrt(x) if type(x) is float else _elementary("sqrt", x)
+
+
+def tanh(x: Any) -> Any:
+    """The hyperbolic tangent."""
+    return math.tanh(x) if type(x) is float else _elementary("tanh", x)
+
+
+def _elementary(name: str, x: Any) -> Any:
+    if isinstance(x, int) and not isinstance(x, bool):
+        return getattr(math, name)(x)
+    method = getattr(x, name, None)
+    if method is not None:
+        return method()
+    if hasattr(x, "__array_ufunc__"):  # a numpy array, or one of numpy's scalars
+        return getattr(sys.modules["numpy"], name)(x)
+    raise TypeError(f"{name}: expects a number, a Value or a numpy array, got {type(x).__name__} {x!r:.60}")
+
+
+def where(cond: Any, yes: Any, no: Any) -> Any:
+    """``yes`` where ``cond`` holds, else ``no`` (elementwise for arrays)."""
+    if type(cond) is bool:
+        return yes if cond else no
+    own = _own(cond)
+    return own.where(cond, yes, no) if own else sys.modules["numpy"].where(cond, yes, no)
+
+
+def gt(a: Any, b: Any) -> Any:
+    """a > b (of a Value, its data)."""
+    if type(a) is float:
+        return a > b
+    own = _own(a, b)
+    return own.compare(">", a, b) if own else _number(a) > _number(b)
+
+
+def ge(a: Any, b: Any) -> Any:
+    """a >= b (of a Value, its data)."""
+    if type(a) is float:
+        return a >= b
+    own = _own(a, b)
+    return own.compare(">=", a, b) if own else _number(a) >= _number(b)
+
+
+def lt(a: Any, b: Any) -> Any:
+    """a < b (of a Value, its data)."""
+    if type(a) is float:
+        return a < b
+    own = _own(a, b)
+    return own.compare("<", a, b) if own else _number(a) < _number(b)
+
+
+def ne(a: Any, b: Any) -> Any:
+    """a != b as numbers (of a Value, its data)."""
+    if type(a) is float:
+        return a != b
+    own = _own(a, b)
+    return own.compare("!=", a, b) if own else _number(a) != _number(b)
+
+
+def finite(x: Any) -> Any:
+    """-inf < x < inf, so not NaN either."""
+    if type(x) is float:
+        return -INF < x < INF
+    own = _own(x)
+    if own:
+        return own.finite(x)
+    x = _number(x)
+    return (-INF < x) & (x < INF)
+
+
+def maximum(*xs: Any) -> Any:
+    """The largest of xs (elementwise for arrays; for Values, the largest data: a number)."""
+    own = _own(*xs)
+    if own:
+        return own.maximum(*xs)
+    if any(hasattr(x, "__array_ufunc__") for x in xs):
+        return functools.reduce(sys.modules["numpy"].maximum, xs)
+    return max(map(_number, xs))
+
+
+def check(ok: Any, error: type[Exception], message: str, about: int = 0) -> None:
+    """State a domain: raise ``Failed`` where ``ok`` is False (for arrays: anywhere), see the module docstring."""
+    if ok is False or (hasattr(ok, "__array_ufunc__") and not ok.all()):
+        raise Failed(Check(error, message, about))
+    own = _own(ok)
+    if own:
+        own.check(ok, Check(error, message, about))
+
+
+class Check(NamedTuple):
+    """A domain a definition states: ``error(message.format(*inputs))`` where it fails."""
+
+    error: type[Exception]
+    message: str
+    about: int  # which input the message is about (e.g. the divisor): eager mode names its node
+
+    def exception(self, inputs: tuple[Any, ...]) -> Exception:
+        err = self.error(self.message.format(*[float(x) for x in inputs]))
+        err.about = self.about  # type: ignore[attr-defined]
+        return err
+
+
+class Failed(Exception):
+    """A check failed over floats; ``RULES`` turns it into the check's own exception."""
+
+    def __init__(self, check: Check) -> None:
+        self.check = check
+
+
+def _own(*xs: Any) -> Any:
+    for x in xs:
+        own = getattr(x, "vocabulary", None)
+        if own is not None:
+            return own
+    return None
+
+
+def _number(x: Any) -> Any:
+    # a Value's data; numbers and arrays as they are
+    return x if isinstance(x, (float, int)) or hasattr(x, "__array_ufunc__") else x.data
+
+
+# -- IEEE floats: arithmetic that gives inf and nan where Python raises -------------------------
+
+
+class IEEE(float):
+    """A float whose arithmetic never raises: ``0.5 / 0.0`` is inf, ``1e300 ** 2`` is inf, as in C or numpy."""
+
+    __slots__ = ()
+
+    def __add__(self, o: Any) -> IEEE:
+        return IEEE(float(self) + o)
+
+    __radd__ = __add__
+
+    def __sub__(self, o: Any) -> IEEE:
+        return IEEE(float(self) - o)
+
+    def __rsub__(self, o: Any) -> IEEE:
+        return IEEE(o - float(self))
+
+    def __mul__(self, o: Any) -> IEEE:
+        return IEEE(float(self) * o)
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, o: Any) -> IEEE:
+        return IEEE(_divide(float(self), float(o)))
+
+    def __rtruediv__(self, o: Any) -> IEEE:
+        return IEEE(_divide(float(o), float(self)))
+
+    def __pow__(self, o: Any) -> IEEE:
+        return IEEE(_power(float(self), float(o)))
+
+    def __neg__(self) -> IEEE:
+        return IEEE(-float(self))
+
+    def __abs__(self) -> IEEE:
+        return IEEE(abs(float(self)))
+
+    def exp(self) -> IEEE:
+        return IEEE(math.exp(self) if self < 709.0 else _power(math.e, float(self)))
+
+    def log(self) -> IEEE:
+        return IEEE(math.log(self) if self > 0.0 else -INF if self == 0.0 else math.nan)
+
+    def sqrt(self) -> IEEE:
+        return IEEE(math.sqrt(self) if self >= 0.0 else math.nan)
+
+    def tanh(self) -> IEEE:
+        return IEEE(math.tanh(self))
+
+
+def _divide(a: float, b: float) -> float:
+    try:
+        return a / b
+    except ZeroDivisionError:
+        return math.nan if a == 0.0 or a != a else math.copysign(INF, a) * math.copysign(1.0, b)
+
+
+def _power(a: float, e: float) -> float:
+    try:
+        out = a**e
+    except (ZeroDivisionError, OverflowError):  # a pole (0 ** -1) or an overflow: inf, -inf for odd powers of a < 0
+        odd = e == int(e) and int(e) % 2 == 1
+        return -INF if odd and math.copysign(1.0, a) < 0.0 else INF
+    return out if isinstance(out, float) else math.nan  # complex: a negative base to a fractional power
+
+
+# -- RULES: the definitions over floats, eager mode's ----------------------------------------
+
+Rule = Callable[..., "tuple[float, tuple[float, ...]]"]
+
+
+def float_rule(define: Callable[..., Any]) -> Rule:
+    """``define`` over floats: Python's arithmetic, and where it raises (a pole, an overflow) the same
+    definition over ``IEEE`` floats, whose inf the caller then reports; a failed check raises its error."""
+
+    def rule(*xs: float) -> tuple[float, tuple[float, ...]]:
+        try:
+            return define(*xs)  # type: ignore[no-any-return]
+        except Failed as f:
+            raise f.check.exception(xs) from None
+        except ArithmeticError:
+            try:
+                value, local = define(*map(IEEE, xs))
+            except Failed as f:
+                raise f.check.exception(xs) from None
+            return float(value), tuple(map(float, local))
+
+    rule.__name__ = rule.__qualname__ = define.__name__
+    rule.__doc__ = define.__doc__
+    return rule
+
+
+RULES: dict[str, Rule] = {name: float_rule(op.define) for name, op in OPS.items()}
+
+
+def apply(op: str, xs: tuple[float, ...] | list[float]) -> tuple[float, tuple[float, ...]]:
+    """Evaluate the float rule of ``op`` (``"**2"`` included) on parent values ``xs``."""
     if table_op(op) == "**n":
-        return pow_const(xs[0], const_exponent(op))
+        return RULES["**n"](xs[0], const_exponent(op))
     return RULES[op](*xs)
-
-
-def derivatives(m: Any, op: str, out: Any, args: Sequence[Any]) -> tuple[Any, ...]:
-    """The local derivatives of a node of ``op`` from ``DERIVATIVES``, over namespace ``m``.
-
-    Raises ``KeyError`` for an op without an entry (a user primitive registered
-    without ``derivative=``).
-    """
-    key = table_op(op)
-    if key == "**n":
-        return _d_pow_const(m, out, args[0], const_exponent(op))
-    local: tuple[Any, ...] = DERIVATIVES[key](m, out, *args)
-    return local

@@ -2,28 +2,26 @@
 
 A node holds its ``data``, its ``grad``, an optional ``label``, the ``op`` that made
 it, its ``parents`` (ordered, duplicates kept: ``a + a`` has two entries) and the
-``local_grads`` d(self)/d(parent_i), computed by the rules table at forward time.
-Nodes refer only to their parents, never to their children or to closures, so a
-graph has no reference cycles and is freed by reference counting alone.
+``local_grads`` d(self)/d(parent_i), from the op's rule at forward time. Nodes refer
+only to their parents, so a graph has no reference cycles and is freed by
+reference counting alone.
 
-Storage: most nodes have one or two parents, so those are kept in the node's own
-slots (``_p0``, ``_p1`` and their derivatives ``_d0``, ``_d1``) rather than in two
-tuples; ``parents`` and ``local_grads`` build the tuples when read. A node is then
-one object for Python's cyclic garbage collector to walk instead of three, which
-is most of the time a big graph takes to build. Leaves and nodes of three or more
-parents (``sum``, ``dot``, ...) keep tuples in ``_ps`` and ``_ds`` (``()`` for a
-leaf); ``_ps is None`` marks a node of one or two parents.
+Storage, for speed (said once, here): a node of one or two parents keeps them and
+their derivatives in its own slots ``_p0 _p1 _d0 _d1``; leaves and nodes of three or
+more keep tuples in ``_ps`` and ``_ds`` (``()`` for a leaf; ``_ps is None`` marks the
+slots). A node is then one object for the cycle collector instead of three.
+``graph`` and ``backprop`` read these slots directly.
 """
 
 from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from typing import Union
 
-from . import rules
+from . import backprop, rules
 
 Number = Union[int, float]
 _INF = math.inf
@@ -63,7 +61,7 @@ class Value:
     def __init__(self, data: Number, label: str = "", _children: tuple[object, ...] = (), _op: str = "") -> None:
         if _children or _op or isinstance(label, (tuple, list, set, frozenset)):
             raise TypeError(_MICROGRAD_CONSTRUCTOR)
-        self.data = _check_number(data, label)
+        self.data = check_number(data, label)
         self.grad = 0.0
         if not isinstance(label, str):
             raise TypeError(f"Value: label must be a str, got {type(label).__name__} {label!r:.80}")
@@ -119,51 +117,38 @@ class Value:
         """micrograd's name of the op that made this node (``'+'``, ``'**2'``, ``'ReLU'``; ``''`` for a leaf)."""
         return _MICROGRAD_OPS.get(self.op, self.op)
 
-    # -- arithmetic: each operator is one rule from the table plus one node ------
+    # -- arithmetic: each operator is its rule (autodiff.rules) plus one node ---------
 
     def __add__(self, other: Value | Number) -> Value:
-        o = other if type(other) is Value else _const(other)
-        v, d = rules.add(self.data, o.data)
+        o = other if type(other) is Value else const(other)
+        v, d = _ADD(self.data, o.data)
         return _node(v, "+", (self, o), d)
 
     def __sub__(self, other: Value | Number) -> Value:
-        o = other if type(other) is Value else _const(other)
-        v, d = rules.sub(self.data, o.data)
+        o = other if type(other) is Value else const(other)
+        v, d = _SUB(self.data, o.data)
         return _node(v, "-", (self, o), d)
 
     def __mul__(self, other: Value | Number) -> Value:
-        o = other if type(other) is Value else _const(other)
-        v, d = rules.mul(self.data, o.data)
+        o = other if type(other) is Value else const(other)
+        v, d = _MUL(self.data, o.data)
         return _node(v, "*", (self, o), d)
 
     def __truediv__(self, other: Value | Number) -> Value:
-        o = other if type(other) is Value else _const(other)
-        try:
-            v, d = rules.div(self.data, o.data)
-        except ArithmeticError as e:
-            raise _labelled(e, o) from None
-        return _node(v, "/", (self, o), d)
+        return apply("/", (self, other if type(other) is Value else const(other)))
 
     def __pow__(self, other: Value | Number) -> Value:
         if isinstance(other, Value):
-            try:
-                v, d = rules.pow(self.data, other.data)
-            except (ArithmeticError, ValueError) as e:
-                raise _labelled(e, self) from None
-            return _node(v, "**", (self, other), d)
-        n = _check_number(other, "exponent")
-        try:
-            v, d = rules.pow_const(self.data, n)
-        except (ArithmeticError, ValueError) as e:
-            raise _labelled(e, self) from None
-        return _node(v, "**" + _exponent_name(n), (self,), d)
+            return apply("**", (self, other))
+        n = check_number(other, "exponent")
+        return apply("**" + _exponent_name(n), (self,), n)
 
     def __neg__(self) -> Value:
-        v, d = rules.neg(self.data)
+        v, d = _NEG(self.data)
         return _node(v, "neg", (self,), d)
 
     def __abs__(self) -> Value:
-        v, d = rules.abs_(self.data)
+        v, d = _ABS(self.data)
         return _node(v, "abs", (self,), d)
 
     def __pos__(self) -> Value:
@@ -171,53 +156,41 @@ class Value:
 
     # reflected operators: `number op Value` lifts the number to a constant leaf
     def __radd__(self, other: Number) -> Value:  # other + self
-        return _const(other) + self
+        return const(other) + self
 
     def __rsub__(self, other: Number) -> Value:  # other - self
-        return _const(other) - self
+        return const(other) - self
 
     def __rmul__(self, other: Number) -> Value:  # other * self
-        return _const(other) * self
+        return const(other) * self
 
     def __rtruediv__(self, other: Number) -> Value:  # other / self
-        return _const(other) / self
+        return const(other) / self
 
-    def __rpow__(self, other: Number) -> Value:  # other ** self, d/dself = other**self * ln(other)
-        return _const(other) ** self
+    def __rpow__(self, other: Number) -> Value:  # other ** self
+        return const(other) ** self
 
     # -- elementary functions ----------------------------------------------------
 
     def exp(self) -> Value:
-        try:
-            v, d = rules.exp(self.data)
-        except OverflowError as e:
-            raise _labelled(e, self) from None
-        return _node(v, "exp", (self,), d)
+        return apply("exp", (self,))
 
     def log(self) -> Value:
-        try:
-            v, d = rules.log(self.data)
-        except ValueError as e:
-            raise _labelled(e, self) from None
-        return _node(v, "log", (self,), d)
+        return apply("log", (self,))
 
     def sqrt(self) -> Value:
-        try:
-            v, d = rules.sqrt(self.data)
-        except ValueError as e:
-            raise _labelled(e, self) from None
-        return _node(v, "sqrt", (self,), d)
+        return apply("sqrt", (self,))
 
     def tanh(self) -> Value:
-        v, d = rules.tanh(self.data)
+        v, d = _TANH(self.data)
         return _node(v, "tanh", (self,), d)
 
     def sigmoid(self) -> Value:
-        v, d = rules.sigmoid(self.data)
+        v, d = _SIGMOID(self.data)
         return _node(v, "sigmoid", (self,), d)
 
     def relu(self) -> Value:
-        v, d = rules.relu(self.data)
+        v, d = _RELU(self.data)
         return _node(v, "relu", (self,), d)
 
     # -- gradients ----------------------------------------------------------------
@@ -232,15 +205,11 @@ class Value:
         With ``create_graph=True`` the pass is built out of Values: every grad it
         leaves is a Value (same numbers) that can be differentiated, drawn, stepped.
         """
-        from .backprop import backward
-
-        backward(self, method, create_graph)
+        backprop.backward(self, method, create_graph)
 
     def zero_grad(self) -> None:
         """Set ``grad = 0.0`` on every node of this graph."""
-        from .backprop import zero_grad
-
-        zero_grad(self)
+        backprop.zero_grad(self)
 
 
 # our op names that micrograd spells differently; every other op has the same name
@@ -253,34 +222,37 @@ _MICROGRAD_CONSTRUCTOR = (
     "(1 + x.exp()).log(), ...); see 'Coming from micrograd' in the README."
 )
 
+# the definitions that never raise over floats run as they are; the others through RULES
+_ADD, _SUB, _MUL, _NEG = rules.add, rules.sub, rules.mul, rules.neg
+_ABS, _TANH, _SIGMOID, _RELU = rules.abs_, rules.tanh_, rules.sigmoid, rules.relu
 
-def _check_number(x: object, label: str) -> float:
-    if type(x) is float:  # the common case first: no ABC check
-        if -_INF < x < _INF:
-            return x
-    elif isinstance(x, bool) or not isinstance(x, numbers.Real):
-        what = f" for {label!r}" if label else ""
+
+def check_number(x: object, label: str, who: str = "Value: data") -> float:
+    """``x`` as a finite float, or the TypeError/ValueError that names it (``label``) and the fix."""
+    if type(x) is float and -_INF < x < _INF:  # the common case first: no ABC check
+        return x
+    what = f" for {label!r}" if label else ""
+    node = f" (node {label!r})" if label else ""
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
         raise TypeError(
-            f"Value: data{what} must be a real number (int or float), got {type(x).__name__} {x!r}; "
+            f"{who}{what} must be a real number (int or float), got {type(x).__name__} {short(x)}; "
             "convert it with float() first"
         )
     try:
         f = float(x)
-    except OverflowError:  # an int or Fraction beyond the float range
-        what = f" (node {label!r})" if label else ""
-        exponent = int(abs(int(math.trunc(x))).bit_length() * 0.30103)  # no str(): huge ints have a digit limit
+    except OverflowError:  # an int or Fraction beyond the float range; no str(): huge ints have a digit limit
+        exponent = int(abs(int(math.trunc(x))).bit_length() * 0.30103)
         raise ValueError(
-            f"Value: data must be finite, got {type(x).__name__} {_short(x)} (about 1e{exponent}), "
-            f"too large for a float{what}; scale it down"
+            f"{who} must be finite, got {type(x).__name__} {short(x)} (about 1e{exponent}), "
+            f"too large for a float{node}; scale it down"
         ) from None
     if not -_INF < f < _INF:
-        what = f" (node {label!r})" if label else ""
-        raise ValueError(f"Value: data must be finite, got {f!r}{what}; check the input for NaN or inf")
+        raise ValueError(f"{who} must be finite, got {f!r}{node}; check the input for NaN or inf")
     return f
 
 
-def _short(x: object) -> str:
-    # repr of a user's number, cut short (a 5,000-digit int is not an error message)
+def short(x: object) -> str:
+    """``repr(x)`` cut to 40 characters, for messages (a 5,000-digit int is not an error message)."""
     try:
         r = repr(x)
     except ValueError:  # int too large for its decimal repr
@@ -288,25 +260,15 @@ def _short(x: object) -> str:
     return r if len(r) <= 40 else r[:37] + "..."
 
 
-def _const(x: object) -> Value:
-    # a Python number met in an expression becomes a constant leaf
+def const(x: object) -> Value:
+    """A Python number met in an expression, as a constant leaf (a Value stays itself)."""
     if isinstance(x, Value):
         return x
-    v = _new(Value)
-    v.data = _check_number(x, "")
-    v.grad = 0.0
-    v.label = ""
-    v.op = ""
-    v._p0 = v._p1 = None
-    v._ps = v._ds = ()
-    v.scope = _scope_now()
-    v._visit = None
-    return v
+    return make_node(check_number(x, ""), "", (), ())
 
 
-def _node(data: float, op: str, parents: tuple[Value, ...], local_grads: tuple[float, ...]) -> Value:
-    # the one place computed nodes are made; refuses results that left the floats.
-    # autodiff.compile stands in a wrapper for it while a trace runs
+def make_node(data: float, op: str, parents: tuple[Value, ...], local_grads: tuple[float, ...]) -> Value:
+    """The one place nodes are made (leaves too: no parents); refuses a value that left the floats."""
     if not -_INF < data < _INF:
         names = ", ".join(_describe(p) for p in parents[:4]) + (", ..." if len(parents) > 4 else "")
         raise OverflowError(f"{op}: result is {data!r} for input(s) {names}; the inputs are too large, scale them down")
@@ -333,6 +295,30 @@ def _node(data: float, op: str, parents: tuple[Value, ...], local_grads: tuple[f
     return v
 
 
+_node = make_node  # what the operators call: autodiff.compile stands its own maker in while it traces
+
+
+def set_node_maker(maker: Callable[..., Value] | None) -> None:
+    """The one tracing seam: ``maker`` makes every node until it is set back (None: ``make_node``)."""
+    global _node
+    _node = make_node if maker is None else maker
+
+
+def apply(op: str, parents: tuple[Value, ...], n: float | None = None) -> Value:
+    """A node of ``op`` over ``parents``, from the op's float rule; ``n``: the exponent of ``"**n"``.
+
+    A user primitive's op carries its own rule (``op.rule``). A rule's error is raised
+    with the node it is about named (the divisor of ``/``, the base of ``**``).
+    """
+    rule = getattr(op, "rule", None) or rules.RULES[rules.table_op(op)]
+    try:
+        v, d = rule(*[p.data for p in parents]) if n is None else rule(parents[0].data, n)
+    except (ArithmeticError, ValueError) as e:
+        about = getattr(e, "about", None)
+        raise (e if about is None else _labelled(e, parents[about])) from None
+    return _node(v, op, parents, d)
+
+
 def _exponent_name(n: float) -> str:
     # "**2" for 2 or 2.0, "**0.5", "**-1"; read back by rules.const_exponent
     return str(int(n)) if n.is_integer() and abs(n) < 1e15 else repr(n)
@@ -344,16 +330,12 @@ def _describe(v: Value) -> str:
 
 def _labelled(err: Exception, node: Value) -> Exception:
     # the rule's message plus which node it was about
-    if node.label:
-        return type(err)(f"{err} (node {node.label!r})")
-    return err
+    return type(err)(f"{err} (node {node.label!r})") if node.label else err
 
 
 def sum(values: Iterable[Value | Number]) -> Value:  # noqa: A001 - autodiff.sum, like math.fsum
     """One n-ary node ``x_1 + ... + x_n`` (each local derivative is 1)."""
-    ps = _lift_all(values, "sum")
-    v, d = rules.sum_(*[p.data for p in ps])
-    return _node(v, "sum", ps, d)
+    return apply("sum", lift_all(values, "sum"))
 
 
 def dot(
@@ -364,23 +346,20 @@ def dot(
     Its parents are the weights, then the inputs, then the bias; the local
     derivatives are the inputs (for the weights), the weights (for the inputs) and 1.
     """
-    ws = _lift_all(weights, "dot")
-    xs = _lift_all(inputs, "dot")
+    ws = lift_all(weights, "dot")
+    xs = lift_all(inputs, "dot")
     if len(ws) != len(xs):
         raise ValueError(f"dot: {len(ws)} weights but {len(xs)} inputs; give one weight per input")
-    ps = ws + xs if bias is None else ws + xs + (bias if type(bias) is Value else _const(bias),)
-    v, d = rules.dot(*[p.data for p in ps])
-    return _node(v, "dot", ps, d)
+    return apply("dot", ws + xs if bias is None else ws + xs + (const(bias),))
 
 
 def logsumexp(values: Iterable[Value | Number]) -> Value:
     """``log(sum(exp(x_i)))`` as one node, shifted by the max so it never overflows."""
-    ps = _lift_all(values, "logsumexp")
-    v, d = rules.logsumexp(*[p.data for p in ps])
-    return _node(v, "logsumexp", ps, d)
+    return apply("logsumexp", lift_all(values, "logsumexp"))
 
 
-def _lift_all(values: Iterable[Value | Number], op: str) -> tuple[Value, ...]:
+def lift_all(values: Iterable[Value | Number], op: str) -> tuple[Value, ...]:
+    """A non-empty list or tuple of Values and numbers as Values (numbers as constants), checked."""
     t = type(values)
     if t is not list and t is not tuple:  # lists and tuples, the common case, skip the ABC checks
         if isinstance(values, Value):
@@ -390,7 +369,7 @@ def _lift_all(values: Iterable[Value | Number], op: str) -> tuple[Value, ...]:
                 f"{op}: expects an iterable of Values or numbers, got {type(values).__name__} {values!r:.80}; "
                 "wrap it in a list"
             )
-    ps = tuple([x if type(x) is Value else _const(x) for x in values])
+    ps = tuple([x if type(x) is Value else const(x) for x in values])
     if not ps:
         raise ValueError(f"{op}: needs at least one value, got an empty iterable")
     return ps

@@ -216,7 +216,11 @@ def long_functions(path: Path, tree: ast.Module, limit: int = MAX_FUNCTION_LINES
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             doc = None
             body0 = node.body[0]
-            if isinstance(body0, ast.Expr) and isinstance(body0.value, ast.Constant) and isinstance(body0.value.value, str):
+            if (
+                isinstance(body0, ast.Expr)
+                and isinstance(body0.value, ast.Constant)
+                and isinstance(body0.value.value, str)
+            ):
                 doc = (body0.lineno, body0.end_lineno or body0.lineno)
             first = min([node.lineno] + [d.lineno for d in node.decorator_list])
             n = code_lines(source, first, node.end_lineno or node.lineno, doc)
@@ -230,7 +234,9 @@ def long_functions(path: Path, tree: ast.Module, limit: int = MAX_FUNCTION_LINES
 
 def test_no_import_cycle():
     graph = without_package_edges(import_graph(sources()))
-    assert cycles(graph) == [], "import cycles (lazy imports count): " + "; ".join(" <-> ".join(c) for c in cycles(graph))
+    assert cycles(graph) == [], "import cycles (lazy imports count): " + "; ".join(
+        " <-> ".join(c) for c in cycles(graph)
+    )
 
 
 def test_no_private_name_across_modules():
@@ -278,7 +284,12 @@ def test_no_function_over_60_code_lines(module):
 
 
 def test_a_planted_cycle_is_found():
-    graph = {"autodiff.a": {"autodiff.b"}, "autodiff.b": {"autodiff.c"}, "autodiff.c": {"autodiff.a"}, "autodiff.d": set()}
+    graph = {
+        "autodiff.a": {"autodiff.b"},
+        "autodiff.b": {"autodiff.c"},
+        "autodiff.c": {"autodiff.a"},
+        "autodiff.d": set(),
+    }
     assert cycles(graph) == [["autodiff.a", "autodiff.b", "autodiff.c"]]
     assert cycles({"autodiff.a": {"autodiff.b"}, "autodiff.b": set()}) == []
 

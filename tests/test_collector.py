@@ -51,13 +51,13 @@ def test_every_engine_call_leaves_the_collector_as_the_user_set_it(user_setting,
 
 def test_backward_runs_with_the_collector_paused(monkeypatch, user_setting):
     seen = []
-    push = backprop._push
+    push = backprop.push
 
     def spy(order):
         seen.append(gc.isenabled())
         push(order)
 
-    monkeypatch.setattr(backprop, "_push", spy)
+    monkeypatch.setattr(backprop, "push", spy)
     x, _, root = small()
     root.backward()
     assert seen == [False]
@@ -72,7 +72,7 @@ def test_an_interrupted_backward_restores_the_collector_and_every_grad(monkeypat
             v.grad = 123.0
             raise error("stop")
 
-    monkeypatch.setattr(backprop, "_push", boom)
+    monkeypatch.setattr(backprop, "push", boom)
     x, y, root = small()
     x.grad, y.grad = 0.25, -0.5
     with pytest.raises(error):

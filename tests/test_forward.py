@@ -36,7 +36,7 @@ def test_jvp_along_one_input_equals_backward_bit_for_bit_on_short_paths():
 
 def test_jvp_uses_the_local_derivatives_the_rules_recorded(monkeypatch):
     # a (deliberately wrong) rule is seen by forward mode exactly as by backward: same table, same locals
-    monkeypatch.setattr(rules, "tanh", lambda a: (math.tanh(a), (0.125,)))
+    monkeypatch.setattr(autodiff.value, "_TANH", lambda a: (math.tanh(a), (0.125,)))
     _, tangent = jvp(lambda x: x.tanh(), [0.3], [1.0])
     assert tangent == 0.125
 
@@ -82,7 +82,7 @@ def test_non_finite_tangent_names_the_node():
         (lambda: jvp(lambda x: x, [1.0], [math.inf]), ValueError, r"tangents\[0\] must be finite"),
         (lambda: jvp(lambda x: x, [1.0], [1.0, 2.0]), ValueError, r"1 primals but 2 tangents"),
         (lambda: jvp(lambda x: x, 1.0, [1.0]), TypeError, r"primals must be a list"),
-        (lambda: jvp(lambda x: x, ["a"], [1.0]), TypeError, r"primals\[0\] must be a Value or a real number"),
+        (lambda: jvp(lambda x: x, ["a"], [1.0]), TypeError, r"primals\[0\] must be a real number"),
         (lambda: jvp(lambda x: "no", [1.0], [1.0]), TypeError, r"must return one Value"),
         (lambda: jacobian(lambda v: v, mode="sideways"), ValueError, r"mode must be 'reverse' or 'forward'"),
         (lambda: jacobian(lambda v: v, count=1), TypeError, r"count must be True or False"),

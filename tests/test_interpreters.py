@@ -1,0 +1,176 @@
+"""One definition per primitive, every mode its interpreter: each agrees with the float rule.
+
+For every op of ``rules.OPS`` and points across its domain (kinks, 0, large, negative,
+subnormal), the definition is run by each interpreter and compared with eager's float rule
+(``rules.RULES``):
+
+- IEEE floats (eager's slow path): bit for bit wherever the fast path gives a number;
+- Values (``backward(create_graph=True)``): value and derivatives bit for bit;
+- generated source (``autodiff.source``, what compile inlines): bit for bit;
+- numpy arrays (``Compiled.batch``): bit for bit but for numpy's own exp, log and tanh (a few ulps);
+- compiled code and batches of whole graphs, against eager (``test_trust_fuzz`` goes further).
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+
+import pytest
+
+import autodiff
+from autodiff import Value, rules, source
+
+np = pytest.importorskip("numpy")
+
+EDGE = [0.0, -0.0, 1.0, -1.0, 0.5, -2.5, 3.0, 1e-300, 5e-324, -5e-324, 700.0, -750.0, 1e150, -1e150]
+
+
+def points(op: str) -> list[tuple[float, ...]]:
+    arity = rules.OPS[op].arity
+    if op == "**n":
+        return [(x,) for x in EDGE]
+    if arity == (1, 1):
+        return [(x,) for x in EDGE]
+    if arity == (2, 2):
+        return [(a, b) for a in EDGE[::2] for b in EDGE[1::2]] + [(2.0, 0.0), (0.0, 2.0), (1e16, -1e16)]
+    return [(1.0, 2.0, 3.0), (1e16, -1e16, 1.0), (-0.0, 0.0, 5e-324), (700.0, -700.0, 1.5, 2.5, 0.0)]
+
+
+EXPONENTS = [2.0, 3.0, -1.0, 0.5, 0.0, 1.0, -2.0, 1.5]
+CASES = [
+    (op, pt, n)
+    for op in rules.OPS
+    for pt in points(op)
+    for n in (EXPONENTS if op == "**n" else [None])
+    if not (op == "dot" and len(pt) < 2)
+]
+
+
+def bits(x: float) -> bytes:
+    return struct.pack("<d", x)
+
+
+def same(a: float, b: float) -> bool:
+    return bits(float(a)) == bits(float(b)) or (a != a and b != b)
+
+
+def eager(op, pt, n):
+    args = pt + ((n,) if n is not None else ())
+    return rules.RULES[op](*args)
+
+
+def ids(case):
+    op, pt, n = case
+    return f"{op}{'' if n is None else n}{pt}"
+
+
+@pytest.mark.parametrize("case", CASES, ids=[ids(c) for c in CASES])
+def test_every_interpreter_agrees_with_the_float_rule(case):
+    op, pt, n = case
+    try:
+        value, local = eager(op, pt, n)
+    except (ArithmeticError, ValueError) as e:  # outside the domain: eager's own error, with its message
+        assert str(e)
+        return
+    define = rules.OPS[op].define
+    extra = (n,) if n is not None else ()
+    # IEEE floats: the slow path, the same numbers
+    v2, d2 = define(*map(rules.IEEE, pt), *extra)
+    assert same(v2, value) and all(same(a, b) for a, b in zip(d2, local)), (v2, d2)
+    # generated source: the same numbers where it is inlined
+    code = source.definition(define, [f"x{i}" for i in range(len(pt))], extra)
+    if not code.risky:
+        env = dict(source.NAMESPACE, fail=lambda k, args: code.checks[k].exception(args))
+        env.update({f"x{i}": x for i, x in enumerate(pt)})
+        run = "\n".join(code.lines + [f"result = ({code.value}, ({''.join(t + ', ' for t in code.local)}))"])
+        exec(run, env)  # the engine's own generated text over the rules' definitions
+        sv, sd = env["result"]
+        assert same(sv, value) and all(same(a, b) for a, b in zip(sd, local)), (run, sv, sd)
+    # numpy arrays: elementwise, the same numbers but for numpy's transcendental functions
+    xs = [np.array([x, x]) for x in pt]
+    with np.errstate(all="ignore"):  # as Compiled.batch runs it: an inf is found afterwards
+        av, ad = define(*xs, *extra)
+    loose = op in ("exp", "log", "tanh", "sigmoid", "logsumexp", "**", "**n", "sqrt")  # numpy's own functions
+    for got, want in [(av, value)] + list(zip(ad, local)):
+        arr = np.broadcast_to(np.asarray(got, dtype=float), (2,))
+        if loose and math.isfinite(want):
+            assert arr.tolist() == pytest.approx([want, want], rel=4e-16 * 8, abs=1e-300)
+        else:
+            assert all(same(g, want) for g in arr.tolist()), (arr, want)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[ids(c) for c in CASES])
+def test_derivatives_as_values_are_the_float_rules_numbers_bit_for_bit(case):
+    op, pt, n = case
+    try:
+        _, local = eager(op, pt, n)
+    except (ArithmeticError, ValueError):
+        return
+    if not all(math.isfinite(d) for d in local):
+        return  # backward refuses these before building anything (test_higher_order)
+    leaves = tuple(Value(x) for x in pt)
+    node = autodiff.value.apply(op if n is None else f"**{n!r}", leaves, n)
+    for d, want in zip(autodiff.backprop.local_values(node), local):
+        assert same(d.data if isinstance(d, Value) else d, want)
+
+
+def test_compiled_inline_and_called_ops_equal_eager_on_edge_points():
+    for op in rules.OPS:
+        for pt in points(op)[:6]:
+            if op == "**n":
+                f = lambda a: a**3.0  # noqa: E731
+            elif op in ("sum", "dot", "logsumexp"):
+                f = {"sum": autodiff.sum, "logsumexp": autodiff.logsumexp}.get(op) or (
+                    lambda *xs: autodiff.dot(xs[: len(xs) // 2], xs[len(xs) // 2 : len(xs) // 2 * 2], xs[-1])
+                )
+                g = f
+                f = lambda *xs, g=g: (
+                    g(list(xs)) if g is not autodiff.dot and not callable(getattr(g, "__self__", None)) else g(*xs)
+                )  # noqa: E731
+                if op == "dot":
+                    f = lambda *xs: autodiff.dot(xs[:1], xs[1:2], xs[2])  # noqa: E731
+                    pt = pt[:3]
+            else:
+                f = {
+                    "+": lambda a, b: a + b,
+                    "-": lambda a, b: a - b,
+                    "*": lambda a, b: a * b,
+                    "/": lambda a, b: a / b,
+                    "**": lambda a, b: a**b,
+                }.get(op) or (lambda a, op=op: getattr(a, {"neg": "__neg__", "abs": "__abs__"}.get(op, op))())
+            leaves = [Value(x) for x in pt]
+            try:
+                y = f(*leaves)
+                y.backward()
+            except (ArithmeticError, ValueError) as e:
+                with pytest.raises(type(e)):
+                    autodiff.compile(f, list(pt))(*pt)
+                continue
+            r = autodiff.compile(f, list(pt))(*pt)
+            assert same(r.value, y.data), (op, pt)
+            assert all(same(a, v.grad) for a, v in zip(r.input_grads, leaves)), (op, pt)
+
+
+def test_the_rules_are_the_definitions_bound_for_eager():
+    # eager mode calls the definitions themselves (the ones that never raise over floats) or RULES
+    assert autodiff.value.Value.tanh.__code__ is not None
+    for name, op in rules.OPS.items():
+        assert rules.RULES[name].__name__ == op.define.__name__
+    assert set(rules.KINKS) == {"relu", "abs"}
+
+
+def test_batched_dot_adds_the_bias_first_as_the_rule():
+    # w = [1e16, -1e16], b = 1: the rule adds b + 1e16 (= 1e16) then -1e16, giving 0.0
+    w = [Value(1e16), Value(-1e16)]
+    b = Value(1.0)
+    f = lambda x0, x1: autodiff.dot(w, [x0, x1], b)  # noqa: E731
+    c = autodiff.compile(f, [1.0, 1.0], params=w + [b])
+    assert f(Value(1.0), Value(1.0)).data == 0.0
+    assert c.batch([[1.0, 1.0], [1.0, 1.0]]).value.tolist() == [0.0, 0.0]
+
+
+def test_batched_abs_of_minus_zero_is_zero_as_the_rule():
+    c = autodiff.compile(lambda x: abs(x), [1.0])
+    out = c.batch([[-0.0]]).value.tolist()
+    assert bits(out[0]) == bits(abs(Value(-0.0)).data) == bits(0.0)
