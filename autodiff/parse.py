@@ -10,6 +10,10 @@ numbers (``2 * 3``, ``log(2)``) are Python floats, computed by the engine's own
 rules, so ``x ** 2`` takes the constant-exponent rule (any real ``x``) and only
 an exponent that depends on a variable (``2 ** x``) takes the Value-exponent
 rule. Only the variables become ``Value`` leaves.
+
+Limits: ``MAX_LENGTH`` characters, and ``MAX_NESTING`` levels of parentheses,
+calls, signs and powers. A flat chain ``x + x - ... + x`` is one level however
+long: it is checked and evaluated in loops.
 """
 
 from __future__ import annotations
@@ -23,6 +27,13 @@ from . import value as _value
 from .value import Value
 
 Operand = Union[Value, float]
+
+MAX_LENGTH = 10_000  # characters
+MAX_NESTING = 100  # levels of parentheses, calls, signs and powers; a flat chain a + b - c ... is one level
+_TOO_DEEP = (
+    f"expression nests too deeply: more than {MAX_NESTING} levels of parentheses, calls, signs "
+    "or powers; split it into smaller parts"
+)
 
 
 class ExpressionError(ValueError):
@@ -58,12 +69,12 @@ def parse(source: str) -> ast.expr:
     """Parse and check ``source``; returns its expression tree."""
     if not isinstance(source, str):
         raise ExpressionError(f"expression must be text, got {type(source).__name__}")
-    if len(source) > 10_000:
-        raise ExpressionError(f"expression is {len(source)} characters long; the limit is 10000")
+    if len(source) > MAX_LENGTH:
+        raise ExpressionError(f"expression is {len(source)} characters long; the limit is {MAX_LENGTH}")
     source = source.strip()
     try:
-        tree = ast.parse(source, mode="eval")
-        _check(tree.body, source)
+        tree = ast.parse(source, mode="eval").body
+        _check(tree, source)
     except SyntaxError as e:
         if "integer string conversion" in e.msg:  # Python's own limit on the digits of an int literal
             raise ExpressionError(
@@ -72,22 +83,28 @@ def parse(source: str) -> ast.expr:
             ) from None
         raise ExpressionError(f"not a valid expression: {e.msg} (at column {e.offset})") from None
     except (RecursionError, MemoryError):
-        raise ExpressionError("expression nests too deeply; split it into smaller parts") from None
-    return tree.body
+        raise ExpressionError(_TOO_DEEP) from None
+    return tree
 
 
-def _check(node: ast.AST, source: str) -> None:
+# + - and * / chain to the left without nesting: to a reader a + b - c + d is one level, not three
+_LEVEL = {ast.Add: "sum", ast.Sub: "sum", ast.Mult: "product", ast.Div: "product"}
+
+
+def _check(tree: ast.expr, source: str) -> None:
+    # iterative: a chain of thousands of terms is deep as a tree, though flat to a reader
+    stack: list[tuple[ast.AST, int]] = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_NESTING:
+            raise ExpressionError(_TOO_DEEP)
+        stack.extend(reversed(_checked_operands(node, depth, source)))
+
+
+def _checked_operands(node: ast.AST, depth: int, source: str) -> list[tuple[ast.AST, int]]:
+    """Check ``node`` itself; return its operands, each with its level of nesting."""
     if isinstance(node, ast.Constant):
-        if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
-            raise ExpressionError(f"only numbers are allowed as constants, got {node.value!r}")
-        try:
-            finite = math.isfinite(float(node.value))
-        except OverflowError:  # an int literal past float range
-            finite = False
-        if not finite:
-            text = ast.get_source_segment(source, node) or repr(node.value)
-            text = text if len(text) <= 40 else text[:37] + "..."
-            raise ExpressionError(f"the number {text} is too large for a float (at most about 1.8e308); scale it down")
+        _check_number(node, source)
     elif isinstance(node, ast.Name):
         if node.id.startswith("_"):
             raise ExpressionError(f"names may not start with '_', got {node.id!r}")
@@ -96,28 +113,46 @@ def _check(node: ast.AST, source: str) -> None:
     elif isinstance(node, ast.BinOp):
         if type(node.op) not in _BINARY:
             raise ExpressionError(f"operator {type(node.op).__name__} is not allowed; use + - * / **")
-        _check(node.left, source)
-        _check(node.right, source)
+        level = _LEVEL.get(type(node.op))
+        flat = level is not None and isinstance(node.left, ast.BinOp) and _LEVEL.get(type(node.left.op)) == level
+        return [(node.left, depth if flat else depth + 1), (node.right, depth + 1)]
     elif isinstance(node, ast.UnaryOp):
         if not isinstance(node.op, (ast.USub, ast.UAdd)):
             raise ExpressionError(f"unary operator {type(node.op).__name__} is not allowed; use - or +")
-        _check(node.operand, source)
+        return [(node.operand, depth + 1)]
     elif isinstance(node, ast.Call):
-        if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
-            what = node.func.id if isinstance(node.func, ast.Name) else ast.unparse(node.func)
-            raise ExpressionError(f"function {what!r} is not allowed; use one of {', '.join(FUNCTIONS)}")
-        if node.keywords:
-            raise ExpressionError(f"{node.func.id}(): keyword arguments are not allowed")
-        one = FUNCTIONS[node.func.id][1] == "1"
-        if (one and len(node.args) != 1) or not node.args:
-            wanted = "one argument" if one else "one or more arguments"
-            raise ExpressionError(f"{node.func.id}() takes {wanted}, got {len(node.args)}")
-        for a in node.args:
-            if isinstance(a, ast.Starred):
-                raise ExpressionError(f"{node.func.id}(): *arguments are not allowed")
-            _check(a, source)
+        return [(a, depth + 1) for a in _check_call(node)]
     else:
         raise ExpressionError(f"{type(node).__name__} is not allowed in an expression (got {ast.unparse(node)!r})")
+    return []
+
+
+def _check_number(node: ast.Constant, source: str) -> None:
+    if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
+        raise ExpressionError(f"only numbers are allowed as constants, got {node.value!r}")
+    try:
+        finite = math.isfinite(float(node.value))
+    except OverflowError:  # an int literal past float range
+        finite = False
+    if not finite:
+        text = ast.get_source_segment(source, node) or repr(node.value)
+        text = text if len(text) <= 40 else text[:37] + "..."
+        raise ExpressionError(f"the number {text} is too large for a float (at most about 1.8e308); scale it down")
+
+
+def _check_call(node: ast.Call) -> list[ast.expr]:
+    if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
+        what = node.func.id if isinstance(node.func, ast.Name) else ast.unparse(node.func)
+        raise ExpressionError(f"function {what!r} is not allowed; use one of {', '.join(FUNCTIONS)}")
+    if node.keywords:
+        raise ExpressionError(f"{node.func.id}(): keyword arguments are not allowed")
+    one = FUNCTIONS[node.func.id][1] == "1"
+    if (one and len(node.args) != 1) or not node.args:
+        wanted = "one argument" if one else "one or more arguments"
+        raise ExpressionError(f"{node.func.id}() takes {wanted}, got {len(node.args)}")
+    if any(isinstance(a, ast.Starred) for a in node.args):
+        raise ExpressionError(f"{node.func.id}(): *arguments are not allowed")
+    return node.args
 
 
 def names(tree: ast.expr) -> list[str]:
@@ -142,31 +177,51 @@ def evaluate(tree: ast.expr, variables: Mapping[str, Value]) -> Operand:
     missing = [n for n in names(tree) if n not in variables]
     if missing:
         raise ExpressionError(f"no value given for {', '.join(missing)}; pass e.g. {missing[0]}=1.0")
-    try:
-        return _eval(tree, variables)
-    except RecursionError:
-        raise ExpressionError("expression nests too deeply; split it into smaller parts") from None
+    # iterative, operands left to right before their node: a chain of thousands of terms is fine
+    results: list[Operand] = []
+    stack: list[tuple[ast.expr, bool]] = [(tree, False)]
+    while stack:
+        node, operands_done = stack.pop()
+        operands = _operands(node)
+        if operands_done:
+            args = results[len(results) - len(operands) :]
+            del results[len(results) - len(operands) :]
+            results.append(_apply(node, args))
+        elif operands:
+            stack.append((node, True))
+            stack.extend((a, False) for a in reversed(operands))
+        else:
+            results.append(_leaf(node, variables))
+    return results[0]
 
 
-def _eval(node: ast.expr, env: Mapping[str, Value]) -> Operand:
+def _operands(node: ast.expr) -> list[ast.expr]:
+    if isinstance(node, ast.BinOp):
+        return [node.left, node.right]
+    if isinstance(node, ast.UnaryOp):
+        return [node.operand]
+    return node.args if isinstance(node, ast.Call) else []
+
+
+def _leaf(node: ast.expr, env: Mapping[str, Value]) -> Operand:
     if isinstance(node, ast.Constant):
         return float(cast(float, node.value))  # _check let numbers only through
     if isinstance(node, ast.Name):
         return env[node.id]
+    raise ExpressionError(f"{type(node).__name__} is not allowed in an expression")  # _check stops it first
+
+
+def _apply(node: ast.expr, args: list[Operand]) -> Operand:
     if isinstance(node, ast.BinOp):
-        a, b = _eval(node.left, env), _eval(node.right, env)
+        a, b = args
         if isinstance(a, Value) or isinstance(b, Value):
             # a number on either side stays a number: x ** 2 is the constant-exponent rule
             return _BINARY[type(node.op)](a, b)
         # numbers only: the engine's float arithmetic and its errors, no node kept
         return cast(Value, _BINARY[type(node.op)](Value(a), b)).data
     if isinstance(node, ast.UnaryOp):
-        v = _eval(node.operand, env)
-        return -v if isinstance(node.op, ast.USub) else v
-    if isinstance(node, ast.Call):
-        fn = FUNCTIONS[cast(ast.Name, node.func).id][0]  # _check let named calls only through
-        args = [_eval(a, env) for a in node.args]
-        if any(isinstance(a, Value) for a in args):
-            return fn(*args)
-        return fn(*[Value(cast(float, a)) for a in args]).data
-    raise ExpressionError(f"{type(node).__name__} is not allowed in an expression")  # _check stops it first
+        return -args[0] if isinstance(node.op, ast.USub) else args[0]
+    fn = FUNCTIONS[cast(ast.Name, cast(ast.Call, node).func).id][0]  # _check let named calls only through
+    if any(isinstance(a, Value) for a in args):
+        return fn(*args)
+    return fn(*[Value(cast(float, a)) for a in args]).data

@@ -1,4 +1,5 @@
-"""The expression parser of the command line: every refusal names what it refused."""
+"""The expression parser of the command line: every refusal names what it refused, and
+only real nesting counts towards the nesting limit."""
 
 from __future__ import annotations
 
@@ -7,9 +8,17 @@ import ast
 import pytest
 
 from autodiff import Value
-from autodiff.parse import ExpressionError, evaluate, parse
+from autodiff.parse import MAX_NESTING, ExpressionError, evaluate, names, parse
 
 # -- every refusal of the validator, with what it names ---------------------------------------
+
+
+def nested(n: int) -> str:
+    # ((x+1)*2+1)*2 ...: a sum in a product in a sum, two levels a pair of parentheses
+    expr = "x"
+    for _ in range(n):
+        expr = f"({expr}+1)*2"
+    return expr
 
 
 REFUSED = {
@@ -64,6 +73,11 @@ REFUSED = {
     # the input itself
     "syntax": ("x +", "not a valid expression: invalid syntax"),
     "too long": ("x" + "+x" * 5000, "expression is 10001 characters long; the limit is 10000"),
+    "signs too deep": ("-" * (MAX_NESTING + 1) + "x", "nests too deeply: more than 100 levels"),
+    "calls too deep": ("exp(" * (MAX_NESTING + 1) + "x" + ")" * (MAX_NESTING + 1), "nests too deeply"),
+    "parentheses too deep": (nested(MAX_NESTING // 2 + 1), "nests too deeply"),
+    "powers too deep": ("**".join(["x"] * (MAX_NESTING + 2)), "nests too deeply"),
+    "deeper than Python's parser": ("-" * 5000 + "x", "nests too deeply"),
 }
 
 
@@ -95,3 +109,34 @@ def test_evaluate_names_a_missing_variable_and_refuses_an_unchecked_tree():
         evaluate(parse("x * y + z"), {"x": Value(1.0)})
     with pytest.raises(ExpressionError, match="Attribute is not allowed in an expression"):
         evaluate(ast.parse("2 * x.real", mode="eval").body, {"x": Value(1.0)})
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "-" * MAX_NESTING + "x",
+        "exp(" * MAX_NESTING + "x" + ")" * MAX_NESTING,
+        "**".join(["x"] * (MAX_NESTING + 1)),
+        nested(MAX_NESTING // 2),
+    ],
+)
+def test_nesting_up_to_the_limit_is_allowed(expr):
+    assert names(parse(expr)) == ["x"]
+
+
+def test_a_chain_of_1500_terms_is_one_level():
+    # ast.parse builds this tree on every Python; checking it must not recurse through it
+    x = Value(2.0)
+    out = evaluate(parse("-".join(["x"] * 1500)), {"x": x})
+    out.backward()
+    assert out.data == -2.0 * 1498 and x.grad == -1498.0
+
+
+def test_evaluation_is_iterative_far_beyond_the_recursion_limit():
+    tree: ast.expr = ast.Name(id="x", ctx=ast.Load())
+    for _ in range(19_999):
+        tree = ast.BinOp(left=tree, op=ast.Add(), right=ast.Name(id="x", ctx=ast.Load()))
+    x = Value(1.0)
+    out = evaluate(tree, {"x": x})
+    out.backward()
+    assert out.data == 20_000.0 and x.grad == 20_000.0
