@@ -13,13 +13,18 @@ rule. Only the variables become ``Value`` leaves.
 
 Limits: ``MAX_LENGTH`` characters, and ``MAX_NESTING`` levels of parentheses,
 calls, signs and powers. A flat chain ``x + x - ... + x`` is one level however
-long: it is checked and evaluated in loops.
+long: it is checked and evaluated in loops, and where CPython's ``ast.parse``
+gives up on it (a few thousand terms, on 3.11 and 3.12) ``parse_arithmetic``
+reads it.
 """
 
 from __future__ import annotations
 
 import ast
+import io
+import keyword
 import math
+import tokenize
 from collections.abc import Callable, Mapping
 from typing import Union, cast
 
@@ -73,7 +78,7 @@ def parse(source: str) -> ast.expr:
         raise ExpressionError(f"expression is {len(source)} characters long; the limit is {MAX_LENGTH}")
     source = source.strip()
     try:
-        tree = ast.parse(source, mode="eval").body
+        tree = _syntax_tree(source)
         _check(tree, source)
     except SyntaxError as e:
         if "integer string conversion" in e.msg:  # Python's own limit on the digits of an int literal
@@ -85,6 +90,15 @@ def parse(source: str) -> ast.expr:
     except (RecursionError, MemoryError):
         raise ExpressionError(_TOO_DEEP) from None
     return tree
+
+
+def _syntax_tree(source: str) -> ast.expr:
+    try:
+        return ast.parse(source, mode="eval").body
+    except RecursionError:
+        # CPython builds its ast objects recursively and gives up on a chain of a few thousand
+        # terms (x + x + ... + x, 3.11 and 3.12), flat as it is: read the arithmetic here instead
+        return parse_arithmetic(source)
 
 
 # + - and * / chain to the left without nesting: to a reader a + b - c + d is one level, not three
@@ -225,3 +239,122 @@ def _apply(node: ast.expr, args: list[Operand]) -> Operand:
     if any(isinstance(a, Value) for a in args):
         return fn(*args)
     return fn(*[Value(cast(float, a)) for a in args]).data
+
+
+# -- arithmetic too long for ast.parse -------------------------------------------------------
+
+
+def parse_arithmetic(source: str) -> ast.expr:
+    """The unchecked tree ``ast.parse`` builds for arithmetic (numbers, names, + - * / **, calls),
+    with flat chains built in a loop, so that a chain's length costs no recursion."""
+    tokens = _Tokens(source)
+    tree = _sum(tokens)
+    if tokens.peek():
+        raise tokens.refused()
+    return tree
+
+
+_OPERATORS = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult, "/": ast.Div}
+
+
+class _Tokens:
+    """The tokens of an expression, read left to right (line breaks and comments dropped)."""
+
+    def __init__(self, source: str) -> None:
+        skip = {tokenize.NL, tokenize.NEWLINE, tokenize.COMMENT, tokenize.ENDMARKER}
+        try:
+            self.tokens = [t for t in tokenize.generate_tokens(io.StringIO(source).readline) if t.type not in skip]
+        except (tokenize.TokenError, SyntaxError) as e:  # 3.12 and later raise either
+            raise ExpressionError(f"not a valid expression: {e.args[0]}") from None
+        self.lines = source.splitlines()
+        self.at = 0
+
+    def peek(self) -> str:
+        return self.tokens[self.at].string if self.at < len(self.tokens) else ""
+
+    def take(self, wanted: str | None = None) -> tokenize.TokenInfo:
+        if self.at == len(self.tokens) or (wanted is not None and self.peek() != wanted):
+            raise self.refused()
+        self.at += 1
+        return self.tokens[self.at - 1]
+
+    def refused(self) -> ExpressionError:
+        if self.at == len(self.tokens):
+            return ExpressionError("not a valid expression: it ends too early")
+        token = self.tokens[self.at]
+        return ExpressionError(
+            f"{token.string!r} (at column {token.start[1] + 1}) is not allowed in an expression this long; "
+            f"use numbers, names, + - * / ** and calls of {', '.join(FUNCTIONS)}"
+        )
+
+    def leaf(self) -> ast.expr:
+        """The number or name here, as Python reads it (1_000, 0x10, NFKC-normalised names), where it stands."""
+        token = self.tokens[self.at] if self.at < len(self.tokens) else None
+        if token is None or not _is_leaf(token):
+            raise self.refused()
+        self.at += 1
+        node = ast.parse(token.string, mode="eval").body
+        (row, col), (end_row, end_col) = token.start, token.end
+        node.lineno, node.end_lineno = row, end_row
+        # ast counts columns in bytes of UTF-8
+        node.col_offset = len(self.lines[row - 1][:col].encode())
+        node.end_col_offset = len(self.lines[end_row - 1][:end_col].encode())
+        return node
+
+
+def _sum(tokens: _Tokens) -> ast.expr:
+    return _chain(tokens, ("+", "-"), _product)
+
+
+def _product(tokens: _Tokens) -> ast.expr:
+    return _chain(tokens, ("*", "/"), _factor)
+
+
+def _chain(tokens: _Tokens, ops: tuple[str, str], operand: Callable[[_Tokens], ast.expr]) -> ast.expr:
+    node = operand(tokens)
+    while tokens.peek() in ops:
+        op = _OPERATORS[tokens.take().string]()
+        node = ast.BinOp(left=node, op=op, right=operand(tokens))
+    return node
+
+
+def _factor(tokens: _Tokens) -> ast.expr:
+    # -x ** 2 is -(x ** 2), and 2 ** -x is 2 ** (-x), as in Python
+    if tokens.peek() in ("+", "-"):
+        op = ast.USub() if tokens.take().string == "-" else ast.UAdd()
+        return ast.UnaryOp(op=op, operand=_factor(tokens))
+    base = _primary(tokens)
+    if tokens.peek() != "**":
+        return base
+    tokens.take()
+    return ast.BinOp(left=base, op=ast.Pow(), right=_factor(tokens))
+
+
+def _primary(tokens: _Tokens) -> ast.expr:
+    if tokens.peek() == "(":
+        tokens.take()
+        node = _sum(tokens)
+        tokens.take(")")
+    else:
+        node = tokens.leaf()
+    while tokens.peek() == "(":
+        node = ast.Call(func=node, args=_arguments(tokens), keywords=[])
+    return node
+
+
+def _is_leaf(token: tokenize.TokenInfo) -> bool:
+    # a number, or a name that is no keyword (True, False and None are constants, refused by _check)
+    if token.type != tokenize.NAME:
+        return token.type == tokenize.NUMBER
+    return not keyword.iskeyword(token.string) or token.string in ("True", "False", "None")
+
+
+def _arguments(tokens: _Tokens) -> list[ast.expr]:
+    tokens.take("(")
+    args: list[ast.expr] = []
+    while tokens.peek() != ")":
+        args.append(_sum(tokens))
+        if tokens.peek() != ")":
+            tokens.take(",")
+    tokens.take(")")
+    return args

@@ -1,14 +1,15 @@
-"""The expression parser of the command line: every refusal names what it refused, and
-only real nesting counts towards the nesting limit."""
+"""The expression parser of the command line: every refusal names what it refused, and a
+long flat chain (x + x + ... + x) is flat, however deep its tree."""
 
 from __future__ import annotations
 
 import ast
+import random
 
 import pytest
 
 from autodiff import Value
-from autodiff.parse import MAX_NESTING, ExpressionError, evaluate, names, parse
+from autodiff.parse import MAX_LENGTH, MAX_NESTING, ExpressionError, evaluate, names, parse, parse_arithmetic
 
 # -- every refusal of the validator, with what it names ---------------------------------------
 
@@ -124,6 +125,69 @@ def test_nesting_up_to_the_limit_is_allowed(expr):
     assert names(parse(expr)) == ["x"]
 
 
+# -- a long flat chain is one level --------------------------------------------------------------
+
+
+def ast_gives_up(monkeypatch):
+    # as on CPython 3.11 and 3.12: ast.parse gives up on a chain of 3000 terms (3.10 and 3.13 read it)
+    real = ast.parse
+
+    def gives_up(source, *args, **kwargs):
+        mode = kwargs.get("mode", args[1] if len(args) > 1 else "exec")
+        if mode == "eval" and len(source) > 1000:  # an expression, not pytest reading a test's source
+            raise RecursionError("maximum recursion depth exceeded during ast construction")
+        return real(source, *args, **kwargs)
+
+    monkeypatch.setattr(ast, "parse", gives_up)
+
+
+@pytest.fixture(params=["ast.parse", "parse_arithmetic"])
+def path(request, monkeypatch):
+    """Each test twice: the chain read by ast.parse, and by parse_arithmetic, past ast.parse."""
+    if request.param == "parse_arithmetic":
+        ast_gives_up(monkeypatch)
+    return request.param
+
+
+def computed_directly(terms, ops, env):
+    # the chain with Values, as Python groups it: products (* /) first, then the sum (+ -) of them
+    binary = {"+": Value.__add__, "-": Value.__sub__, "*": Value.__mul__, "/": Value.__truediv__}
+    total, sign, product = None, "+", env[terms[0]]
+    for op, term in zip([*ops, "+"], [*terms[1:], None]):
+        if op in "*/":
+            product = binary[op](product, env[term])
+            continue
+        total = product if total is None else binary[sign](total, product)
+        sign, product = op, env[term] if term else None
+    return total
+
+
+@pytest.mark.parametrize("ops", ["+", "+-", "*", "*/", "+-*/"])
+def test_a_flat_chain_of_3000_terms_computes_value_and_gradient(ops, path):
+    rng = random.Random(0)
+    terms = [rng.choice("xyz") for _ in range(3000)]
+    chosen = [rng.choice(ops) for _ in range(2999)]
+    expr = terms[0] + "".join(op + t for op, t in zip(chosen, terms[1:]))
+    assert len(expr) < MAX_LENGTH
+    point = {"x": 1.0001, "y": 0.9999, "z": 1.5}
+    leaves = {n: Value(v) for n, v in point.items()}
+    out = evaluate(parse(expr), leaves)
+    out.backward()
+    direct = {n: Value(v) for n, v in point.items()}
+    want = computed_directly(terms, chosen, direct)
+    want.backward()
+    assert out.data == want.data
+    assert [leaves[n].grad for n in "xyz"] == [direct[n].grad for n in "xyz"]
+
+
+def test_a_3000_term_sum_inside_a_call_and_parentheses(path):
+    chain = "+".join(["x"] * 3000)
+    x = Value(0.5)
+    out = evaluate(parse(f"2 * exp(({chain}) - 1500)"), {"x": x})
+    out.backward()
+    assert out.data == 2.0 and x.grad == 6000.0
+
+
 def test_a_chain_of_1500_terms_is_one_level():
     # ast.parse builds this tree on every Python; checking it must not recurse through it
     x = Value(2.0)
@@ -140,3 +204,74 @@ def test_evaluation_is_iterative_far_beyond_the_recursion_limit():
     out = evaluate(tree, {"x": x})
     out.backward()
     assert out.data == 20_000.0 and x.grad == 20_000.0
+
+
+@pytest.mark.parametrize(
+    "tail, message",
+    [
+        (" % 2", "'%' (at column 6001) is not allowed in an expression this long"),
+        (" + x.real", "'.' (at column 6004) is not allowed"),
+        ("+(x < 1)", "'<' (at column 6004) is not allowed"),
+        ("+(lambda: 1)", "'lambda' (at column 6002) is not allowed"),
+        ("+_y", "names may not start with '_', got '_y'"),
+        ("+exp(x, x)", "exp() takes one argument, got 2"),
+        ("+x(1)", "function 'x' is not allowed"),
+        ("+1e400", "the number 1e400 is too large for a float"),
+        ("+'a'", "\"'a'\" (at column 6001) is not allowed"),
+        ("+True", "only numbers are allowed as constants, got True"),
+        ("+" + "-" * (MAX_NESTING + 1) + "x", "nests too deeply"),
+        ("+", "not a valid expression"),
+    ],
+)
+def test_a_long_chain_still_refuses_anything_but_arithmetic(tail, message, monkeypatch):
+    ast_gives_up(monkeypatch)
+    with pytest.raises(ExpressionError) as refused:
+        parse("+".join(["x"] * 3000) + tail)
+    assert message in str(refused.value)
+
+
+def test_a_huge_number_after_a_long_chain_of_non_ascii_names_is_quoted_exactly(path):
+    with pytest.raises(ExpressionError, match="the number 1.5e400 is too large"):
+        parse("+".join(["é"] * 3000) + "+1.5e400")
+
+
+# -- parse_arithmetic builds the tree ast.parse builds ---------------------------------------------
+
+
+def random_expression(rng: random.Random, depth: int = 0) -> str:
+    if depth > 4 or rng.random() < 0.3:
+        return rng.choice(["x", "y", "ﬁ", "é", "2", "0.5", "1_000", "3e-2", "0x10", "True", "_z"])
+    kind = rng.choice(["binary", "binary", "unary", "call", "parens"])
+    if kind == "binary":
+        op = rng.choice(["+", "-", "*", "/", "**"])
+        return random_expression(rng, depth + 1) + rng.choice(["", " "]) + op + random_expression(rng, depth + 1)
+    if kind == "unary":
+        return rng.choice(["-", "+"]) + random_expression(rng, depth + 1)
+    if kind == "call":
+        args = [random_expression(rng, depth + 1) for _ in range(rng.randint(0, 3))]
+        return rng.choice(["exp", "sum", "x"]) + "(" + ", ".join(args) + rng.choice(["", ","] if args else [""]) + ")"
+    return "(" + random_expression(rng, depth + 1) + ")"
+
+
+def test_parse_arithmetic_agrees_with_ast_parse():
+    rng = random.Random(21)
+    cases = ["-x**2", "2**-x", "x**y**z", "-x*y", "x - -y", "x*-y*z", "(exp)(x)", "f(x,)(y)", "x\n+ y", "x # a note"]
+    cases += [random_expression(rng) for _ in range(2000)]
+    for expr in cases:
+        source = f"({expr})" if "\n" in expr else expr
+        assert ast.dump(parse_arithmetic(source)) == ast.dump(ast.parse(source, mode="eval").body), expr
+
+
+@pytest.mark.parametrize(
+    "source, message",
+    [
+        ("(x", "not a valid expression: "),
+        ("x +", "not a valid expression: it ends too early"),
+        ("x y", "'y' (at column 3) is not allowed"),
+        ("exp(x", "not a valid expression: "),
+    ],
+)
+def test_parse_arithmetic_refuses_what_is_no_expression(source, message):
+    with pytest.raises(ExpressionError) as refused:
+        parse_arithmetic(source)
+    assert message in str(refused.value)
