@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import ast
 import math
 import os
 import sys
 import unicodedata
 from collections.abc import Sequence
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from . import Value, __version__, gradcheck
 from .gradcheck import compare_grads, format_rows
 from .viz import MAX_NODES
+
+if TYPE_CHECKING:
+    from .stepper import Stepper
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -181,16 +185,32 @@ def _grad(args: argparse.Namespace) -> int:
     except _BadInput as e:
         print(f"autodiff grad: {e}", file=sys.stderr)
         return BAD_INPUT
+    except _MathError as e:
+        print(f"autodiff grad: {e}", file=sys.stderr)
+        return MATH_ERROR
+
+
+class _MathError(Exception):
+    """One line for stderr; `autodiff grad` exits with MATH_ERROR."""
 
 
 def _grad_checked(args: argparse.Namespace) -> int:
-    from .graph import topological_order
-    from .parse import ExpressionError, evaluate, names, parse
-    from .share import page_bytes
-    from .stepper import Stepper
-    from .viz import GraphvizError, GraphvizNotFound, export, write_files
+    tree, given, wanted = _read_inputs(args)
+    leaves = {n: Value(given[n], label=n) for n in wanted}
+    out = _forward(tree, leaves)
+    walk = _check_sizes(args, out)
+    _backward(args, out)
+    print(f"value = {out.data!r}")
+    width = max(len(n) for n in wanted) if wanted else 0
+    for n in wanted:
+        print(f"d/d{n:<{width}} = {leaves[n].grad!r}")
+    return _write_outputs(args, out, walk)
 
-    # 1. every input, before any computing: the expression, the numbers, the files
+
+def _read_inputs(args: argparse.Namespace) -> tuple[ast.expr, dict[str, float], list[str]]:
+    """Every input, before any computing: the expression, the numbers, the files."""
+    from .parse import ExpressionError, names, parse
+
     if args.expression is None:
         raise _BadInput('no expression given; e.g. autodiff grad "x**2 + 1" x=3')
     try:
@@ -206,19 +226,29 @@ def _grad_checked(args: argparse.Namespace) -> int:
     unused = [n for n in given if n not in wanted]
     if unused:
         print(f"autodiff grad: note: {', '.join(unused)} not in the expression", file=sys.stderr)
+    return tree, given, wanted
 
-    # 2. the forward pass; then the graph's size is known, and checked before anything is written
-    leaves = {n: Value(given[n], label=n) for n in wanted}
+
+def _forward(tree: ast.expr, leaves: dict[str, Value]) -> Value:
+    from .parse import ExpressionError, evaluate
+
     try:
         out = evaluate(tree, leaves)
     except ExpressionError as e:
         raise _BadInput(str(e)) from None
     except _MATH_ERRORS as e:
-        print(f"autodiff grad: {e}", file=sys.stderr)
-        return MATH_ERROR
+        raise _MathError(str(e)) from None
     if not isinstance(out, Value):  # no variable in it: a number
         out = Value(out)
     out.label = out.label or "f"
+    return out
+
+
+def _check_sizes(args: argparse.Namespace, out: Value) -> Stepper | None:
+    """The graph's size, checked before anything is written; the page's stepper for --html."""
+    from .graph import topological_order
+    from .stepper import Stepper
+
     size = len(topological_order(out))
     walk = Stepper(out, method=args.method) if args.html else None
     if walk is not None and size > walk.max_nodes:
@@ -230,8 +260,12 @@ def _grad_checked(args: argparse.Namespace) -> int:
         raise _BadInput(
             f"--svg: the graph has {size} nodes, over the drawing limit of {MAX_NODES}; use a smaller expression"
         )
+    return walk
 
-    # 3. backward
+
+def _backward(args: argparse.Namespace, out: Value) -> None:
+    from .stepper import Stepper
+
     try:
         if args.steps:
             stepper = Stepper(out, method=args.method)
@@ -240,17 +274,17 @@ def _grad_checked(args: argparse.Namespace) -> int:
         else:
             out.backward(method=args.method)
     except _MATH_ERRORS as e:
-        print(f"autodiff grad: {e}", file=sys.stderr)
-        return MATH_ERROR
+        raise _MathError(str(e)) from None
     if args.steps:
         print(f"backprop, {args.method}, step by step:")
         print(transcript)
-    print(f"value = {out.data!r}")
-    width = max(len(n) for n in wanted) if wanted else 0
-    for n in wanted:
-        print(f"d/d{n:<{width}} = {leaves[n].grad!r}")
 
-    # 4. the files: all made in memory, then written together, or none
+
+def _write_outputs(args: argparse.Namespace, out: Value, walk: Stepper | None) -> int:
+    """The files: all made in memory, then written together, or none."""
+    from .share import page_bytes
+    from .viz import GraphvizError, GraphvizNotFound, export, write_files
+
     files: list[tuple[str, bytes]] = []
     try:
         if walk is not None:
