@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+import autodiff.dot_program
 import autodiff.viz
 import nn
 from autodiff import Stepper, Value, backward_steps, topological_order
@@ -177,7 +178,8 @@ def test_html_shows_highlighted_current_step():
 
 def test_html_without_dot_still_explains(monkeypatch):
     monkeypatch.setenv("PATH", "/nonexistent")
-    monkeypatch.setattr(autodiff.viz, "_script_dirs", list)  # nor graphviz-pure beside this Python (the dot extra)
+    # nor graphviz-pure beside this Python (the dot extra)
+    monkeypatch.setattr(autodiff.dot_program, "_script_dirs", list)
     *_, d = graph()
     s = Stepper(d)
     s.step()
