@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .dot_program import digraph_class
-from .labels import MAX_LABEL, fmt, shorten, text, visible
+from .labels import MAX_LABEL, fmt, shorten, shorten_middle, text, visible
 from .picture import HIDDEN, MAX_INPUT_ROWS, Block, Box, Picture
 from .scopes import scope_name
 
@@ -101,8 +101,8 @@ def _tooltip(prefix: str, s: str) -> str:
 
 
 def _scope_tooltip(path: tuple[str, ...]) -> str:
-    # a scope's whole path
-    return _tooltip("scope ", scope_name(path))
+    # a scope's whole path, cut in the middle past MAX_LABEL: clusters nested n deep cost O(n), not O(n^2)
+    return _tooltip("scope ", shorten_middle(scope_name(path)))
 
 
 def _role(v: Value, root: Value, params: set[int]) -> str:

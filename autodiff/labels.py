@@ -46,3 +46,11 @@ def text(s: str) -> str:
 def shorten(s: str, limit: int = MAX_LABEL) -> str:
     """``s`` cut to ``limit`` characters, the last one an ellipsis, when it is longer."""
     return s if len(s) <= limit else s[: limit - 1] + "\u2026"
+
+
+def shorten_middle(s: str, limit: int = MAX_LABEL) -> str:
+    """``s`` cut to ``limit`` characters by an ellipsis in its middle, when it is longer: both ends show."""
+    if len(s) <= limit:
+        return s
+    head = (limit - 1) // 2
+    return s[:head] + "\u2026" + s[len(s) - (limit - 1 - head) :]

@@ -109,6 +109,8 @@ def draw(
 
     * ``group=True``: each scope block is a cluster (a rounded frame) named by
       its scope, nested as the blocks are. Two calls of one model are two blocks.
+      A cluster's or a box's tooltip is its scope path, cut in the middle past
+      ``MAX_LABEL`` characters.
     * ``collapse=k`` (blocks at depth k: for an ``MLP``, 1 the model, 2 its
       layers, 3 its neurons), ``collapse="L0"`` or a list of names or full paths
       (``"MLP/L1"``): each such block is drawn as one purple **box**: its path,
@@ -133,9 +135,9 @@ def draw(
     consumers, as ``nn`` labels them (``L0.N3.w1`` used inside ``MLP/L0/N3``).
 
     Nothing is rendered or written here; see ``to_svg`` and ``save``. Over
-    ``max_nodes`` drawn nodes (value nodes and boxes, op ellipses not counted)
-    a ``ValueError`` says how to get a picture. The DOT text is the same for
-    the same graph, every time.
+    ``max_nodes`` drawn nodes (value nodes, boxes and clusters; op ellipses not
+    counted) a ``ValueError`` says how to get a picture. The DOT text is the
+    same for the same graph, every time.
     """
     if rankdir not in ("LR", "TB", "RL", "BT"):
         raise ValueError(f"draw: rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
@@ -150,18 +152,25 @@ def draw(
 
 
 def _check_size(pic: Picture, max_nodes: int) -> None:
-    # refuse a picture over max_nodes, saying how to get one
-    if pic.drawn <= max_nodes:
+    # refuse a picture over max_nodes, saying how to get one; value nodes, boxes and clusters count
+    frames = len(pic.frames)
+    total = pic.drawn + frames
+    if total <= max_nodes:
         return
-    if pic.scoped:
+    if not pic.scoped:
         raise ValueError(
-            f"draw: {pic.drawn} nodes to draw (value nodes and boxes, of {len(pic.nodes)} in the graph), "
-            f"over max_nodes={max_nodes}; collapse more (a smaller depth, e.g. collapse=1), compact=True, "
-            f"or pass max_nodes={pic.drawn}"
+            f"draw: the graph has {pic.drawn} nodes, over max_nodes={max_nodes}; "
+            f"draw a smaller part of it (an intermediate node as the root) or pass max_nodes={pic.drawn}"
+        )
+    what = f"{pic.drawn} nodes to draw (value nodes and boxes, of {len(pic.nodes)} in the graph)"
+    if frames:
+        what = (
+            f"{total} nodes to draw ({pic.drawn} value nodes and boxes, of {len(pic.nodes)} in the graph, "
+            f"and {frames} scope clusters)"
         )
     raise ValueError(
-        f"draw: the graph has {pic.drawn} nodes, over max_nodes={max_nodes}; "
-        f"draw a smaller part of it (an intermediate node as the root) or pass max_nodes={pic.drawn}"
+        f"draw: {what}, over max_nodes={max_nodes}; collapse more (a smaller depth, e.g. collapse=1), "
+        f"compact=True, {'group=False, ' if frames else ''}or pass max_nodes={total}"
     )
 
 
