@@ -25,6 +25,8 @@ reference, so a closed widget is freed (the views are in ``stepper_views``).
 
 from __future__ import annotations
 
+import difflib
+import inspect
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, cast
 
@@ -42,7 +44,7 @@ from .viz import draw
 if TYPE_CHECKING:
     import graphviz
 
-__all__ = ["GRANULARITIES", "SHOWN_INPUTS", "AnyStep", "ScopeStep", "Stepper"]
+__all__ = ["DRAW_OPTIONS", "GRANULARITIES", "SHOWN_INPUTS", "AnyStep", "ScopeStep", "Stepper"]
 
 
 def _num(x: float) -> str:
@@ -53,6 +55,10 @@ def _num(x: float) -> str:
 GRANULARITIES = ("edge", "scope")
 # a scope step's text lists this many of the inputs whose grads it changed, then says how many more
 SHOWN_INPUTS = 6
+# the options of draw() a Stepper takes and passes on (highlight, max_nodes and parameters it sets itself)
+DRAW_OPTIONS = tuple(
+    p for p in inspect.signature(draw).parameters if p not in ("root", "highlight", "max_nodes", "parameters")
+)
 
 
 class Stepper:
@@ -80,7 +86,9 @@ class Stepper:
     default), or, with ``fresh=False``, from interior grads at 0 and the leaves'
     grads as they were, to show leaves accumulating across passes. ``restore()``,
     or leaving a ``with Stepper(...) as s:`` block, puts back the grads held
-    before. ``method`` is "push" (V2) or "pull" (V1).
+    before. ``method`` is "push" (V2) or "pull" (V1). Any other keyword is one of
+    ``draw``'s options (``DRAW_OPTIONS``: ``collapse``, ``group``, ``rankdir`` ...),
+    used for every picture; an unknown one is a TypeError naming it.
 
     In Jupyter it shows the graph with the current node and edge in red and the
     grads so far; with ipywidgets installed, Prev / Next / Run / Reset buttons and
@@ -399,9 +407,18 @@ class Stepper:
 def _check_arguments(
     root: object, method: object, fresh: object, max_nodes: object, granularity: object, draw_kw: dict[str, Any]
 ) -> None:
-    # every argument of Stepper(...) checked before anything is recorded
+    # every argument of Stepper(...) checked before anything is recorded; a misspelt option is an error
     if not isinstance(root, Value):
         raise TypeError(f"Stepper: root must be a Value, got {type(root).__name__}")
+    unknown = [k for k in draw_kw if k not in DRAW_OPTIONS]
+    if unknown:
+        valid = ("method", "fresh", "max_nodes", "parameters", "granularity", *DRAW_OPTIONS)
+        close = difflib.get_close_matches(unknown[0], valid, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise TypeError(
+            f"Stepper: unknown keyword argument {', '.join(map(repr, unknown))}{hint}; "
+            f"it takes root and {', '.join(valid)}"
+        )
     if type(method) is not str or method not in METHODS:
         raise ValueError(f"Stepper: method must be 'push' or 'pull', got {method!r}")
     if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:

@@ -165,6 +165,19 @@ def test_bad_arguments():
         Stepper(Value(1.0), method="V3")
 
 
+def test_a_misspelt_option_is_refused_naming_it_and_the_valid_ones():
+    # unknown keywords went into draw_kw, silently ignored: Stepper(y, colapse=2) drew no boxes
+    with pytest.raises(TypeError, match=r"Stepper: unknown keyword argument 'colapse' \(did you mean 'collapse'\?\); "):
+        Stepper(Value(1.0), colapse=2)
+    with pytest.raises(TypeError) as error:
+        Stepper(Value(1.0), methd="pull", show_grads=False)
+    message = str(error.value)
+    assert "'methd', 'show_grads'" in message
+    for name in ("method", "fresh", "max_nodes", "parameters", "granularity", "collapse", "group", "compact"):
+        assert name in message.rpartition("it takes")[2]
+    assert Stepper(Value(1.0), collapse=None, rankdir="TB").draw_kw == {"collapse": None, "rankdir": "TB"}
+
+
 @pytest.mark.requires_dot
 def test_html_shows_highlighted_current_step():
     a, b, c, d = graph()
