@@ -19,7 +19,12 @@ import os
 import re
 from typing import TYPE_CHECKING
 
-from .viz import BOX_COLOUR, COLOURS, HIGHLIGHT, draw, fmt, svg_markup, write_files
+from .dot_program import svg_markup
+from .dot_source import BOX_COLOUR, COLOURS, HIGHLIGHT
+from .files import write_files
+from .labels import fmt
+from .scope_steps import edge_steps_of
+from .viz import draw
 
 if TYPE_CHECKING:
     from .stepper import Stepper
@@ -138,8 +143,6 @@ def page(stepper: Stepper, title: str | None = None) -> str:
     A Stepper with ``collapse`` (or ``group``, ``compact``) gives the same page over its collapsed
     picture: a step lights up the box holding its edge and the edge crossing into it.
     """
-    from .stepper import ScopeStep
-
     pic = stepper.picture
     scoped = {k: stepper.draw_kw[k] for k in ("collapse", "group", "compact") if k in stepper.draw_kw}
     # lay the picture out with the widest number a grad can print as, so that no
@@ -158,15 +161,16 @@ def page(stepper: Stepper, title: str | None = None) -> str:
         )
         svg = svg_markup(g)
     finally:
-        stepper._restore(held)
+        for v, grad in zip(stepper.nodes, held):
+            v.grad = grad
     cells = pic.grad_cells()
     grads, steps, headlines = [], [], []
-    for k, s in stepper._walk():
+    for k, s in stepper.walk():
         grads.append([fmt(stepper.nodes[i].grad) for i, _, _ in cells])
         headlines.append(stepper.headline(k))
         if s is None:
             continue
-        hot = [h for e in (s.steps if isinstance(s, ScopeStep) else (s,)) for h in pic.hot_ids(e)]
+        hot = [h for e in edge_steps_of(s) for h in pic.hot_ids(e)]
         steps.append({"text": stepper.explain(s), "context": stepper.context(s), "hot": list(dict.fromkeys(hot))})
     name = stepper.name(stepper.root)
     title = title or f"Backprop through {name}, {stepper.method} ({'V2' if stepper.method == 'push' else 'V1'})"

@@ -15,30 +15,36 @@ into it, and every step's text starts with the scope path of the node it visits
 (``MLP/L1/N0: L1.N0.w2.grad += ...``). ``granularity="scope"`` (or ``by_scope()``)
 makes one step of each run of edges inside one box ("backprop through MLP/L1 (545
 edges)"), so a network's backward pass is walked layer by layer; the seed stays
-step 1 and each edge outside every box stays a step of its own.
+step 1 and each edge outside every box stays a step of its own (``scope_steps``).
 
 One model, any number of views: each widget displayed for a Stepper is redrawn
 whenever the Stepper moves, whatever moved it (a button, the slider, or
 ``step()`` called in another cell). The Stepper holds its views by weak
-reference, so a closed widget is freed.
+reference, so a closed widget is freed (the views are in ``stepper_views``).
 """
 
 from __future__ import annotations
 
-import html
-import weakref
-from collections import deque
+import difflib
+import inspect
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, Union, cast
+from typing import TYPE_CHECKING, Any, cast
 
+from . import share
 from .backprop import METHODS, Step, backward_steps
+from .dot_program import svg_markup
 from .graph import topological_order
+from .picture import Picture, plan
+from .scope_steps import AnyStep, ScopeStep, by_box, edge_steps_of
 from .scopes import scope_name
+from .stepper_views import Views, step_html
 from .value import Value
-from .viz import PLAIN, GraphvizError, GraphvizNotFound, Picture, draw, plan, svg_markup, text
+from .viz import draw
 
 if TYPE_CHECKING:
     import graphviz
+
+__all__ = ["DRAW_OPTIONS", "GRANULARITIES", "SHOWN_INPUTS", "AnyStep", "ScopeStep", "Stepper"]
 
 
 def _num(x: float) -> str:
@@ -49,31 +55,10 @@ def _num(x: float) -> str:
 GRANULARITIES = ("edge", "scope")
 # a scope step's text lists this many of the inputs whose grads it changed, then says how many more
 SHOWN_INPUTS = 6
-
-
-class ScopeStep:
-    """A step of a Stepper with ``granularity="scope"``: the edge steps it applies, in order.
-
-    ``kind`` is "seed" (step 1, the seed alone), "edge" (one edge outside every box) or
-    "scope" (every edge of one run through a box); ``scope`` is the box's path ("" for
-    the others); ``index`` is its number k in "Step k of N".
-    """
-
-    __slots__ = ("index", "kind", "scope", "box", "steps")
-
-    def __init__(self, index: int, kind: str, scope: str, box: int, steps: tuple[Step, ...]) -> None:
-        self.index = index
-        self.kind = kind
-        self.scope = scope
-        self.box = box
-        self.steps = steps
-
-    def __repr__(self) -> str:
-        where = f" {self.scope!r}" if self.scope else ""
-        return f"ScopeStep({self.index}, {self.kind!r}{where}, {len(self.steps)} edge steps)"
-
-
-AnyStep = Union[Step, ScopeStep]
+# the options of draw() a Stepper takes and passes on (highlight, max_nodes and parameters it sets itself)
+DRAW_OPTIONS = tuple(
+    p for p in inspect.signature(draw).parameters if p not in ("root", "highlight", "max_nodes", "parameters")
+)
 
 
 class Stepper:
@@ -101,7 +86,9 @@ class Stepper:
     default), or, with ``fresh=False``, from interior grads at 0 and the leaves'
     grads as they were, to show leaves accumulating across passes. ``restore()``,
     or leaving a ``with Stepper(...) as s:`` block, puts back the grads held
-    before. ``method`` is "push" (V2) or "pull" (V1).
+    before. ``method`` is "push" (V2) or "pull" (V1). Any other keyword is one of
+    ``draw``'s options (``DRAW_OPTIONS``: ``collapse``, ``group``, ``rankdir`` ...),
+    used for every picture; an unknown one is a TypeError naming it.
 
     In Jupyter it shows the graph with the current node and edge in red and the
     grads so far; with ipywidgets installed, Prev / Next / Run / Reset buttons and
@@ -118,21 +105,7 @@ class Stepper:
         granularity: str = "edge",
         **draw_kw: Any,
     ) -> None:
-        if not isinstance(root, Value):
-            raise TypeError(f"Stepper: root must be a Value, got {type(root).__name__}")
-        if type(method) is not str or method not in METHODS:
-            raise ValueError(f"Stepper: method must be 'push' or 'pull', got {method!r}")
-        if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
-            raise ValueError(f"Stepper: max_nodes must be an int >= 1, got {max_nodes!r}")
-        if not isinstance(fresh, bool):
-            raise TypeError(f"Stepper: fresh must be True or False, got {fresh!r}")
-        if type(granularity) is not str or granularity not in GRANULARITIES:
-            raise ValueError(f"Stepper: granularity must be 'edge' or 'scope', got {granularity!r:.80}")
-        if granularity == "scope" and draw_kw.get("collapse") is None:
-            raise ValueError(
-                "Stepper: granularity='scope' makes one step per box of a collapsed picture; "
-                "say which scopes are boxes, e.g. collapse=2 (an MLP's layers)"
-            )
+        _check_arguments(root, method, fresh, max_nodes, granularity, draw_kw)
         self.root = root
         self.method = method
         self.fresh = fresh
@@ -151,22 +124,26 @@ class Stepper:
         self.nodes = topological_order(root)
         self._names = {id(v): (v.label or f"n{i}") for i, v in enumerate(self.nodes)}
         self._held = [v.grad for v in self.nodes]  # step 0, and what restore() puts back
+        self.edge_steps = self._record()
+        self.steps: list[AnyStep] = (
+            list(self.edge_steps) if granularity == "edge" else by_box(self.picture, self.edge_steps)
+        )
+        self.position = 0  # number of steps applied
+        self._views = Views()  # the widgets and displays that follow this Stepper
+
+    def _record(self) -> list[Step]:
         # record the pass once, from the grads the walk starts from, then put the user's grads back
-        self._restore([0.0] * len(self.nodes) if fresh else self._held)
+        self._restore([0.0] * len(self.nodes) if self.fresh else self._held)
         edge_steps: list[Step] = []
         try:
-            for s in backward_steps(root, method):
+            for s in backward_steps(self.root, self.method):
                 edge_steps.append(s)
                 if s.kind == "seed":
                     self._seeded = [v.grad for v in self.nodes]  # step 1
             self._final = [v.grad for v in self.nodes]  # step N
         finally:
             self._restore(self._held)
-        self.edge_steps = edge_steps
-        self.steps: list[AnyStep] = list(edge_steps) if granularity == "edge" else self._by_box(edge_steps)
-        self.position = 0  # number of steps applied
-        self._views: list[weakref.ref[_WidgetView]] = []  # widgets, held weakly: a closed one is freed
-        self._displays: deque[Any] = deque(maxlen=20)  # plain HTML displays (no ipywidgets): a display id each
+        return edge_steps
 
     # -- moving ------------------------------------------------------------------
 
@@ -230,7 +207,7 @@ class Stepper:
 
     def _forward(self) -> AnyStep:
         s = self.steps[self.position]
-        for e in s.steps if isinstance(s, ScopeStep) else (s,):
+        for e in edge_steps_of(s):
             if e.kind == "seed":
                 self._restore(self._seeded)
             else:
@@ -240,27 +217,12 @@ class Stepper:
 
     def _backward(self) -> None:
         s = self.steps[self.position - 1]
-        for e in reversed(s.steps) if isinstance(s, ScopeStep) else (s,):
+        for e in reversed(edge_steps_of(s)):
             if e.kind == "seed":
                 self._restore(self._held)
             else:
                 cast(Value, e.parent).grad = e.grad_before  # an edge step has a parent
         self.position -= 1
-
-    def _by_box(self, edge_steps: list[Step]) -> list[AnyStep]:
-        # runs of edges whose child sits in one box make one step; the seed and edges outside boxes, one each
-        pic, index = self.picture, self.picture.index
-        runs: list[tuple[int, list[Step]]] = []
-        for s in edge_steps:
-            box = pic.where[index[id(s.node)]] if s.kind == "edge" else PLAIN
-            if box >= 0 and runs and runs[-1][0] == box:
-                runs[-1][1].append(s)
-            else:
-                runs.append((box, [s]))
-        return [
-            ScopeStep(k, "scope" if box >= 0 else run[0].kind, pic.boxes[box].name if box >= 0 else "", box, tuple(run))
-            for k, (box, run) in enumerate(runs, 1)
-        ]
 
     def by_scope(self, collapse: Any = None) -> Stepper:
         """A new Stepper over the same backward pass with one step per box (``granularity="scope"``).
@@ -293,8 +255,9 @@ class Stepper:
         while self.position < position:
             self._forward()
 
-    def _walk(self) -> Iterator[tuple[int, AnyStep | None]]:
-        """(k, step k) for k = 0..N with the graph at step k; then back where it was. No view is told."""
+    def walk(self) -> Iterator[tuple[int, AnyStep | None]]:
+        """``(k, step k)`` for k = 0..N, each with the grads as they are at step k (step 0: ``None``);
+        then back where it was. No view is told: the HTML page is made this way."""
         start = self.position
         self._jump(0)
         try:
@@ -403,7 +366,7 @@ class Stepper:
     def draw(self) -> graphviz.Digraph:
         """The graph now, with the current step's nodes and edge highlighted."""
         s = self.current
-        hl = [] if s is None else list(s.steps) if isinstance(s, ScopeStep) else [s]
+        hl = [] if s is None else list(edge_steps_of(s))
         kw = {"show_local_grads": True, **self.draw_kw}
         return draw(self.root, highlight=hl, max_nodes=self.max_nodes, parameters=self.parameters, **kw)
 
@@ -416,23 +379,10 @@ class Stepper:
 
         The page needs no network and no kernel: send it to a student. Returns the path.
         """
-        from .share import save_html
-
-        return save_html(self, path, title)
+        return share.save_html(self, path, title)
 
     def _repr_html_(self) -> str:
-        head = (
-            f"<div><b class='autodiff-counter'>{self.headline()}</b> &middot; {html.escape(self.context())}</div>"
-            f"<pre class='autodiff-explain' style='margin:4px 0;white-space:pre-wrap'>"
-            f"{html.escape(self.explain())}</pre>"
-        )
-        try:
-            picture = self.svg()
-        except (GraphvizNotFound, GraphvizError) as e:
-            picture = f"<p><i>{html.escape(str(e))}</i></p>"
-        except ValueError as e:  # too many nodes to draw
-            picture = f"<p><i>{text(str(e))}</i></p>"
-        return f"<div class='autodiff-stepper' data-step='{self.position}'>{head}{picture}</div>"
+        return step_html(self)
 
     # -- views -------------------------------------------------------------------
 
@@ -441,62 +391,44 @@ class Stepper:
 
         Each call makes one more view; every view follows the Stepper, whatever moves it.
         """
-        view = _WidgetView(self, self._repr_html_())
-        self._views.append(weakref.ref(view))
-        return view.box
+        return self._views.widget(self)
 
     def _changed(self) -> None:
         # tell every live view; the picture is drawn once for all of them
-        views = [v for v in (ref() for ref in self._views) if v is not None]
-        self._views = [weakref.ref(v) for v in views]
-        if not views and not self._displays:
-            return
-        page = self._repr_html_()
-        for v in views:
-            v.show(page)
-        if self._displays:
-            from IPython.display import HTML
-
-            for handle in self._displays:
-                handle.update(HTML(page))
+        self._views.redraw(self)
 
     def _ipython_display_(self) -> None:
-        from IPython.display import HTML, display
-
-        try:
-            display(self.widget())
-        except ImportError:  # no ipywidgets: a plain picture, updated in place by the display id
-            handle = display(HTML(self._repr_html_()), display_id=True)
-            if handle is not None:
-                self._displays.append(handle)
+        self._views.display(self)
 
     def __repr__(self) -> str:
         return f"Stepper({self.name(self.root)}, method={self.method!r}): {self.headline()}"
 
 
-class _WidgetView:
-    """One displayed widget of a Stepper: buttons, slider and picture, redrawn when the Stepper moves."""
-
-    def __init__(self, stepper: Stepper, page: str) -> None:
-        import ipywidgets as w
-
-        self.stepper = stepper
-        self.picture = w.HTML(page)
-        self.slider = w.IntSlider(value=stepper.position, min=0, max=len(stepper), description="step")
-        moves = {"Prev": stepper.back, "Next": stepper.step, "Run": stepper.run, "Reset": stepper.reset}
-        buttons = []
-        for label, move in moves.items():
-            b = w.Button(description=label)
-            b.add_class(f"autodiff-{label.lower()}")
-            b.on_click(lambda _, move=move: move())
-            buttons.append(b)
-        self.slider.observe(self._slid, names="value")
-        self.box = w.VBox([w.HBox([*buttons, self.slider]), self.picture])
-        self.box.add_class("autodiff-stepper-widget")
-
-    def _slid(self, change: dict[str, Any]) -> None:
-        self.stepper.goto(change["new"])  # a no-op when show() set it to where the Stepper is
-
-    def show(self, page: str) -> None:
-        self.slider.value = self.stepper.position
-        self.picture.value = page
+def _check_arguments(
+    root: object, method: object, fresh: object, max_nodes: object, granularity: object, draw_kw: dict[str, Any]
+) -> None:
+    # every argument of Stepper(...) checked before anything is recorded; a misspelt option is an error
+    if not isinstance(root, Value):
+        raise TypeError(f"Stepper: root must be a Value, got {type(root).__name__}")
+    unknown = [k for k in draw_kw if k not in DRAW_OPTIONS]
+    if unknown:
+        valid = ("method", "fresh", "max_nodes", "parameters", "granularity", *DRAW_OPTIONS)
+        close = difflib.get_close_matches(unknown[0], valid, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise TypeError(
+            f"Stepper: unknown keyword argument {', '.join(map(repr, unknown))}{hint}; "
+            f"it takes root and {', '.join(valid)}"
+        )
+    if type(method) is not str or method not in METHODS:
+        raise ValueError(f"Stepper: method must be 'push' or 'pull', got {method!r}")
+    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
+        raise ValueError(f"Stepper: max_nodes must be an int >= 1, got {max_nodes!r}")
+    if not isinstance(fresh, bool):
+        raise TypeError(f"Stepper: fresh must be True or False, got {fresh!r}")
+    if type(granularity) is not str or granularity not in GRANULARITIES:
+        raise ValueError(f"Stepper: granularity must be 'edge' or 'scope', got {granularity!r:.80}")
+    if granularity == "scope" and draw_kw.get("collapse") is None:
+        raise ValueError(
+            "Stepper: granularity='scope' makes one step per box of a collapsed picture; "
+            "say which scopes are boxes, e.g. collapse=2 (an MLP's layers)"
+        )

@@ -5,6 +5,7 @@ The tests read the DOT text: what is drawn, how many, with which names and count
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import shutil
@@ -14,7 +15,7 @@ import pytest
 import autodiff
 import nn
 from autodiff import Stepper, Value, draw, scope
-from autodiff.viz import plan, render
+from autodiff.viz import MAX_LABEL, plan, render
 
 requires_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz 'dot' not on PATH")
 
@@ -86,6 +87,37 @@ def test_two_calls_of_a_model_are_two_clusters():
     y = model([1.0, 2.0]) + model([3.0, 4.0])
     src = draw(y, group=True).source
     assert re.findall(r"\tlabel=<([^>]*)> style", src).count("MLP") == 2
+
+
+def deeply_scoped(depth):
+    """x * 2 made inside `depth` nested scopes s0/s1/...: 3 nodes, `depth` scope blocks."""
+    x = Value(1.0, label="x")
+    with contextlib.ExitStack() as stack:
+        for k in range(depth):
+            stack.enter_context(scope(f"s{k}"))
+        y = x * 2.0
+    y.label = "y"
+    return y
+
+
+def test_clusters_count_toward_max_nodes_and_their_tooltips_stay_short():
+    # 2,000 nested scopes around 3 nodes: each cluster's tooltip held its whole path (~10 MB of DOT)
+    y = deeply_scoped(2000)
+    with pytest.raises(
+        ValueError,
+        match=r"draw: 2003 nodes to draw \(3 value nodes and boxes, of 3 in the graph, "
+        r"and 2000 scope clusters\), over max_nodes=2000; .*group=False, or pass max_nodes=2003",
+    ):
+        draw(y, group=True)
+    boxed = draw(y, collapse=1).source  # the fix the message names: one box
+    assert len(boxes(boxed)) == 1 and len(values(boxed)) == 1
+    src = draw(y, group=True, max_nodes=2003).source
+    assert len(clusters(src)) == 2000
+    tips = re.findall(r'tooltip="scope ((?:[^"\\]|\\.)*)"', src)
+    assert len(tips) == 2000 and max(map(len, tips)) == MAX_LABEL  # cut in the middle: both ends show
+    assert tips[-1].startswith("s0/s1/s2/") and tips[-1].endswith("/s1998/s1999") and "\u2026" in tips[-1]
+    assert 'scope s0/s1/s2/s3/s4/s5/s6/s7/s8/s9/s10/s11/s12/s13"' in src  # a short path stays whole
+    assert len(src) < 2000 * 400
 
 
 # -- collapse --------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 import autodiff
+import autodiff.dot_program
 import autodiff.viz
 from autodiff import Value
 from autodiff.__main__ import main
@@ -45,7 +46,7 @@ def path_without_dot() -> str:
 
 def beside_python() -> str | None:
     """graphviz-pure as the dot extra installs it: in this Python's scripts folder."""
-    for folder in autodiff.viz._script_dirs():
+    for folder in autodiff.dot_program._script_dirs():
         found = shutil.which("graphviz-pure", path=folder)
         if found:
             return found
@@ -73,7 +74,7 @@ def test_graphviz_pure_on_path_is_found_too(tmp_path, monkeypatch):
     assert pure, 'graphviz-pure is not installed beside this Python: pip install -e ".[dot]"'
     (tmp_path / "graphviz-pure").symlink_to(pure)
     monkeypatch.setenv("PATH", str(tmp_path))
-    monkeypatch.setattr(autodiff.viz, "_script_dirs", list)
+    monkeypatch.setattr(autodiff.dot_program, "_script_dirs", list)
     assert autodiff.viz.find_dot() == str(tmp_path / "graphviz-pure")
     assert "(graphviz-pure)" in autodiff.to_svg(neuron())
 
@@ -88,7 +89,7 @@ def test_a_system_dot_on_path_comes_before_graphviz_pure(tmp_path, monkeypatch):
 
 def test_with_neither_the_error_names_both_fixes(monkeypatch):
     monkeypatch.setenv("PATH", "/nonexistent")
-    monkeypatch.setattr(autodiff.viz, "_script_dirs", list)
+    monkeypatch.setattr(autodiff.dot_program, "_script_dirs", list)
     assert autodiff.viz.find_dot() is None
     for draw_it in (lambda: autodiff.to_svg(neuron()), lambda: autodiff.draw(neuron())._repr_mimebundle_()):
         with pytest.raises(autodiff.GraphvizNotFound) as error:
@@ -100,7 +101,7 @@ def test_with_neither_the_error_names_both_fixes(monkeypatch):
 
 def test_the_error_says_where_it_looked_for_graphviz_pure(monkeypatch):
     monkeypatch.setenv("PATH", "/nonexistent")
-    monkeypatch.setattr(autodiff.viz, "_script_dirs", lambda: ["/opt/nowhere/bin"])
+    monkeypatch.setattr(autodiff.dot_program, "_script_dirs", lambda: ["/opt/nowhere/bin"])
     with pytest.raises(autodiff.GraphvizNotFound, match=r"on PATH or in /opt/nowhere/bin\)"):
         autodiff.to_svg(neuron())
 

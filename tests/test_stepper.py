@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+import autodiff.dot_program
 import autodiff.viz
 import nn
 from autodiff import Stepper, Value, backward_steps, topological_order
@@ -164,6 +165,19 @@ def test_bad_arguments():
         Stepper(Value(1.0), method="V3")
 
 
+def test_a_misspelt_option_is_refused_naming_it_and_the_valid_ones():
+    # unknown keywords went into draw_kw, silently ignored: Stepper(y, colapse=2) drew no boxes
+    with pytest.raises(TypeError, match=r"Stepper: unknown keyword argument 'colapse' \(did you mean 'collapse'\?\); "):
+        Stepper(Value(1.0), colapse=2)
+    with pytest.raises(TypeError) as error:
+        Stepper(Value(1.0), methd="pull", show_grads=False)
+    message = str(error.value)
+    assert "'methd', 'show_grads'" in message
+    for name in ("method", "fresh", "max_nodes", "parameters", "granularity", "collapse", "group", "compact"):
+        assert name in message.rpartition("it takes")[2]
+    assert Stepper(Value(1.0), collapse=None, rankdir="TB").draw_kw == {"collapse": None, "rankdir": "TB"}
+
+
 @pytest.mark.requires_dot
 def test_html_shows_highlighted_current_step():
     a, b, c, d = graph()
@@ -177,7 +191,8 @@ def test_html_shows_highlighted_current_step():
 
 def test_html_without_dot_still_explains(monkeypatch):
     monkeypatch.setenv("PATH", "/nonexistent")
-    monkeypatch.setattr(autodiff.viz, "_script_dirs", list)  # nor graphviz-pure beside this Python (the dot extra)
+    # nor graphviz-pure beside this Python (the dot extra)
+    monkeypatch.setattr(autodiff.dot_program, "_script_dirs", list)
     *_, d = graph()
     s = Stepper(d)
     s.step()

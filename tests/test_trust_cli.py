@@ -205,7 +205,8 @@ def test_svg_over_the_drawing_node_limit_exits_2_writing_nothing(tmp_path, capsy
 
 def test_missing_graphviz_is_exit_3_and_no_file_is_written(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("PATH", "/nonexistent")
-    monkeypatch.setattr(autodiff.viz, "_script_dirs", list)  # nor graphviz-pure beside this Python (the dot extra)
+    # nor graphviz-pure beside this Python (the dot extra)
+    monkeypatch.setattr(autodiff.dot_program, "_script_dirs", list)
     args = ["grad", "x*x", "x=3", "--svg", str(tmp_path / "g.svg")]
     code, out, err = run(args, capsys)
     assert code == NO_OUTPUT and "value = 9.0" in out

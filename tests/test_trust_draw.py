@@ -149,7 +149,7 @@ def test_failing_dot_raises_one_clear_error(script, message, tmp_path, monkeypat
 
 def test_dot_running_too_long_is_stopped_with_a_clear_error(tmp_path, monkeypatch):
     fake_dot(tmp_path, monkeypatch, "exec sleep 30")
-    monkeypatch.setattr(autodiff.viz, "DOT_TIMEOUT", 0.3)
+    monkeypatch.setattr(autodiff.dot_program, "DOT_TIMEOUT", 0.3)
     with pytest.raises(GraphvizError, match=r"dot -Tsvg ran longer than 0.3 s and was stopped; draw a smaller part"):
         to_svg(neuron())
 
@@ -157,7 +157,8 @@ def test_dot_running_too_long_is_stopped_with_a_clear_error(tmp_path, monkeypatc
 def test_dot_that_cannot_run_is_a_clear_error(tmp_path, monkeypatch):
     fake_dot(tmp_path, monkeypatch, "exit 0", mode=0o644)  # on PATH but not executable
     monkeypatch.setenv("PATH", str(tmp_path / "fakebin"))
-    monkeypatch.setattr(autodiff.viz, "_script_dirs", list)  # nor graphviz-pure beside this Python (the dot extra)
+    # nor graphviz-pure beside this Python (the dot extra)
+    monkeypatch.setattr(autodiff.dot_program, "_script_dirs", list)
     with pytest.raises(GraphvizError, match=r"dot -Tpng could not run: PermissionError: .*`dot -V` works in a shell"):
         save(neuron(), tmp_path / "g.png")
 
@@ -175,7 +176,7 @@ def test_any_exception_from_running_dot_becomes_graphviz_error(error, monkeypatc
     def run(*a, **k):
         raise error
 
-    monkeypatch.setattr(autodiff.viz.subprocess, "run", run)
+    monkeypatch.setattr(autodiff.dot_program.subprocess, "run", run)
     with pytest.raises(GraphvizError, match=rf"dot -Tsvg could not run: {type(error).__name__}: "):
         to_svg(neuron())
 
@@ -183,7 +184,8 @@ def test_any_exception_from_running_dot_becomes_graphviz_error(error, monkeypatc
 def test_graphviz_not_found_is_kept_as_it_was(monkeypatch):
     assert issubclass(GraphvizNotFound, RuntimeError) and not issubclass(GraphvizNotFound, GraphvizError)
     monkeypatch.setenv("PATH", "/nonexistent")
-    monkeypatch.setattr(autodiff.viz, "_script_dirs", list)  # nor graphviz-pure beside this Python (the dot extra)
+    # nor graphviz-pure beside this Python (the dot extra)
+    monkeypatch.setattr(autodiff.dot_program, "_script_dirs", list)
     with pytest.raises(GraphvizNotFound, match="'dot' executable was not found on PATH"):
         to_svg(neuron())
 

@@ -106,7 +106,8 @@ def test_save_dot_needs_no_executable(tmp_path):
 
 def test_missing_dot_gives_one_clear_error(monkeypatch):
     monkeypatch.setenv("PATH", "/nonexistent")
-    monkeypatch.setattr(autodiff.viz, "_script_dirs", list)  # nor graphviz-pure beside this Python (the dot extra)
+    # nor graphviz-pure beside this Python (the dot extra)
+    monkeypatch.setattr(autodiff.dot_program, "_script_dirs", list)
     fixes = r'graphviz-pure.*pip install "stepgrad\[dot\]".*apt-get install graphviz'
     with pytest.raises(autodiff.GraphvizNotFound, match=fixes):
         to_svg(neuron()[3])

@@ -1,0 +1,150 @@
+"""Graphviz's ``dot``, the program that lays a picture out: finding it, running it, and the
+``graphviz.Digraph`` that Jupyter shows through it. The only module here that runs a subprocess.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+from typing import TYPE_CHECKING
+
+from .labels import shorten
+
+if TYPE_CHECKING:
+    import graphviz
+
+# how to get a `dot`, said by GraphvizNotFound: PyPI's graphviz-pure (no root, any OS) or the system's Graphviz
+INSTALL_HINT = (
+    'install either: `pip install "stepgrad[dot]"` (brings PyPI\'s graphviz-pure into this environment, '
+    "no root needed; `make demo` sets it up in a clone), or Graphviz from your OS: "
+    "`apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` (macOS), `winget install graphviz` (Windows)"
+)
+# how long dot may run
+DOT_TIMEOUT = 60.0
+
+
+class GraphvizNotFound(RuntimeError):
+    """The ``dot`` executable is missing; the message says how to install it."""
+
+
+class GraphvizError(RuntimeError):
+    """``dot`` ran but failed (error exit, timeout, broken pipe, OS error); the message says what to do."""
+
+
+def find_dot() -> str | None:
+    """The path of the program ``render`` runs to lay out a graph, or None when there is none.
+
+    Graphviz's ``dot`` on PATH comes first; else PyPI's ``graphviz-pure`` (a self-contained
+    ``dot``, what ``pip install "stepgrad[dot]"`` brings), on PATH or in this Python's
+    scripts folder (its environment's ``bin``/``Scripts``, also when a Jupyter kernel runs it
+    without that folder on PATH).
+    """
+    for folder in (None, *_script_dirs()):
+        for name in ("dot", "graphviz-pure") if folder is None else ("graphviz-pure",):
+            found = shutil.which(name, path=folder)
+            if found:
+                return found
+    return None
+
+
+def _script_dirs() -> list[str]:
+    # where pip puts the programs of this Python's packages: beside the interpreter (a venv's
+    # bin/ or Scripts/), the install scheme's scripts folder, and the user scheme's (pip --user)
+    dirs = [os.path.dirname(sys.executable)] if sys.executable else []
+    dirs.append(sysconfig.get_path("scripts"))
+    try:
+        dirs.append(sysconfig.get_path("scripts", sysconfig.get_preferred_scheme("user")))
+    except KeyError:  # no user scheme (some embedded Pythons)
+        pass
+    return [d for d in dict.fromkeys(dirs) if d]
+
+
+def _not_found() -> GraphvizNotFound:
+    where = ", ".join(_script_dirs()) or "no scripts folder"
+    return GraphvizNotFound(
+        f"Graphviz's 'dot' executable was not found on PATH, nor PyPI's graphviz-pure (on PATH or in {where}); "
+        + INSTALL_HINT
+    )
+
+
+def render(g: graphviz.Digraph, fmt_: str) -> bytes:
+    """Run ``dot -T<fmt_>`` on a Digraph; ``dot`` is the program ``find_dot`` finds.
+
+    No ``dot`` anywhere raises ``GraphvizNotFound``, saying what to install; any other
+    failure of ``dot`` (error exit, timeout after ``DOT_TIMEOUT`` seconds, OS error) raises
+    ``GraphvizError`` naming the command and what to do.
+    """
+    exe = find_dot()
+    # none found: run "dot" all the same, so that one on PATH that cannot run says why (PermissionError ...)
+    cmd = [exe or "dot", f"-T{fmt_}"]
+    what = f"{_program(exe)} -T{fmt_}"
+    advice = "draw a smaller part of the graph (an intermediate node as the root), or save it as .dot"
+    # backslashreplace: a stray surrogate cannot stop the encoding (labels escape them already)
+    source = g.source.encode("utf-8", "backslashreplace")
+    try:
+        done = subprocess.run(cmd, input=source, capture_output=True, timeout=DOT_TIMEOUT, check=False)
+    except FileNotFoundError:
+        raise _not_found() from None
+    except subprocess.TimeoutExpired:
+        raise GraphvizError(f"{what} ran longer than {DOT_TIMEOUT:g} s and was stopped; {advice}") from None
+    except (OSError, subprocess.SubprocessError) as e:  # not executable, broken pipe, out of resources ...
+        raise GraphvizError(
+            f"{what} could not run: {type(e).__name__}: {e}; check that `{_program(exe)} -V` works in a shell, "
+            "and reinstall Graphviz if not (`make demo` does it for this project)"
+        ) from None
+    if done.returncode != 0 or not done.stdout:
+        lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        why = shorten(lines[0], 300) if lines else "no message"
+        raise GraphvizError(
+            f"{what} failed (exit status {done.returncode}, {len(done.stdout)} bytes out): {why}; {advice}"
+        )
+    return done.stdout
+
+
+def _program(exe: str | None) -> str:
+    # "dot" or "graphviz-pure", as a person would type it
+    name = os.path.basename(exe or "dot")
+    return name[:-4] if name.lower().endswith(".exe") else name
+
+
+def svg_markup(g: graphviz.Digraph) -> str:
+    """A Digraph rendered as an ``<svg>`` element, without the XML prologue, to inline in HTML.
+
+    The element scales down to the width of what holds it (a notebook's output area, a page),
+    keeping its aspect ratio, so a graph whose labels grow while stepping never runs off the
+    right edge; ``draw(..., rankdir="TB")`` suits tall, narrow graphs better.
+    """
+    out = render(g, "svg").decode("utf-8")
+    start = out.find("<svg")
+    if start < 0:
+        raise GraphvizError(f"dot -Tsvg returned no <svg> element (it began {shorten(out, 80)!r}); check `dot -V`")
+    return '<svg style="max-width:100%;height:auto"' + out[start + 4 :]
+
+
+def digraph_class() -> type[graphviz.Digraph]:
+    """A ``graphviz.Digraph`` whose Jupyter picture comes from ``render``, so it shows with graphviz-pure too."""
+    # (graphviz's own rendering runs a `dot` on PATH only); made on first use: graphviz loads only to draw
+    global _Digraph
+    if _Digraph is None:
+        import graphviz
+
+        class Digraph(graphviz.Digraph):
+            """A ``graphviz.Digraph`` drawn in Jupyter by the ``dot`` that ``autodiff.viz.find_dot`` finds."""
+
+            def _repr_image_svg_xml(self) -> str:
+                return render(self, "svg").decode("utf-8")
+
+            def _repr_image_png(self) -> bytes:
+                return render(self, "png")
+
+            def _repr_image_jpeg(self) -> bytes:
+                return render(self, "jpeg")
+
+        _Digraph = Digraph
+    return _Digraph
+
+
+_Digraph: type[graphviz.Digraph] | None = None
