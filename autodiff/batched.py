@@ -147,7 +147,8 @@ class _Group:
     """Nodes of one op and level: their values are rows start..stop of V."""
 
     def __init__(self, np: Any, key: str, arg: Any, nodes: list[int], start: int, sources: list[_Source]) -> None:
-        self.key, self.arg, self.nodes = key, arg, nodes
+        self.key: Any = key  # a key of rules.OPS, or a user primitive's op (autodiff.primitives.OpName)
+        self.arg, self.nodes = arg, nodes
         self.start, self.stop = start, start + len(nodes)
         self.sources = sources
         self.reached = True  # False: no output depends on these nodes, so backward skips them

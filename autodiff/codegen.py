@@ -82,7 +82,7 @@ def op_of(v: Value, i: int) -> tuple[Any, Any]:
 
 def arity(kind: Any) -> tuple[int, int | None]:
     """The parents an op takes: (fewest, most or None)."""
-    return rules.OPS[kind].arity if type(kind) is str else kind.primitive.arity  # type: ignore[no-any-return]
+    return rules.OPS[kind].arity if type(kind) is str else kind.primitive.arity
 
 
 def tape(order: list[Value], inputs: list[Value], params: list[Value]) -> list[Entry]:
@@ -157,10 +157,11 @@ class Writer:
             name = "rule_" + _NAMES.get(kind, kind)
             self.callees[name] = rules.RULES[kind]
             return name
-        name = self.users.get(id(kind.primitive))
-        if name is None:
-            name = self.users[id(kind.primitive)] = f"primitive{len(self.users)}"
-            self.callees[name] = kind.primitive.rule
+        known = self.users.get(id(kind.primitive))
+        if known is not None:
+            return known
+        name = self.users[id(kind.primitive)] = f"primitive{len(self.users)}"
+        self.callees[name] = kind.primitive.rule
         return name
 
 

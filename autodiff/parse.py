@@ -28,7 +28,7 @@ import tokenize
 from collections.abc import Callable, Mapping
 from typing import Union, cast
 
-from . import value as _value
+from . import rules, value
 from .value import Value
 
 Operand = Union[Value, float]
@@ -45,20 +45,19 @@ class ExpressionError(ValueError):
     """The expression is not one this parser accepts; the message says why."""
 
 
-def _unary(name: str) -> Callable[[Value], Value]:
-    return lambda x: getattr(x, name)()
+def _function(name: str, arity: tuple[int, int | None]) -> tuple[Callable[..., Value], str]:
+    # an op of the rules table, called by its name: one argument, or any number of them
+    if arity[1] is None:
+        return (lambda *xs: value.apply(name, value.lift_all(xs, name))), "n"
+    return (lambda x: value.apply(name, (x,))), "1"
 
 
+# the ops callable by name: every op of the rules table named like a function and taking
+# one input or a list of them (dot's weights and inputs, and neg, which is written -x, are not)
 FUNCTIONS: dict[str, tuple[Callable[..., Value], str]] = {
-    "exp": (_unary("exp"), "1"),
-    "log": (_unary("log"), "1"),
-    "sqrt": (_unary("sqrt"), "1"),
-    "tanh": (_unary("tanh"), "1"),
-    "sigmoid": (_unary("sigmoid"), "1"),
-    "relu": (_unary("relu"), "1"),
-    "abs": (abs, "1"),
-    "sum": (lambda *xs: _value.sum(xs), "n"),
-    "logsumexp": (lambda *xs: _value.logsumexp(xs), "n"),
+    name: _function(name, op.arity)
+    for name, op in rules.OPS.items()
+    if name.isidentifier() and name not in ("neg", "dot") and op.arity in ((1, 1), (1, None))
 }
 
 _BINARY: dict[type, Callable[[Operand, Operand], Operand]] = {

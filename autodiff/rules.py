@@ -30,6 +30,7 @@ INF = math.inf
 
 # -- the definitions ------------------------------------------------------------------------
 
+DIVIDE_BY_ZERO = "/: division by zero ({0!r} / 0.0); make the divisor nonzero, e.g. add a small epsilon"
 NO_REAL_POWER = "**: negative base {0!r} with non-integer exponent {1!r} has no real value; " + (
     "use abs() of the base or an integer exponent"
 )
@@ -396,7 +397,7 @@ class IEEE(float):
     def __rtruediv__(self, o: Any) -> IEEE:
         return IEEE(_divide(float(o), float(self)))
 
-    def __pow__(self, o: Any) -> IEEE:
+    def __pow__(self, o: Any) -> IEEE:  # type: ignore[override]
         return IEEE(_power(float(self), float(o)))
 
     def __neg__(self) -> IEEE:

@@ -18,7 +18,6 @@ import autodiff
 import nn
 from autodiff import Value, rules
 
-from .test_rules import POINTS
 from .test_trust_fuzz import programs, run_program
 
 np = pytest.importorskip("numpy")

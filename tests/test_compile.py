@@ -12,7 +12,7 @@ from hypothesis import assume, given, settings
 
 import autodiff
 import nn
-from autodiff import TraceError, Value, rules
+from autodiff import TraceError, Value
 
 from .test_properties import as_function, expressions, points
 from .test_rules import CASES, POINTS

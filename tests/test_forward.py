@@ -8,7 +8,7 @@ import random
 import pytest
 
 import autodiff
-from autodiff import JacobianResult, Value, grad, jacobian, jvp, rules
+from autodiff import JacobianResult, Value, grad, jacobian, jvp
 
 
 def f_scalar(x, y, z):

@@ -11,7 +11,6 @@ import random
 import struct
 
 import pytest
-from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import autodiff
