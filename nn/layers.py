@@ -19,61 +19,18 @@ seeds a private ``random.Random`` and leaves the global state untouched; a
 
 from __future__ import annotations
 
-import operator
-import random
 from collections.abc import Sequence
 from typing import Any, Union
 
 import autodiff
 from autodiff import Value
-from autodiff.scopes import SEPARATOR, enter, leave
+from autodiff.scopes import enter, leave
 
+from .checks import Seed, make_rng, module_name, positive_int
 from .module import Module
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
-Seed = Union[int, random.Random, None]
 Input = Sequence[Union[Value, float, int]]
-
-
-def _rng(seed: object, who: str = "seed") -> random.Random:
-    # None -> the global `random` module itself (it has .uniform, drawing from random's
-    # hidden instance, which random.seed(k) reseeds); int -> a private generator
-    if seed is None or seed is random:
-        return random  # type: ignore[return-value]
-    if isinstance(seed, random.Random):
-        return seed
-    if not isinstance(seed, bool):
-        try:
-            return random.Random(operator.index(seed))  # type: ignore[arg-type]
-        except TypeError:
-            pass
-    raise TypeError(
-        f"{who}: seed must be None (global random), an int or a random.Random, got {type(seed).__name__} {seed!r}"
-    )
-
-
-def _count(n: object, what: str, who: str) -> int:
-    # a positive int; numpy integers welcome, bools and floats not
-    if not isinstance(n, bool):
-        try:
-            i = operator.index(n)  # type: ignore[arg-type]
-        except TypeError:
-            pass
-        else:
-            if i >= 1:
-                return i
-    raise ValueError(f"{who}: {what} must be a positive int, got {n!r}")
-
-
-def _name(name: object, who: str) -> str:
-    # a name is also a scope's name (its part after the last "."), so it is non-empty and has no "/"
-    if not isinstance(name, str):
-        raise TypeError(f"{who}: name must be a str, got {type(name).__name__} {name!r}")
-    if not name or SEPARATOR in name:
-        raise ValueError(
-            f"{who}: name must be a non-empty str without {SEPARATOR!r} (it names the module's scope), got {name!r:.80}"
-        )
-    return name
 
 
 def _scope(name: str) -> str:
@@ -110,10 +67,10 @@ class Neuron(Module):
     def __init__(
         self, nin: int, nonlin: bool = True, *, activation: str | None = None, seed: Seed = None, name: str = "N0"
     ) -> None:
-        nin = _count(nin, "nin", "Neuron")
+        nin = positive_int(nin, "nin", "Neuron")
         act = _activation(nonlin, activation, "Neuron")
-        name = _name(name, "Neuron")
-        rng = _rng(seed, "Neuron")
+        name = module_name(name, "Neuron")
+        rng = make_rng(seed, "Neuron")
         self.activation = act
         self.nonlin = act != "linear"
         self.name = name
@@ -167,11 +124,11 @@ class Layer(Module):
         seed: Seed = None,
         name: str = "L0",
     ) -> None:
-        nin = _count(nin, "nin", "Layer")
-        nout = _count(nout, "nout", "Layer")
+        nin = positive_int(nin, "nin", "Layer")
+        nout = positive_int(nout, "nout", "Layer")
         act = _activation(nonlin, activation, "Layer")
-        name = _name(name, "Layer")
-        rng = _rng(seed, "Layer")
+        name = module_name(name, "Layer")
+        rng = make_rng(seed, "Layer")
         self.name = name
         self.neurons = [Neuron(nin, activation=act, seed=rng, name=f"{name}.N{j}") for j in range(nout)]
 
@@ -221,10 +178,10 @@ class MLP(Module):
         output_activation: str = "linear",
         seed: Seed = None,
     ) -> None:
-        nin = _count(nin, "nin", "MLP")
+        nin = positive_int(nin, "nin", "MLP")
         if isinstance(nouts, (str, bytes)) or not hasattr(nouts, "__iter__") or isinstance(nouts, dict):
             raise ValueError(f"MLP: nouts must be a non-empty list of layer sizes, got {nouts!r}")
-        sizes = [_count(n, f"nouts[{i}]", "MLP") for i, n in enumerate(list(nouts))]
+        sizes = [positive_int(n, f"nouts[{i}]", "MLP") for i, n in enumerate(list(nouts))]
         if not sizes:
             raise ValueError(f"MLP: nouts must be a non-empty list of layer sizes, got {nouts!r}")
         if isinstance(activation, str):
@@ -238,7 +195,7 @@ class MLP(Module):
         for a in acts:  # names only: None is not "the default" here
             if not isinstance(a, str) or a not in ACTIVATIONS:
                 raise ValueError(f"MLP: activation must be one of {', '.join(ACTIVATIONS)}; got {a!r}")
-        rng = _rng(seed, "MLP")
+        rng = make_rng(seed, "MLP")
         sizes = [nin] + sizes
         self.layers = [
             Layer(sizes[i], sizes[i + 1], activation=acts[i], seed=rng, name=f"L{i}") for i in range(len(acts))

@@ -17,7 +17,8 @@ import autodiff
 from autodiff import Value
 
 from . import losses
-from .layers import ACTIVATIONS, MLP, Layer, Neuron, Seed, _count, _rng
+from .checks import Seed, make_rng, positive_int
+from .layers import ACTIVATIONS, MLP, Layer, Neuron
 from .module import Module
 from .optim import SGD, Optimizer
 from .plot import LiveLoss, plot_history
@@ -139,7 +140,7 @@ def fit(
         )
     if not isinstance(live, (bool, LiveLoss)):
         raise TypeError(f"fit: live must be True, False or an nn.plot.LiveLoss, got {type(live).__name__} {live!r}")
-    rng = _rng(seed, "fit")
+    rng = make_rng(seed, "fit")
     if isinstance(loss, str):
         if loss not in LOSSES:
             raise ValueError(f"fit: unknown loss {loss!r}; use one of {', '.join(LOSSES)} or pass a function")
@@ -264,7 +265,7 @@ def _live_plot(live: bool | LiveLoss) -> LiveLoss | None:
 
 def _at_least_one(n: object, name: str, alt: str = "") -> int:
     try:
-        return _count(n, name, "fit")
+        return positive_int(n, name, "fit")
     except ValueError:
         raise ValueError(f"fit: {name} must be {alt}an int >= 1, got {n!r}") from None
 
