@@ -19,7 +19,7 @@ seeds a private ``random.Random`` and leaves the global state untouched; a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Union
 
 import autodiff
@@ -29,7 +29,19 @@ from autodiff.scopes import enter, leave
 from .checks import Seed, make_rng, module_name, positive_int
 from .module import Module
 
-ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
+
+def _linear(z: Value) -> Value:
+    return z
+
+
+# activation name -> (the function of w . x + b, autodiff's own where there is one; the neuron's kind in its repr)
+_ACTIVATION: dict[str, tuple[Callable[[Value], Any], str]] = {
+    "relu": (autodiff.relu, "ReLU"),
+    "tanh": (autodiff.tanh, "Tanh"),
+    "sigmoid": (autodiff.sigmoid, "Sigmoid"),
+    "linear": (_linear, "Linear"),
+}
+ACTIVATIONS = tuple(_ACTIVATION)
 Input = Sequence[Union[Value, float, int]]
 
 
@@ -44,16 +56,6 @@ def _activation(nonlin: object, activation: object, who: str) -> str:
     if not isinstance(activation, str) or activation not in ACTIVATIONS:
         raise ValueError(f"{who}: activation must be one of {', '.join(ACTIVATIONS)}; got {activation!r}")
     return activation
-
-
-def _apply(act: str, z: Value) -> Value:
-    if act == "relu":
-        return z.relu()
-    if act == "tanh":
-        return z.tanh()
-    if act == "sigmoid":
-        return z.sigmoid()
-    return z
 
 
 class Neuron(Module):
@@ -88,7 +90,7 @@ class Neuron(Module):
             raise ValueError(f"{self.name}: expects {len(self.w)} inputs, got {n}")
         token = enter(_scope(self.name))
         try:
-            return _apply(self.activation, autodiff.dot(self.w, x, self.b))
+            return _ACTIVATION[self.activation][0](autodiff.dot(self.w, x, self.b))
         finally:
             leave(token)
 
@@ -104,8 +106,7 @@ class Neuron(Module):
         return {"nin": len(self.w), "activation": self.activation, "name": self.name}
 
     def __repr__(self) -> str:
-        kind = {"relu": "ReLU", "linear": "Linear", "tanh": "Tanh", "sigmoid": "Sigmoid"}[self.activation]
-        return f"{kind}Neuron({len(self.w)})"
+        return f"{_ACTIVATION[self.activation][1]}Neuron({len(self.w)})"
 
 
 class Layer(Module):
