@@ -24,7 +24,6 @@ from typing import Any, Union
 
 import autodiff
 from autodiff import Value
-from autodiff.scopes import enter, leave
 
 from .checks import Seed, make_rng, module_name, positive_int
 from .module import Module
@@ -88,11 +87,8 @@ class Neuron(Module):
             ) from None
         if n != len(self.w):
             raise ValueError(f"{self.name}: expects {len(self.w)} inputs, got {n}")
-        token = enter(_scope(self.name))
-        try:
+        with autodiff.scope(_scope(self.name)):
             return _ACTIVATION[self.activation][0](autodiff.dot(self.w, x, self.b))
-        finally:
-            leave(token)
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         # structural names (what nn.save writes), not the labels, which are the user's to change
@@ -134,11 +130,8 @@ class Layer(Module):
         self.neurons = [Neuron(nin, activation=act, seed=rng, name=f"{name}.N{j}") for j in range(nout)]
 
     def __call__(self, x: Input) -> Value | list[Value]:
-        token = enter(_scope(self.name))
-        try:
+        with autodiff.scope(_scope(self.name)):
             out = [n(x) for n in self.neurons]
-        finally:
-            leave(token)
         return out[0] if len(out) == 1 else out
 
     def named_parameters(self) -> list[tuple[str, Value]]:
@@ -204,14 +197,11 @@ class MLP(Module):
 
     def __call__(self, x: Input) -> Value | list[Value]:
         out: Any = x  # the input, then each layer's output as a list
-        token = enter("MLP")
-        try:
+        with autodiff.scope("MLP"):
             for layer in self.layers:
                 out = layer(out)
                 if isinstance(out, Value):
                     out = [out]
-        finally:
-            leave(token)
         return out[0] if len(out) == 1 else out
 
     def named_parameters(self) -> list[tuple[str, Value]]:
