@@ -9,6 +9,7 @@ import os
 import secrets
 from typing import Any
 
+from .checks import module_name
 from .layers import ACTIVATIONS, MLP, Layer, Neuron
 from .module import Module
 
@@ -138,15 +139,15 @@ def _object(pairs: list[tuple[str, Any]]) -> dict:
 def load(path: str | os.PathLike) -> Module:
     """Rebuild a model written by ``save``.
 
-    A malformed or mismatched file raises ValueError naming the key, before
-    any Value is built: not JSON, nested too deeply, duplicate keys, a wrong
-    ``format``, a ``version`` other than the int 1, an unknown ``class``, a
-    ``config`` with a missing, extra or ill-typed entry (sizes are ints >= 1,
-    activations one of relu/tanh/sigmoid/linear, names strings), an
-    architecture of more than ``MAX_PARAMETERS`` parameters, a parameter count
-    or name that does not match the architecture, or a parameter that is not a
-    finite number (NaN, Infinity and numbers like 1e400 are refused). Time and
-    memory are linear in the file's size.
+    A malformed or mismatched file raises ValueError naming the key, before any
+    Value is built: not JSON, nested too deeply, duplicate keys, a wrong ``format``,
+    a ``version`` other than the int 1, an unknown ``class``, a ``config`` with a
+    missing, extra or ill-typed entry (sizes are ints >= 1, activations one of
+    relu/tanh/sigmoid/linear, names non-empty strings without '/'), an architecture
+    of more than ``MAX_PARAMETERS`` parameters, a parameter count or name that does
+    not match the architecture, or a parameter that is not a finite number (NaN,
+    Infinity and numbers like 1e400 are refused). Time and memory are linear in the
+    file's size.
     """
     path = _path(path, "load")
     where = f"load: {path}"
@@ -258,6 +259,13 @@ def _check_config(name: str, config: dict, where: str) -> None:
     activation(config["activation"], "activation")
     if type(config["name"]) is not str:
         raise ValueError(f'{where}: "config" name must be a string, got {config["name"]!r}')
+    try:
+        module_name(config["name"], name)  # the constructor's own check, here so the message names the key
+    except ValueError:
+        raise ValueError(
+            f"{where}: \"config\" name must be a non-empty string without '/' (it names the module's scope), "
+            f"got {config['name']!r:.80}"
+        ) from None
 
 
 def _n_parameters(name: str, config: dict) -> int:

@@ -803,6 +803,19 @@ def test_load_refuses_a_non_string_name(tmp_path):
         nn.load(path)
 
 
+@pytest.mark.parametrize("name", ["a/b", "L0/N0", ""])
+@pytest.mark.parametrize("model", [nn.Layer(2, 1, seed=0, name="L3"), nn.Neuron(2, seed=0, name="N3")], ids=repr)
+def test_load_refuses_a_name_that_cannot_name_a_scope_by_its_key_before_building(tmp_path, monkeypatch, model, name):
+    # the constructor refused these, with its own message, after the key checks had passed
+    path, doc = _saved(tmp_path, model)
+    doc["config"]["name"] = name
+    path.write_text(json.dumps(doc))
+    monkeypatch.setattr(nn.saving, "_build", lambda *a: pytest.fail("built a model"))
+    pattern = f"^load: {re.escape(str(path))}: \"config\" name must be a non-empty string without '/'"
+    with pytest.raises(ValueError, match=pattern + f".*, got {re.escape(repr(name))}$"):
+        nn.load(path)
+
+
 def test_load_refuses_a_path_that_is_not_one():
     with pytest.raises(TypeError, match="path must be a str or a path-like object, got int"):
         nn.load(3)
