@@ -11,15 +11,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Union, cast
 
-import autodiff
 from autodiff import Value
 
 from . import losses
 from .checks import Seed, make_rng, positive_int
 from .optim import SGD, Optimizer
 from .plot import LiveLoss, plot_history
-
-LossFn = Callable[[list, list], Value]
+from .steps import LossFn, Task, make_step
 
 # name -> (loss over a batch of model outputs, accuracy of one output against its target)
 LOSSES: dict[str, tuple[LossFn, Callable[[Any, Any], bool] | None]] = {
@@ -118,7 +116,46 @@ def fit(
     """
     from tqdm.auto import tqdm
 
-    # -- the arguments, before anything else ------------------------------------
+    epochs, batch_size, l2 = _check_options(model, epochs, batch_size, l2, compile, progress, live)
+    rng = make_rng(seed, "fit")
+    loss_fn, correct = _loss_of(loss)
+    params, opt = _parameters_and_optimizer(model, optimizer)
+    rows, targets = _data(model, X, y, loss)
+    step = make_step(Task(model, rows, targets, params, loss_fn, correct, l2, opt), loss, compile)
+    order = list(range(len(rows)))
+    size = batch_size or len(rows)
+    history = History()
+    watch = _live_plot(live)
+    bar = tqdm(range(epochs), desc="fit", unit="epoch", disable=not _show_progress(progress))
+    for _ in bar:
+        if batch_size:
+            rng.shuffle(order)
+        total, hits = 0.0, 0
+        for start in range(0, len(order), size):
+            idx = order[start : start + size]
+            batch_loss, batch_hits = step(idx)
+            total += batch_loss * len(idx)
+            hits += batch_hits
+        history.loss.append(total / len(rows))
+        history.accuracy.append(hits / len(rows) if correct else None)
+        bar.set_postfix(loss=f"{history.loss[-1]:.4f}")
+        if watch is not None:
+            watch.update(history.loss, epochs)
+    if watch is not None:
+        watch.update(history.loss, epochs, final=True)
+    return history
+
+
+def _check_options(
+    model: Callable,
+    epochs: object,
+    batch_size: object,
+    l2: object,
+    compile: object,  # noqa: A002 - fit's flag
+    progress: object,
+    live: object,
+) -> tuple[int, int | None, float]:
+    # (epochs, batch_size, l2) checked; the model's kind and the flags too
     if not callable(model) or not callable(getattr(model, "parameters", None)):
         raise TypeError(f"fit: model must be callable and have parameters() (an nn.Module), got {type(model).__name__}")
     epochs = _at_least_one(epochs, "epochs")
@@ -126,7 +163,6 @@ def fit(
         batch_size = _at_least_one(batch_size, "batch_size", "None or ")
     if isinstance(l2, bool) or not isinstance(l2, numbers.Real) or not 0.0 <= float(l2) < math.inf:
         raise ValueError(f"fit: l2 must be a finite number >= 0, got {l2!r}")
-    l2 = float(l2)
     if not isinstance(compile, bool):
         raise TypeError(f"fit: compile must be True or False, got {type(compile).__name__} {compile!r}")
     if progress is not None and not isinstance(progress, bool):
@@ -136,32 +172,37 @@ def fit(
         )
     if not isinstance(live, (bool, LiveLoss)):
         raise TypeError(f"fit: live must be True, False or an nn.plot.LiveLoss, got {type(live).__name__} {live!r}")
-    rng = make_rng(seed, "fit")
+    return epochs, batch_size, float(l2)
+
+
+def _loss_of(loss: object) -> tuple[LossFn, Callable[[Any, Any], bool] | None]:
+    # (loss function, accuracy of one output) of a loss name or function
     if isinstance(loss, str):
         if loss not in LOSSES:
             raise ValueError(f"fit: unknown loss {loss!r}; use one of {', '.join(LOSSES)} or pass a function")
-        loss_fn, correct = LOSSES[loss]
-    elif callable(loss):
-        loss_fn, correct = loss, None
-    else:
-        raise TypeError(f"fit: loss must be a name or a function, got {type(loss).__name__}")
-    params = list(model.parameters())
+        return LOSSES[loss]
+    if callable(loss):
+        return loss, None  # type: ignore[return-value]
+    raise TypeError(f"fit: loss must be a name or a function, got {type(loss).__name__}")
+
+
+def _parameters_and_optimizer(model: Callable, optimizer: object) -> tuple[list[Value], Optimizer]:
+    params = list(model.parameters())  # type: ignore[attr-defined]
     if not params or not all(isinstance(p, Value) for p in params):
         raise ValueError("fit: model.parameters() must be a non-empty list of Values")
     if optimizer is None:
-        opt: Optimizer = SGD(params, lr=0.05)
-    elif isinstance(optimizer, Optimizer):
-        opt = optimizer
-        opt.check()
-        ours = {id(p) for p in params}
-        if not any(id(p) in ours for p in opt.params):
-            raise ValueError(
-                "fit: the optimizer holds none of the model's parameters; build it from model.parameters()"
-            )
-    else:
+        return params, SGD(params, lr=0.05)
+    if not isinstance(optimizer, Optimizer):
         raise TypeError(f"fit: optimizer must be an nn.Optimizer (SGD, Adam) or None, got {type(optimizer).__name__}")
+    optimizer.check()
+    ours = {id(p) for p in params}
+    if not any(id(p) in ours for p in optimizer.params):
+        raise ValueError("fit: the optimizer holds none of the model's parameters; build it from model.parameters()")
+    return params, optimizer
 
-    # -- the data: every sample and target, before any step -----------------------
+
+def _data(model: Callable, X: object, y: object, loss: object) -> tuple[list[list[float]], list]:
+    # every sample and target checked (targets against a named loss), before any step
     rows = _samples(X)
     targets = _targets(y)
     if len(rows) != len(targets):
@@ -170,61 +211,7 @@ def fit(
         raise ValueError("fit: X is empty; give at least one sample")
     if isinstance(loss, str):
         targets = _check_targets(model, loss, rows[0], targets)
-
-    order = list(range(len(rows)))
-    size = batch_size or len(rows)
-    history = History()
-    np = _numpy() if compile else None
-    batched = _Batched(np, model, rows, targets, params, loss, loss_fn, correct) if np is not None else None
-    traced = _trace(model, rows[0], params) if compile and batched is None else None
-    watch = _live_plot(live)
-    bar = tqdm(range(epochs), desc="fit", unit="epoch", disable=not _show_progress(progress))
-    for _ in bar:
-        if batch_size:
-            rng.shuffle(order)
-        total, hits, seen = 0.0, 0, 0
-        for start in range(0, len(order), size):
-            idx = order[start : start + size]
-            if batched is not None:
-                value, batch_hits = batched.step(idx, l2, opt)
-                total += value * len(idx)
-                seen += len(idx)
-                hits += batch_hits
-                continue
-            if traced:
-                values = tuple(p.data for p in params)
-                runs = [traced.vjp(*rows[i], params=values) for i in idx]
-                outs = [_as_values(out, i) for (out, _), i in zip(runs, idx)]
-            else:
-                outs = [model(rows[i]) for i in idx]
-            batch_targets = [targets[i] for i in idx]
-            batch_loss = loss_fn(outs, batch_targets)
-            if l2:
-                batch_loss = batch_loss + losses.l2_penalty(params, l2)
-            opt.zero_grad()
-            batch_loss.backward()
-            if traced:
-                # the loss's gradient at each output seeds that sample's compiled backward
-                into = [0.0] * len(params)
-                for (_, back), out in zip(runs, outs):
-                    back([out.grad] if isinstance(out, Value) else [v.grad for v in out], into)
-                for p, g in zip(params, into):
-                    p.grad += g
-            opt.step()
-            if not math.isfinite(batch_loss.data):
-                raise FloatingPointError("fit: the loss is no longer finite; lower the learning rate")
-            total += batch_loss.data * len(idx)
-            seen += len(idx)
-            if correct:
-                hits += sum(correct(o, t) for o, t in zip(outs, batch_targets))
-        history.loss.append(total / seen)
-        history.accuracy.append(hits / seen if correct else None)
-        bar.set_postfix(loss=f"{history.loss[-1]:.4f}")
-        if watch is not None:
-            watch.update(history.loss, epochs)
-    if watch is not None:
-        watch.update(history.loss, epochs, final=True)
-    return history
+    return rows, targets
 
 
 def _show_progress(progress: bool | None) -> bool:
@@ -340,147 +327,3 @@ def _check_targets(model: Callable, loss: str, x0: list[float], targets: list) -
         if isinstance(t, list):
             raise TypeError(f"fit: y[{i}] is a list; loss {loss!r} needs one number per sample")
     return [check(t, i, k) for i, t in enumerate(targets)]
-
-
-def _trace(model: Callable, x0: Sequence[float], params: list[Value]) -> autodiff.Compiled:
-    def forward(*xs: Value) -> Value | list[Value]:
-        return model(list(xs))
-
-    return autodiff.compile(forward, list(x0), params, name=type(model).__name__.lower())
-
-
-def _numpy() -> Any:
-    # numpy, or None when it is not installed (compile=True then runs a sample at a time)
-    try:
-        import numpy
-    except ImportError:
-        return None
-    return numpy
-
-
-# loss name -> which outputs are right, over arrays: outputs (samples, k) and targets (samples,)
-_CORRECT_BATCHED: dict[str, Callable[[Any, Any], Any]] = {
-    "hinge": lambda out, y: (out[:, 0] > 0) == (y > 0),
-    "bce_with_logits": lambda out, y: (out[:, 0] > 0) == (y > 0.5),
-    "cross_entropy": lambda out, y: out.argmax(axis=1) == y,  # the first of equal scores, as max() picks
-}
-_MAX_TARGET_VALUES = 32  # more distinct targets than this: the loss is built from Values
-
-
-class _Batched:
-    """fit(compile=True) with numpy: each batch is one run of a compiled tape over its samples."""
-
-    def __init__(
-        self,
-        np: Any,
-        model: Callable,
-        rows: list[list[float]],
-        targets: list,
-        params: list[Value],
-        loss: str | LossFn,
-        loss_fn: LossFn,
-        correct: Callable[[Any, Any], bool] | None,
-    ) -> None:
-        self.np, self.params, self.loss_fn = np, params, loss_fn
-        self.X = np.array(rows, dtype=float)
-        self.targets = targets
-        self.classes: list = []
-        if isinstance(loss, str):
-            distinct = sorted(set(targets))
-            if len(distinct) <= _MAX_TARGET_VALUES:
-                self.classes = distinct
-        self.correct = correct  # of one Value output against its target; None: no accuracy for this loss
-        self.correct_batched = _CORRECT_BATCHED.get(loss) if isinstance(loss, str) else None
-        name = type(model).__name__.lower()
-        if self.classes:
-            classes = self.classes
-
-            # one sample's model outputs, then its loss for each value its target can take
-            def forward(*xs: Value) -> list[Value]:
-                out = model(list(xs))
-                outs = [out] if isinstance(out, Value) else list(out)
-                return [loss_fn([out], [t]) for t in classes] + outs
-
-            self.tape = autodiff.compile(forward, rows[0], params, name=name)
-            at = {t: k for k, t in enumerate(classes)}
-            self.pos = np.array([at[t] for t in targets], dtype=np.intp)
-            self.T = np.array(targets)
-        else:
-            self.tape = _trace(model, rows[0], params)
-
-    def step(self, idx: list[int], l2: float, opt: Optimizer) -> tuple[float, int]:
-        """One optimizer step on the samples idx; returns the batch's loss and how many were right."""
-        np, params = self.np, self.params
-        values = tuple(p.data for p in params)
-        try:
-            outs, backward = self.tape.batch_vjp(self.X[idx], params=values)
-        except (ArithmeticError, ValueError) as e:
-            raise _named(e, idx) from None
-        n = len(idx)
-        into = [0.0] * len(params)
-        if self.classes:
-            rows = np.arange(n)
-            pos = self.pos[idx]
-            terms = outs[rows, pos]
-            loss = sum(terms.tolist()) * (1.0 / n)  # as the loss's mean adds them: in order, then / n
-            seeds = np.zeros(outs.shape)
-            seeds[rows, pos] = 1.0 / n
-            k = len(self.classes)
-            right = self.correct_batched(outs[:, k:], self.T[idx]) if self.correct_batched else None
-            hits = int(right.sum()) if right is not None else 0
-            if l2:
-                p = np.array(values)
-                loss += l2 * float(p @ p)
-                grads = p * l2
-                into = (grads + grads).tolist()  # d(l2 * p.p)/dp = l2 p + l2 p, as its dot node adds it
-            try:
-                backward(seeds, into)
-            except (ArithmeticError, ValueError) as e:
-                raise _named(e, idx) from None
-            opt.zero_grad()
-            for p_, g in zip(params, into):
-                p_.grad += g
-        else:
-            scalar = outs.ndim == 1
-            vs: list[Any] = (
-                [Value(o) for o in outs.tolist()] if scalar else [[Value(o) for o in row] for row in outs.tolist()]
-            )
-            batch_targets = [self.targets[i] for i in idx]
-            batch_loss = self.loss_fn(vs, batch_targets)
-            if l2:
-                batch_loss = batch_loss + losses.l2_penalty(params, l2)
-            opt.zero_grad()
-            batch_loss.backward()
-            seeds = np.array([v.grad for v in vs]) if scalar else np.array([[v.grad for v in row] for row in vs])
-            try:
-                backward(seeds, into)
-            except (ArithmeticError, ValueError) as e:
-                raise _named(e, idx) from None
-            for p_, g in zip(params, into):
-                p_.grad += g
-            loss = batch_loss.data
-            correct = self.correct
-            hits = sum(correct(o, t) for o, t in zip(vs, batch_targets)) if correct else 0
-        opt.step()
-        if not math.isfinite(loss):
-            raise FloatingPointError("fit: the loss is no longer finite; lower the learning rate")
-        return loss, hits
-
-
-def _named(e: BaseException, idx: list[int]) -> BaseException:
-    # a batch's error names the sample by its index in the batch: name it by its index in X
-    i = getattr(e, "sample", None)
-    if i is None:
-        return e
-    text = str(e).removeprefix(f"sample {i}: ")
-    return type(e)(f"fit: sample {idx[i]} (X[{idx[i]}]): {text}")
-
-
-def _as_values(out: float | tuple[float, ...], i: int) -> Value | list[Value]:
-    outs = (out,) if isinstance(out, float) else out
-    for o in outs:
-        if not -math.inf < o < math.inf:
-            raise OverflowError(
-                f"fit: the compiled model's output for sample {i} is {o!r}; run it eagerly (compile=False) to see where"
-            )
-    return Value(out) if isinstance(out, float) else [Value(o) for o in out]
