@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Union
 
 import autodiff
-from autodiff import Value
+from autodiff import Value, enter_scope, leave_scope
 
 from .checks import Seed, make_rng, module_name, positive_int
 from .module import Module
@@ -87,8 +87,11 @@ class Neuron(Module):
             ) from None
         if n != len(self.w):
             raise ValueError(f"{self.name}: expects {len(self.w)} inputs, got {n}")
-        with autodiff.scope(_scope(self.name)):
+        token = enter_scope(_scope(self.name))  # with autodiff.scope(...), at under half the cost
+        try:
             return _ACTIVATION[self.activation][0](autodiff.dot(self.w, x, self.b))
+        finally:
+            leave_scope(token)
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         # structural names (what nn.save writes), not the labels, which are the user's to change
@@ -130,8 +133,11 @@ class Layer(Module):
         self.neurons = [Neuron(nin, activation=act, seed=rng, name=f"{name}.N{j}") for j in range(nout)]
 
     def __call__(self, x: Input) -> Value | list[Value]:
-        with autodiff.scope(_scope(self.name)):
+        token = enter_scope(_scope(self.name))
+        try:
             out = [n(x) for n in self.neurons]
+        finally:
+            leave_scope(token)
         return out[0] if len(out) == 1 else out
 
     def named_parameters(self) -> list[tuple[str, Value]]:
@@ -197,11 +203,14 @@ class MLP(Module):
 
     def __call__(self, x: Input) -> Value | list[Value]:
         out: Any = x  # the input, then each layer's output as a list
-        with autodiff.scope("MLP"):
+        token = enter_scope("MLP")
+        try:
             for layer in self.layers:
                 out = layer(out)
                 if isinstance(out, Value):
                     out = [out]
+        finally:
+            leave_scope(token)
         return out[0] if len(out) == 1 else out
 
     def named_parameters(self) -> list[tuple[str, Value]]:
