@@ -76,6 +76,21 @@ def enter(name: str) -> Token[tuple[str, ...]]:
 leave = SCOPE.reset
 
 
+def enter_scope(name: str) -> Token[tuple[str, ...]]:
+    """Open a block as ``with scope(name):`` does, without a context manager; close it with ``leave_scope``.
+
+    For code that opens a scope on every call (``nn``'s modules, thousands of times a step),
+    at under half of ``scope``'s cost: ``token = enter_scope("N0")``, then
+    ``try: ... finally: leave_scope(token)``.
+    """
+    return enter(check_name(name))
+
+
+def leave_scope(token: Token[tuple[str, ...]]) -> None:
+    """Close the block that ``enter_scope`` returned ``token`` for (the innermost one open)."""
+    SCOPE.reset(token)
+
+
 @contextmanager
 def scope(name: str) -> Iterator[tuple[str, ...]]:
     """Tag every node made inside the block with this scope, nested in the open ones.

@@ -28,7 +28,8 @@ from .losses import (
 from .module import Module
 from .optim import SGD, Adam, Optimizer
 from .plot import LiveLoss, plot_decision_boundary, plot_history
-from .train import History, fit, load, save
+from .saving import load, save
+from .train import History, fit
 
 __all__ = [
     "Module",

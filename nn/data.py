@@ -17,12 +17,12 @@ import numbers
 import random
 from typing import Any
 
-from .layers import Seed, _count, _rng
+from .checks import Seed, make_rng, positive_int
 
 
 def _check(n: object, noise: object, who: str, least: int = 1, name: str = "noise") -> tuple[int, float]:
     try:
-        k = _count(n, "n_samples", who)
+        k = positive_int(n, "n_samples", who)
     except ValueError:
         k = 0
     if k < least:
@@ -43,7 +43,7 @@ def _finish(
 def moons(n_samples: int = 100, noise: float = 0.1, seed: Seed = 0) -> tuple[list[list[float]], list[int]]:
     """Two interleaving half circles (labels 0 and 1), as scikit-learn's make_moons draws them."""
     n_samples, noise = _check(n_samples, noise, "moons", 2)
-    rng = _rng(seed, "moons")
+    rng = make_rng(seed, "moons")
     n_out = n_samples // 2
     n_in = n_samples - n_out
     pts = []
@@ -61,14 +61,14 @@ def spirals(
 ) -> tuple[list[list[float]], list[int]]:
     """``classes`` arms of a spiral (labels 0..classes-1), the CS231n toy set; noise is in radians."""
     try:
-        k = _count(classes, "classes", "spirals")
+        k = positive_int(classes, "classes", "spirals")
     except ValueError:
         k = 0
     if k < 2:
         raise ValueError(f"spirals: classes must be an int >= 2, got {classes!r}")
     classes = k
     n_samples, noise = _check(n_samples, noise, "spirals", classes)
-    rng = _rng(seed, "spirals")
+    rng = make_rng(seed, "spirals")
     pts = []
     for k in range(classes):
         m = n_samples // classes + (1 if k < n_samples % classes else 0)
@@ -103,7 +103,7 @@ def blobs(
             points.append([float(c[0]), float(c[1])])
         if not points:
             raise bad
-    rng = _rng(seed, "blobs")
+    rng = make_rng(seed, "blobs")
     k = len(points)
     pts = [(points[i % k][0], points[i % k][1], i % k) for i in range(n_samples)]
     return _finish(pts, std, rng)
@@ -112,7 +112,7 @@ def blobs(
 def xor(n_samples: int = 100, noise: float = 0.1, seed: Seed = 0) -> tuple[list[list[float]], list[int]]:
     """Points near the four corners of [-1, 1]^2; label 1 where the signs differ (XOR)."""
     n_samples, noise = _check(n_samples, noise, "xor")
-    rng = _rng(seed, "xor")
+    rng = make_rng(seed, "xor")
     corners = [(-1.0, -1.0, 0), (-1.0, 1.0, 1), (1.0, -1.0, 1), (1.0, 1.0, 0)]
     pts = [corners[i % 4] for i in range(n_samples)]
     return _finish(pts, noise, rng)

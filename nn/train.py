@@ -1,28 +1,23 @@
-"""Training loop (``fit``) and saving models as JSON (``save``/``load``)."""
+"""Training: ``fit``, its per-epoch ``History`` and the losses it knows by name."""
 
 from __future__ import annotations
 
-import json
 import math
 import numbers
 import os
-import secrets
 import sys
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Union, cast
 
-import autodiff
 from autodiff import Value
 
 from . import losses
-from .layers import ACTIVATIONS, MLP, Layer, Neuron, Seed, _count, _rng
-from .module import Module
+from .checks import Seed, make_rng, positive_int
 from .optim import SGD, Optimizer
 from .plot import LiveLoss, plot_history
-
-LossFn = Callable[[list, list], Value]
+from .steps import LossFn, Task, make_step
 
 # name -> (loss over a batch of model outputs, accuracy of one output against its target)
 LOSSES: dict[str, tuple[LossFn, Callable[[Any, Any], bool] | None]] = {
@@ -115,13 +110,55 @@ def fit(
     loss function of your own, or many distinct targets, the model runs batched
     and the loss is built from Values. Without numpy each sample's forward and
     backward runs as generated straight-line code and the loss is built from
-    Values. Either way the results equal eager mode up to the order of
-    floating-point additions (1e-12 over a training run), and a sample whose
-    numbers fail raises eager mode's error, naming the sample.
+    Values. Either way one step from the same parameters gives eager mode's
+    loss and gradients to 1e-12 (relative; numpy's ``exp`` and ``tanh`` and the
+    order of additions round their own way), and a sample whose numbers fail
+    raises eager mode's error, naming the sample. A whole run is not promised:
+    steps compound their last-bit differences, and a chaotic run (tanh,
+    momentum, ``batch_size=1``) can end far from eager's after a few epochs.
     """
     from tqdm.auto import tqdm
 
-    # -- the arguments, before anything else ------------------------------------
+    epochs, batch_size, l2 = _check_options(model, epochs, batch_size, l2, compile, progress, live)
+    rng = make_rng(seed, "fit")
+    loss_fn, correct = _loss_of(loss)
+    params, opt = _parameters_and_optimizer(model, optimizer)
+    rows, targets = _data(model, X, y, loss)
+    step = make_step(Task(model, rows, targets, params, loss_fn, correct, l2, opt), loss, compile)
+    order = list(range(len(rows)))
+    size = batch_size or len(rows)
+    history = History()
+    watch = _live_plot(live)
+    bar = tqdm(range(epochs), desc="fit", unit="epoch", disable=not _show_progress(progress))
+    for _ in bar:
+        if batch_size:
+            rng.shuffle(order)
+        total, hits = 0.0, 0
+        for start in range(0, len(order), size):
+            idx = order[start : start + size]
+            batch_loss, batch_hits = step(idx)
+            total += batch_loss * len(idx)
+            hits += batch_hits
+        history.loss.append(total / len(rows))
+        history.accuracy.append(hits / len(rows) if correct else None)
+        bar.set_postfix(loss=f"{history.loss[-1]:.4f}")
+        if watch is not None:
+            watch.update(history.loss, epochs)
+    if watch is not None:
+        watch.update(history.loss, epochs, final=True)
+    return history
+
+
+def _check_options(
+    model: Callable,
+    epochs: object,
+    batch_size: object,
+    l2: object,
+    compile: object,  # noqa: A002 - fit's flag
+    progress: object,
+    live: object,
+) -> tuple[int, int | None, float]:
+    # (epochs, batch_size, l2) checked; the model's kind and the flags too
     if not callable(model) or not callable(getattr(model, "parameters", None)):
         raise TypeError(f"fit: model must be callable and have parameters() (an nn.Module), got {type(model).__name__}")
     epochs = _at_least_one(epochs, "epochs")
@@ -129,7 +166,6 @@ def fit(
         batch_size = _at_least_one(batch_size, "batch_size", "None or ")
     if isinstance(l2, bool) or not isinstance(l2, numbers.Real) or not 0.0 <= float(l2) < math.inf:
         raise ValueError(f"fit: l2 must be a finite number >= 0, got {l2!r}")
-    l2 = float(l2)
     if not isinstance(compile, bool):
         raise TypeError(f"fit: compile must be True or False, got {type(compile).__name__} {compile!r}")
     if progress is not None and not isinstance(progress, bool):
@@ -139,32 +175,37 @@ def fit(
         )
     if not isinstance(live, (bool, LiveLoss)):
         raise TypeError(f"fit: live must be True, False or an nn.plot.LiveLoss, got {type(live).__name__} {live!r}")
-    rng = _rng(seed, "fit")
+    return epochs, batch_size, float(l2)
+
+
+def _loss_of(loss: object) -> tuple[LossFn, Callable[[Any, Any], bool] | None]:
+    # (loss function, accuracy of one output) of a loss name or function
     if isinstance(loss, str):
         if loss not in LOSSES:
             raise ValueError(f"fit: unknown loss {loss!r}; use one of {', '.join(LOSSES)} or pass a function")
-        loss_fn, correct = LOSSES[loss]
-    elif callable(loss):
-        loss_fn, correct = loss, None
-    else:
-        raise TypeError(f"fit: loss must be a name or a function, got {type(loss).__name__}")
-    params = list(model.parameters())
+        return LOSSES[loss]
+    if callable(loss):
+        return loss, None  # type: ignore[return-value]
+    raise TypeError(f"fit: loss must be a name or a function, got {type(loss).__name__}")
+
+
+def _parameters_and_optimizer(model: Callable, optimizer: object) -> tuple[list[Value], Optimizer]:
+    params = list(model.parameters())  # type: ignore[attr-defined]
     if not params or not all(isinstance(p, Value) for p in params):
         raise ValueError("fit: model.parameters() must be a non-empty list of Values")
     if optimizer is None:
-        opt: Optimizer = SGD(params, lr=0.05)
-    elif isinstance(optimizer, Optimizer):
-        opt = optimizer
-        opt.check()
-        ours = {id(p) for p in params}
-        if not any(id(p) in ours for p in opt.params):
-            raise ValueError(
-                "fit: the optimizer holds none of the model's parameters; build it from model.parameters()"
-            )
-    else:
+        return params, SGD(params, lr=0.05)
+    if not isinstance(optimizer, Optimizer):
         raise TypeError(f"fit: optimizer must be an nn.Optimizer (SGD, Adam) or None, got {type(optimizer).__name__}")
+    optimizer.check()
+    ours = {id(p) for p in params}
+    if not any(id(p) in ours for p in optimizer.params):
+        raise ValueError("fit: the optimizer holds none of the model's parameters; build it from model.parameters()")
+    return params, optimizer
 
-    # -- the data: every sample and target, before any step -----------------------
+
+def _data(model: Callable, X: object, y: object, loss: object) -> tuple[list[list[float]], list]:
+    # every sample and target checked (targets against a named loss), before any step
     rows = _samples(X)
     targets = _targets(y)
     if len(rows) != len(targets):
@@ -173,61 +214,7 @@ def fit(
         raise ValueError("fit: X is empty; give at least one sample")
     if isinstance(loss, str):
         targets = _check_targets(model, loss, rows[0], targets)
-
-    order = list(range(len(rows)))
-    size = batch_size or len(rows)
-    history = History()
-    np = _numpy() if compile else None
-    batched = _Batched(np, model, rows, targets, params, loss, loss_fn, correct) if np is not None else None
-    traced = _trace(model, rows[0], params) if compile and batched is None else None
-    watch = _live_plot(live)
-    bar = tqdm(range(epochs), desc="fit", unit="epoch", disable=not _show_progress(progress))
-    for _ in bar:
-        if batch_size:
-            rng.shuffle(order)
-        total, hits, seen = 0.0, 0, 0
-        for start in range(0, len(order), size):
-            idx = order[start : start + size]
-            if batched is not None:
-                value, batch_hits = batched.step(idx, l2, opt)
-                total += value * len(idx)
-                seen += len(idx)
-                hits += batch_hits
-                continue
-            if traced:
-                values = tuple(p.data for p in params)
-                runs = [traced.vjp(*rows[i], params=values) for i in idx]
-                outs = [_as_values(out, i) for (out, _), i in zip(runs, idx)]
-            else:
-                outs = [model(rows[i]) for i in idx]
-            batch_targets = [targets[i] for i in idx]
-            batch_loss = loss_fn(outs, batch_targets)
-            if l2:
-                batch_loss = batch_loss + losses.l2_penalty(params, l2)
-            opt.zero_grad()
-            batch_loss.backward()
-            if traced:
-                # the loss's gradient at each output seeds that sample's compiled backward
-                into = [0.0] * len(params)
-                for (_, back), out in zip(runs, outs):
-                    back([out.grad] if isinstance(out, Value) else [v.grad for v in out], into)
-                for p, g in zip(params, into):
-                    p.grad += g
-            opt.step()
-            if not math.isfinite(batch_loss.data):
-                raise FloatingPointError("fit: the loss is no longer finite; lower the learning rate")
-            total += batch_loss.data * len(idx)
-            seen += len(idx)
-            if correct:
-                hits += sum(correct(o, t) for o, t in zip(outs, batch_targets))
-        history.loss.append(total / seen)
-        history.accuracy.append(hits / seen if correct else None)
-        bar.set_postfix(loss=f"{history.loss[-1]:.4f}")
-        if watch is not None:
-            watch.update(history.loss, epochs)
-    if watch is not None:
-        watch.update(history.loss, epochs, final=True)
-    return history
+    return rows, targets
 
 
 def _show_progress(progress: bool | None) -> bool:
@@ -264,7 +251,7 @@ def _live_plot(live: bool | LiveLoss) -> LiveLoss | None:
 
 def _at_least_one(n: object, name: str, alt: str = "") -> int:
     try:
-        return _count(n, name, "fit")
+        return positive_int(n, name, "fit")
     except ValueError:
         raise ValueError(f"fit: {name} must be {alt}an int >= 1, got {n!r}") from None
 
@@ -343,404 +330,3 @@ def _check_targets(model: Callable, loss: str, x0: list[float], targets: list) -
         if isinstance(t, list):
             raise TypeError(f"fit: y[{i}] is a list; loss {loss!r} needs one number per sample")
     return [check(t, i, k) for i, t in enumerate(targets)]
-
-
-def _trace(model: Callable, x0: Sequence[float], params: list[Value]) -> autodiff.Compiled:
-    def forward(*xs: Value) -> Value | list[Value]:
-        return model(list(xs))
-
-    return autodiff.compile(forward, list(x0), params, name=type(model).__name__.lower())
-
-
-def _numpy() -> Any:
-    # numpy, or None when it is not installed (compile=True then runs a sample at a time)
-    try:
-        import numpy
-    except ImportError:
-        return None
-    return numpy
-
-
-# loss name -> which outputs are right, over arrays: outputs (samples, k) and targets (samples,)
-_CORRECT_BATCHED: dict[str, Callable[[Any, Any], Any]] = {
-    "hinge": lambda out, y: (out[:, 0] > 0) == (y > 0),
-    "bce_with_logits": lambda out, y: (out[:, 0] > 0) == (y > 0.5),
-    "cross_entropy": lambda out, y: out.argmax(axis=1) == y,  # the first of equal scores, as max() picks
-}
-_MAX_TARGET_VALUES = 32  # more distinct targets than this: the loss is built from Values
-
-
-class _Batched:
-    """fit(compile=True) with numpy: each batch is one run of a compiled tape over its samples."""
-
-    def __init__(
-        self,
-        np: Any,
-        model: Callable,
-        rows: list[list[float]],
-        targets: list,
-        params: list[Value],
-        loss: str | LossFn,
-        loss_fn: LossFn,
-        correct: Callable[[Any, Any], bool] | None,
-    ) -> None:
-        self.np, self.params, self.loss_fn = np, params, loss_fn
-        self.X = np.array(rows, dtype=float)
-        self.targets = targets
-        self.classes: list = []
-        if isinstance(loss, str):
-            distinct = sorted(set(targets))
-            if len(distinct) <= _MAX_TARGET_VALUES:
-                self.classes = distinct
-        self.correct = correct  # of one Value output against its target; None: no accuracy for this loss
-        self.correct_batched = _CORRECT_BATCHED.get(loss) if isinstance(loss, str) else None
-        name = type(model).__name__.lower()
-        if self.classes:
-            classes = self.classes
-
-            # one sample's model outputs, then its loss for each value its target can take
-            def forward(*xs: Value) -> list[Value]:
-                out = model(list(xs))
-                outs = [out] if isinstance(out, Value) else list(out)
-                return [loss_fn([out], [t]) for t in classes] + outs
-
-            self.tape = autodiff.compile(forward, rows[0], params, name=name)
-            at = {t: k for k, t in enumerate(classes)}
-            self.pos = np.array([at[t] for t in targets], dtype=np.intp)
-            self.T = np.array(targets)
-        else:
-            self.tape = _trace(model, rows[0], params)
-
-    def step(self, idx: list[int], l2: float, opt: Optimizer) -> tuple[float, int]:
-        """One optimizer step on the samples idx; returns the batch's loss and how many were right."""
-        np, params = self.np, self.params
-        values = tuple(p.data for p in params)
-        try:
-            outs, backward = self.tape.batch_vjp(self.X[idx], params=values)
-        except (ArithmeticError, ValueError) as e:
-            raise _named(e, idx) from None
-        n = len(idx)
-        into = [0.0] * len(params)
-        if self.classes:
-            rows = np.arange(n)
-            pos = self.pos[idx]
-            terms = outs[rows, pos]
-            loss = sum(terms.tolist()) * (1.0 / n)  # as the loss's mean adds them: in order, then / n
-            seeds = np.zeros(outs.shape)
-            seeds[rows, pos] = 1.0 / n
-            k = len(self.classes)
-            right = self.correct_batched(outs[:, k:], self.T[idx]) if self.correct_batched else None
-            hits = int(right.sum()) if right is not None else 0
-            if l2:
-                p = np.array(values)
-                loss += l2 * float(p @ p)
-                grads = p * l2
-                into = (grads + grads).tolist()  # d(l2 * p.p)/dp = l2 p + l2 p, as its dot node adds it
-            try:
-                backward(seeds, into)
-            except (ArithmeticError, ValueError) as e:
-                raise _named(e, idx) from None
-            opt.zero_grad()
-            for p_, g in zip(params, into):
-                p_.grad += g
-        else:
-            scalar = outs.ndim == 1
-            vs: list[Any] = (
-                [Value(o) for o in outs.tolist()] if scalar else [[Value(o) for o in row] for row in outs.tolist()]
-            )
-            batch_targets = [self.targets[i] for i in idx]
-            batch_loss = self.loss_fn(vs, batch_targets)
-            if l2:
-                batch_loss = batch_loss + losses.l2_penalty(params, l2)
-            opt.zero_grad()
-            batch_loss.backward()
-            seeds = np.array([v.grad for v in vs]) if scalar else np.array([[v.grad for v in row] for row in vs])
-            try:
-                backward(seeds, into)
-            except (ArithmeticError, ValueError) as e:
-                raise _named(e, idx) from None
-            for p_, g in zip(params, into):
-                p_.grad += g
-            loss = batch_loss.data
-            correct = self.correct
-            hits = sum(correct(o, t) for o, t in zip(vs, batch_targets)) if correct else 0
-        opt.step()
-        if not math.isfinite(loss):
-            raise FloatingPointError("fit: the loss is no longer finite; lower the learning rate")
-        return loss, hits
-
-
-def _named(e: BaseException, idx: list[int]) -> BaseException:
-    # a batch's error names the sample by its index in the batch: name it by its index in X
-    i = getattr(e, "sample", None)
-    if i is None:
-        return e
-    text = str(e).removeprefix(f"sample {i}: ")
-    return type(e)(f"fit: sample {idx[i]} (X[{idx[i]}]): {text}")
-
-
-def _as_values(out: float | tuple[float, ...], i: int) -> Value | list[Value]:
-    outs = (out,) if isinstance(out, float) else out
-    for o in outs:
-        if not -math.inf < o < math.inf:
-            raise OverflowError(
-                f"fit: the compiled model's output for sample {i} is {o!r}; run it eagerly (compile=False) to see where"
-            )
-    return Value(out) if isinstance(out, float) else [Value(o) for o in out]
-
-
-FORMAT = "stepgrad.nn"
-VERSION = 1
-CLASSES: dict[str, type[Module]] = {"MLP": MLP, "Layer": Layer, "Neuron": Neuron}
-# load refuses anything larger before building a single Value (a scalar engine's model of
-# 10M parameters already needs gigabytes); save refuses what load would refuse
-MAX_PARAMETERS = 10_000_000
-MAX_FILE_BYTES = 100 * MAX_PARAMETERS
-_TOP_KEYS = ("format", "version", "class", "config", "parameters")
-_CONFIG_KEYS = {
-    "MLP": ("nin", "nouts", "activation"),
-    "Layer": ("nin", "nout", "activation", "name"),
-    "Neuron": ("nin", "activation", "name"),
-}
-
-
-def save(model: Module, path: str | os.PathLike) -> None:
-    """Write the model's class, architecture and parameters to ``path`` as JSON.
-
-    Refuses (ValueError, naming the parameter) a model that ``load`` would
-    refuse: a NaN or inf parameter, or layers changed by hand so that they no
-    longer match ``config()``. The file is written to a temporary file in the
-    same directory and then renamed over ``path``: if anything fails, ``path``
-    is left as it was and no temporary file remains.
-    """
-    name = type(model).__name__
-    if CLASSES.get(name) is not type(model):
-        raise TypeError(f"save: can save {', '.join(CLASSES)}, got {name}")
-    path = _path(path, "save")
-    config = model.config()
-    named = model.named_parameters()
-    n = _n_parameters(name, config)
-    if n > MAX_PARAMETERS:
-        raise ValueError(f"save: the model has {n} parameters; nn.load reads at most {MAX_PARAMETERS}")
-    values = {}
-    for label, p in named:
-        x = p.data
-        if type(x) is not float:
-            if isinstance(x, bool) or not isinstance(x, numbers.Real):
-                raise TypeError(f"save: parameter {label!r} is {type(x).__name__} {x!r}, not a number; nothing written")
-            x = float(x)
-        if not -math.inf < x < math.inf:
-            raise ValueError(
-                f"save: parameter {label!r} is {x!r}; nothing was written (nn.load refuses non-finite parameters); "
-                "retrain with a lower learning rate, or load the last good file"
-            )
-        values[label] = x
-    fresh = _build(CLASSES[name], config)
-    if (
-        len(values) != len(named)
-        or [k for k, _ in fresh.named_parameters()] != list(values)
-        or repr(fresh) != repr(model)
-    ):
-        raise ValueError(
-            f"save: the {name}'s layers or neurons no longer match its config() (changed by hand?); nothing was written"
-        )
-    doc = {"format": FORMAT, "version": VERSION, "class": name, "config": config, "parameters": values}
-    _write_atomically(path, json.dumps(doc, indent=1, allow_nan=False) + "\n")
-
-
-def _path(path: object, who: str) -> str:
-    if isinstance(path, bool) or not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"{who}: path must be a str or a path-like object, got {type(path).__name__} {path!r}")
-    p = os.fspath(path)
-    if not isinstance(p, str):
-        raise TypeError(f"{who}: path must be a str or a path-like object, got {type(p).__name__} {p!r}")
-    return p
-
-
-def _write_atomically(path: str, text: str) -> None:
-    # write a sibling temporary file, then os.replace: readers see the old file or the new one, never half
-    if os.path.isdir(path):
-        raise IsADirectoryError(f"save: {path} is a directory; give a file name")
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise FileNotFoundError(f"save: directory {directory} does not exist; create it first")
-    tmp = os.path.join(directory, f".{os.path.basename(path)}.{secrets.token_hex(6)}.tmp")
-    try:
-        with open(tmp, "x", encoding="utf-8") as f:  # "x": never clobber; mode from the umask, as open(path, "w")
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        if os.path.exists(path):
-            os.chmod(tmp, os.stat(path).st_mode & 0o7777)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-class _Unreadable:
-    """A JSON number or constant that is refused where it is used, so the message names its key."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-    def __repr__(self) -> str:
-        digits = self.text.lstrip("-")
-        if digits.isdigit():
-            return f"an integer of {len(digits)} digits"
-        return self.text
-
-
-class _DuplicateKey(Exception):
-    pass
-
-
-def _parse_int(text: str) -> int | _Unreadable:
-    # at most 20 characters: every size and index fits; 10**400 or 5,000 digits never reach int()
-    return int(text) if len(text) <= 20 else _Unreadable(text)
-
-
-def _object(pairs: list[tuple[str, Any]]) -> dict:
-    d = dict(pairs)
-    if len(d) != len(pairs):
-        seen: set[str] = set()
-        for k, _ in pairs:
-            if k in seen:
-                raise _DuplicateKey(k)
-            seen.add(k)
-    return d
-
-
-def load(path: str | os.PathLike) -> Module:
-    """Rebuild a model written by ``save``.
-
-    A malformed or mismatched file raises ValueError naming the key, before
-    any Value is built: not JSON, nested too deeply, duplicate keys, a wrong
-    ``format``, a ``version`` other than the int 1, an unknown ``class``, a
-    ``config`` with a missing, extra or ill-typed entry (sizes are ints >= 1,
-    activations one of relu/tanh/sigmoid/linear, names strings), an
-    architecture of more than ``MAX_PARAMETERS`` parameters, a parameter count
-    or name that does not match the architecture, or a parameter that is not a
-    finite number (NaN, Infinity and numbers like 1e400 are refused). Time and
-    memory are linear in the file's size.
-    """
-    path = _path(path, "load")
-    where = f"load: {path}"
-    with open(path, "rb") as f:
-        size = os.fstat(f.fileno()).st_size
-        if size > MAX_FILE_BYTES:
-            raise ValueError(f"{where} is {size} bytes; nn.load reads at most {MAX_FILE_BYTES} (MAX_FILE_BYTES)")
-        raw = f.read(MAX_FILE_BYTES + 1)  # a pipe or device reports size 0
-    if len(raw) > MAX_FILE_BYTES:
-        raise ValueError(f"{where} is larger than {MAX_FILE_BYTES} bytes; nn.load reads at most that (MAX_FILE_BYTES)")
-    try:
-        text = raw.decode("utf-8")
-        doc = json.loads(
-            text, parse_int=_parse_int, parse_constant=_Unreadable, object_pairs_hook=_object
-        )  # floats: float(), so 1e400 is inf and refused where it is used
-    except UnicodeDecodeError as e:
-        raise ValueError(
-            f"{where} is not UTF-8 text ({e.reason} at byte {e.start}); was it written by nn.save?"
-        ) from None
-    except RecursionError:
-        raise ValueError(f"{where} nests arrays or objects too deeply; was it written by nn.save?") from None
-    except _DuplicateKey as e:
-        raise ValueError(f"{where}: key {e.args[0]!r} appears twice in one object") from None
-    except ValueError as e:  # json.JSONDecodeError is a ValueError
-        raise ValueError(f"{where} is not valid JSON ({e}); was it written by nn.save?") from None
-    if not isinstance(doc, dict):
-        raise ValueError(f'{where} is not a stepgrad model file (the top level is not an object with "format")')
-    if type(doc.get("format")) is not str or doc["format"] != FORMAT:
-        raise ValueError(f'{where} is not a stepgrad model file ("format" is {doc.get("format")!r}, not "{FORMAT}")')
-    for key in doc:
-        if key not in _TOP_KEYS:
-            raise ValueError(f"{where}: unknown key {key!r}; a model file has {', '.join(_TOP_KEYS)}")
-    version = doc.get("version")
-    if type(version) is not int or version != VERSION:
-        raise ValueError(f'{where}: "version" is {version!r}; this stepgrad reads the integer {VERSION}')
-    name = doc.get("class")
-    if type(name) is not str or name not in CLASSES:
-        raise ValueError(f'{where}: "class" is {name!r}; known: {", ".join(CLASSES)}')
-    config, values = doc.get("config"), doc.get("parameters")
-    if not isinstance(config, dict):
-        raise ValueError(f'{where}: "config" must be an object, got {config!r}')
-    if not isinstance(values, dict):
-        raise ValueError(f'{where}: "parameters" must be an object of name: number, got {type(values).__name__}')
-    _check_config(name, config, where)
-    n = _n_parameters(name, config)
-    if n > MAX_PARAMETERS:
-        raise ValueError(f"{where}: config declares {n} parameters; nn.load reads at most {MAX_PARAMETERS}")
-    if len(values) != n:
-        raise ValueError(
-            f'{where}: "parameters" has {len(values)} entries but the config declares a {name} with {n}; '
-            "the file does not match its architecture"
-        )
-    for label, x in values.items():
-        if type(x) not in (int, float) or not -math.inf < x < math.inf:
-            raise ValueError(f'{where}: "parameters" {label!r} must be a finite number, got {x!r}')
-    model = _build(CLASSES[name], config)
-    named = model.named_parameters()
-    expected = {label for label, _ in named}
-    missing = [label for label, _ in named if label not in values]
-    if missing:
-        extra = [label for label in values if label not in expected]
-        raise ValueError(f"{where} does not match its architecture: missing {missing[:5]}, unexpected {extra[:5]}")
-    for label, p in named:
-        p.data = float(values[label])
-    return model
-
-
-def _check_config(name: str, config: dict, where: str) -> None:
-    keys = _CONFIG_KEYS[name]
-    for key in config:
-        if key not in keys:
-            raise ValueError(f'{where}: "config" has unknown key {key!r}; a {name} has {", ".join(keys)}')
-    for key in keys:
-        if key not in config:
-            raise ValueError(f'{where}: "config" is missing {key!r}; a {name} has {", ".join(keys)}')
-
-    def size(x: object, key: str) -> None:
-        if type(x) is not int or x < 1:
-            raise ValueError(f'{where}: "config" {key} must be an int >= 1, got {x!r}')
-
-    def activation(x: object, key: str) -> None:
-        if type(x) is not str or x not in ACTIVATIONS:
-            raise ValueError(f'{where}: "config" {key} must be one of {", ".join(ACTIVATIONS)}, got {x!r}')
-
-    size(config["nin"], "nin")
-    if name == "MLP":
-        nouts, acts = config["nouts"], config["activation"]
-        if type(nouts) is not list or not nouts:
-            raise ValueError(f'{where}: "config" nouts must be a non-empty list of ints >= 1, got {nouts!r}')
-        for i, x in enumerate(nouts):
-            size(x, f"nouts[{i}]")
-        if type(acts) is not list or len(acts) != len(nouts):
-            raise ValueError(f'{where}: "config" activation must be a list of {len(nouts)} names, got {acts!r}')
-        for i, x in enumerate(acts):
-            activation(x, f"activation[{i}]")
-        return
-    if name == "Layer":
-        size(config["nout"], "nout")
-    activation(config["activation"], "activation")
-    if type(config["name"]) is not str:
-        raise ValueError(f'{where}: "config" name must be a string, got {config["name"]!r}')
-
-
-def _n_parameters(name: str, config: dict) -> int:
-    # from the architecture alone (exact Python ints), before anything is built
-    if name == "MLP":
-        sizes = [config["nin"], *config["nouts"]]
-        return sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
-    if name == "Layer":
-        return (config["nin"] + 1) * config["nout"]
-    return config["nin"] + 1
-
-
-def _build(cls: type[Module], config: dict) -> Module:
-    # seed=0: loading draws no number from the global random state
-    if cls is MLP:
-        return MLP(config["nin"], config["nouts"], activation=config["activation"], seed=0)
-    if cls is Layer:
-        return Layer(config["nin"], config["nout"], activation=config["activation"], name=config["name"], seed=0)
-    return Neuron(config["nin"], activation=config["activation"], name=config["name"], seed=0)

@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import nn
-import nn.train
+import nn.saving
 from autodiff import Value
 
 try:
@@ -696,7 +696,7 @@ def test_load_checks_the_parameter_count_before_building_any_value(tmp_path, mon
     path.write_text(json.dumps(doc))
     assert path.stat().st_size < 600
     built = []
-    monkeypatch.setattr(nn.train, "_build", lambda *a: built.append(a))
+    monkeypatch.setattr(nn.saving, "_build", lambda *a: built.append(a))
     start = time.perf_counter()
     with pytest.raises(ValueError, match='"parameters" has 9 entries but the config declares a MLP with 2251500'):
         nn.load(path)
@@ -707,7 +707,7 @@ def test_load_refuses_an_absurd_architecture_up_front(tmp_path, monkeypatch):
     path, doc = _saved(tmp_path)
     doc["config"] = {"nin": 10**6, "nouts": [10**6, 10**6], "activation": ["relu", "linear"]}
     path.write_text(json.dumps(doc))
-    monkeypatch.setattr(nn.train, "_build", lambda *a: pytest.fail("built a model"))
+    monkeypatch.setattr(nn.saving, "_build", lambda *a: pytest.fail("built a model"))
     with pytest.raises(ValueError, match="config declares 2000002000000 parameters; nn.load reads at most 10000000"):
         nn.load(path)
 
@@ -789,8 +789,8 @@ def test_load_refuses_every_malformed_file_with_a_value_error_naming_the_key(tmp
 
 def test_load_refuses_a_file_larger_than_its_limit_before_parsing(tmp_path, monkeypatch):
     path, _ = _saved(tmp_path)
-    monkeypatch.setattr(nn.train, "MAX_FILE_BYTES", 100)
-    monkeypatch.setattr(nn.train.json, "loads", lambda *a, **kw: pytest.fail("parsed"))
+    monkeypatch.setattr(nn.saving, "MAX_FILE_BYTES", 100)
+    monkeypatch.setattr(nn.saving.json, "loads", lambda *a, **kw: pytest.fail("parsed"))
     with pytest.raises(ValueError, match="bytes; nn.load reads at most 100"):
         nn.load(path)
 
@@ -800,6 +800,19 @@ def test_load_refuses_a_non_string_name(tmp_path):
     doc["config"]["name"] = 7
     path.write_text(json.dumps(doc))
     with pytest.raises(ValueError, match='"config" name must be a string, got 7'):
+        nn.load(path)
+
+
+@pytest.mark.parametrize("name", ["a/b", "L0/N0", ""])
+@pytest.mark.parametrize("model", [nn.Layer(2, 1, seed=0, name="L3"), nn.Neuron(2, seed=0, name="N3")], ids=repr)
+def test_load_refuses_a_name_that_cannot_name_a_scope_by_its_key_before_building(tmp_path, monkeypatch, model, name):
+    # the constructor refused these, with its own message, after the key checks had passed
+    path, doc = _saved(tmp_path, model)
+    doc["config"]["name"] = name
+    path.write_text(json.dumps(doc))
+    monkeypatch.setattr(nn.saving, "_build", lambda *a: pytest.fail("built a model"))
+    pattern = f"^load: {re.escape(str(path))}: \"config\" name must be a non-empty string without '/'"
+    with pytest.raises(ValueError, match=pattern + f".*, got {re.escape(repr(name))}$"):
         nn.load(path)
 
 
@@ -832,7 +845,7 @@ def test_save_failing_mid_write_leaves_the_original_file_untouched(tmp_path, mon
     def boom(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(nn.train.os, where, boom)
+    monkeypatch.setattr(nn.saving.os, where, boom)
     with pytest.raises(OSError, match="No space left"):
         nn.save(nn.MLP(2, [2, 1], seed=1), path)
     monkeypatch.undo()
@@ -861,7 +874,7 @@ def test_save_failing_halfway_through_the_write_leaves_the_original_file_untouch
             self.f.flush()
             raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(nn.train, "open", lambda *a, **kw: HalfWriter(open(*a, **kw)), raising=False)
+    monkeypatch.setattr(nn.saving, "open", lambda *a, **kw: HalfWriter(open(*a, **kw)), raising=False)
     with pytest.raises(OSError, match="No space left"):
         nn.save(nn.MLP(2, [2, 1], seed=1), path)
     monkeypatch.undo()

@@ -1,0 +1,225 @@
+"""One optimizer step of ``fit`` on a batch of samples, three ways.
+
+``eager_step`` builds the graph of every sample and the loss from Values;
+``compiled_step`` runs each sample's forward and backward as the traced model's
+generated code and builds only the loss from Values; ``batched_step`` runs the whole
+batch as one pass of a tape over numpy arrays (``autodiff.Compiled.batch_vjp``).
+Each takes a ``Task`` and the indices of the batch's samples, and returns the batch's
+loss and how many of its samples the model got right.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+import autodiff
+from autodiff import Value
+
+from . import losses
+from .optim import Optimizer
+
+LossFn = Callable[[list, list], Value]
+Step = Callable[[list[int]], tuple[float, int]]
+
+
+@dataclass
+class Task:
+    """What every step reads: the model, the checked samples and targets, the loss and the optimizer."""
+
+    model: Callable
+    rows: list[list[float]]
+    targets: list
+    params: list[Value]
+    loss_fn: LossFn
+    correct: Callable[[Any, Any], bool] | None  # of one output against its target; None: no accuracy
+    l2: float
+    opt: Optimizer
+
+
+def make_step(task: Task, loss: str | LossFn, compiled: bool) -> Step:
+    """The step ``fit`` runs on each batch: eager; compiled, batched with numpy, else a sample at a time."""
+    if not compiled:
+        return partial(eager_step, task)
+    np = _numpy()
+    if np is None:
+        return partial(compiled_step, task, trace(task.model, task.rows[0], task.params))
+    return partial(batched_step, task, BatchTape(np, task, loss))
+
+
+def eager_step(task: Task, idx: list[int]) -> tuple[float, int]:
+    """One step on the samples ``idx``: the model's graph for each, the loss over them, backward."""
+    outs = [task.model(task.rows[i]) for i in idx]
+    batch_loss = _backward_loss(task, outs, idx)
+    return _finish(task, batch_loss.data), _hits(task, outs, idx)
+
+
+def compiled_step(task: Task, traced: autodiff.Compiled, idx: list[int]) -> tuple[float, int]:
+    """One step, each sample's forward and backward the traced model's code; the loss over them from Values."""
+    values = tuple(p.data for p in task.params)
+    runs = [traced.vjp(*task.rows[i], params=values) for i in idx]
+    outs = [_as_values(out, i) for (out, _), i in zip(runs, idx)]
+    batch_loss = _backward_loss(task, outs, idx)
+    # the loss's gradient at each output seeds that sample's compiled backward
+    into = [0.0] * len(task.params)
+    for (_, back), out in zip(runs, outs):
+        back([out.grad] if isinstance(out, Value) else [v.grad for v in out], into)
+    _add_grads(task.params, into)
+    return _finish(task, batch_loss.data), _hits(task, outs, idx)
+
+
+def batched_step(task: Task, tape: BatchTape, idx: list[int]) -> tuple[float, int]:
+    """One step, the batch one run of the tape over numpy arrays: the loss traced too, or built from Values."""
+    values = tuple(p.data for p in task.params)
+    outs, backward = _named(idx, tape.tape.batch_vjp, tape.X[idx], params=values)
+    by_target = tape.loss_by_target if tape.classes else tape.loss_of_values
+    loss, hits, seeds, into = by_target(task, idx, outs, values)
+    _named(idx, backward, seeds, into)
+    _add_grads(task.params, into)
+    return _finish(task, loss), hits
+
+
+def trace(model: Callable, x0: Sequence[float], params: list[Value]) -> autodiff.Compiled:
+    """The model traced once on the sample ``x0``, its parameters given at each call."""
+
+    def forward(*xs: Value) -> Value | list[Value]:
+        return model(list(xs))
+
+    return autodiff.compile(forward, list(x0), params, name=type(model).__name__.lower())
+
+
+# -- what the steps share -----------------------------------------------------------------------
+
+
+def _backward_loss(task: Task, outs: list, idx: list[int]) -> Value:
+    # the batch's loss (plus the L2 term) over the model's outputs, its grads pushed into them and the parameters
+    batch_loss = task.loss_fn(outs, [task.targets[i] for i in idx])
+    if task.l2:
+        batch_loss = batch_loss + losses.l2_penalty(task.params, task.l2)
+    task.opt.zero_grad()
+    batch_loss.backward()
+    return batch_loss
+
+
+def _hits(task: Task, outs: list, idx: list[int]) -> int:
+    correct = task.correct
+    return sum(correct(o, task.targets[i]) for o, i in zip(outs, idx)) if correct else 0
+
+
+def _add_grads(params: list[Value], into: list[float]) -> None:
+    for p, g in zip(params, into):
+        p.grad += g
+
+
+def _finish(task: Task, loss: float) -> float:
+    task.opt.step()
+    if not math.isfinite(loss):
+        raise FloatingPointError("fit: the loss is no longer finite; lower the learning rate")
+    return loss
+
+
+def _named(idx: list[int], f: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    # f(...), where an error of a batch's sample i is renamed by its index in X
+    try:
+        return f(*args, **kwargs)
+    except (ArithmeticError, ValueError) as e:
+        i = getattr(e, "sample", None)
+        if i is None:
+            raise
+        text = str(e).removeprefix(f"sample {i}: ")
+        raise type(e)(f"fit: sample {idx[i]} (X[{idx[i]}]): {text}") from None
+
+
+def _as_values(out: float | tuple[float, ...], i: int) -> Value | list[Value]:
+    outs = (out,) if isinstance(out, float) else out
+    for o in outs:
+        if not -math.inf < o < math.inf:
+            raise OverflowError(
+                f"fit: the compiled model's output for sample {i} is {o!r}; run it eagerly (compile=False) to see where"
+            )
+    return Value(out) if isinstance(out, float) else [Value(o) for o in out]
+
+
+def _numpy() -> Any:
+    # numpy, or None when it is not installed (compile=True then runs a sample at a time)
+    try:
+        import numpy
+    except ImportError:
+        return None
+    return numpy
+
+
+# -- the batched tape ---------------------------------------------------------------------------
+
+# loss name -> which outputs are right, over arrays: outputs (samples, k) and targets (samples,)
+_CORRECT_BATCHED: dict[str, Callable[[Any, Any], Any]] = {
+    "hinge": lambda out, y: (out[:, 0] > 0) == (y > 0),
+    "bce_with_logits": lambda out, y: (out[:, 0] > 0) == (y > 0.5),
+    "cross_entropy": lambda out, y: out.argmax(axis=1) == y,  # the first of equal scores, as max() picks
+}
+_MAX_TARGET_VALUES = 32  # more distinct targets than this: the loss is built from Values
+
+
+class BatchTape:
+    """The tape ``batched_step`` runs: the model and, for a named loss whose targets take few values, the loss."""
+
+    def __init__(self, np: Any, task: Task, loss: str | LossFn) -> None:
+        self.np = np
+        self.X = np.array(task.rows, dtype=float)
+        self.classes: list = []
+        if isinstance(loss, str):
+            distinct = sorted(set(task.targets))
+            if len(distinct) <= _MAX_TARGET_VALUES:
+                self.classes = distinct
+        self.correct_batched = _CORRECT_BATCHED.get(loss) if isinstance(loss, str) else None
+        if not self.classes:
+            self.tape = trace(task.model, task.rows[0], task.params)
+            return
+        classes, model, loss_fn = self.classes, task.model, task.loss_fn
+
+        # one sample's model outputs, then its loss for each value its target can take
+        def forward(*xs: Value) -> list[Value]:
+            out = model(list(xs))
+            outs = [out] if isinstance(out, Value) else list(out)
+            return [loss_fn([out], [t]) for t in classes] + outs
+
+        self.tape = autodiff.compile(forward, task.rows[0], task.params, name=type(model).__name__.lower())
+        at = {t: k for k, t in enumerate(classes)}
+        self.pos = np.array([at[t] for t in task.targets], dtype=np.intp)
+        self.T = np.array(task.targets)
+
+    def loss_by_target(self, task: Task, idx: list[int], outs: Any, values: tuple) -> tuple[float, int, Any, list]:
+        """(loss, hits, seeds, grads so far) of a batch whose outputs hold each sample's loss at every target.
+
+        The parameters' grads are zeroed: the L2 term's go into the grads so far, as the tape's will.
+        """
+        np, n = self.np, len(idx)
+        rows, pos = np.arange(n), self.pos[idx]
+        loss = sum(outs[rows, pos].tolist()) * (1.0 / n)  # as the loss's mean adds them: in order, then / n
+        seeds = np.zeros(outs.shape)
+        seeds[rows, pos] = 1.0 / n
+        right = self.correct_batched(outs[:, len(self.classes) :], self.T[idx]) if self.correct_batched else None
+        hits = int(right.sum()) if right is not None else 0
+        into = [0.0] * len(values)
+        if task.l2:
+            p = np.array(values)
+            loss += task.l2 * float(p @ p)
+            grads = p * task.l2
+            into = (grads + grads).tolist()  # d(l2 * p.p)/dp = l2 p + l2 p, as its dot node adds it
+        task.opt.zero_grad()
+        return loss, hits, seeds, into
+
+    def loss_of_values(self, task: Task, idx: list[int], outs: Any, values: tuple) -> tuple[float, int, Any, list]:
+        """(loss, hits, seeds, grads so far) of a batch of model outputs, the loss built from Values over them.
+
+        The parameters' grads are the loss's (its L2 term's); the grads so far are zero.
+        """
+        vs: list[Any] = (
+            [Value(o) for o in outs.tolist()] if outs.ndim == 1 else [[Value(o) for o in row] for row in outs.tolist()]
+        )
+        batch_loss = _backward_loss(task, vs, idx)
+        grads = [v.grad for v in vs] if outs.ndim == 1 else [[v.grad for v in row] for row in vs]
+        return batch_loss.data, _hits(task, vs, idx), self.np.array(grads), [0.0] * len(values)
