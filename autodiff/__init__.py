@@ -16,7 +16,7 @@ from .gradcheck import GradcheckError, GradcheckWarning, Row, compare_grads, gra
 from .graph import Edge, topological_order, trace
 from .primitives import Primitive, PrimitiveWarning, RuleReport, RuleRow, check_rule, primitive
 from .rules import KINKS, OPS, RULES
-from .scopes import current_scope, scope
+from .scopes import current_scope, enter_scope, leave_scope, scope
 from .stepper import Stepper
 from .value import Value, dot, logsumexp, sum  # noqa: A004 - autodiff.sum is an n-ary node
 from .viz import GraphvizError, GraphvizNotFound, draw, save, to_svg
@@ -49,6 +49,8 @@ __all__ = [
     "Stepper",
     "scope",
     "current_scope",
+    "enter_scope",
+    "leave_scope",
     "compile",
     "Compiled",
     "TraceError",
