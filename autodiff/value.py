@@ -141,7 +141,11 @@ class Value:
         if isinstance(other, Value):
             return apply("**", (self, other))
         n = check_number(other, "exponent")
-        return apply("**" + _exponent_name(n), (self,), n)
+        try:
+            v, d = _POW(self.data, n)
+        except (ArithmeticError, ValueError) as e:
+            raise _labelled(e, self) from None
+        return _node(v, "**" + _exponent_name(n), (self,), d)
 
     def __neg__(self) -> Value:
         v, d = _NEG(self.data)
@@ -225,6 +229,7 @@ _MICROGRAD_CONSTRUCTOR = (
 # the definitions that never raise over floats run as they are; the others through RULES
 _ADD, _SUB, _MUL, _NEG = rules.add, rules.sub, rules.mul, rules.neg
 _ABS, _TANH, _SIGMOID, _RELU = rules.abs_, rules.tanh_, rules.sigmoid, rules.relu
+_POW = rules.RULES["**n"]
 
 
 def check_number(x: object, label: str, who: str = "Value: data") -> float:
