@@ -75,8 +75,8 @@ def batched_step(task: Task, tape: BatchTape, idx: list[int]) -> tuple[float, in
     """One step, the batch one run of the tape over numpy arrays: the loss traced too, or built from Values."""
     values = tuple(p.data for p in task.params)
     outs, backward = _named(idx, tape.tape.batch_vjp, tape.X[idx], params=values)
-    by_target = tape.loss_by_target if tape.classes else tape.loss_of_values
-    loss, hits, seeds, into = by_target(task, idx, outs, values)
+    batch_loss = tape.loss_by_target if tape.classes else tape.loss_of_values
+    loss, hits, seeds, into = batch_loss(task, idx, outs, values)
     _named(idx, backward, seeds, into)
     _add_grads(task.params, into)
     return _finish(task, loss), hits
