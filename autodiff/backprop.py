@@ -68,14 +68,15 @@ def _float_pass(order: list[Value], root: Value, method: str, before: list[Any])
         _find_non_finite(order, root, method, before)
 
 
-def gradients(root: Value, wrt: Sequence[Value]) -> list[float]:
+def gradients(root: Value, wrt: Sequence[Value], order: list[Value] | None = None) -> list[float]:
     """d(root)/d(w) for each w in ``wrt`` (0.0 where root does not depend on w), changing no grad.
 
     The push pass of ``backward``, the same numbers bit for bit, started from zero
-    grads everywhere; raises ``FloatingPointError`` as ``backward`` does.
+    grads everywhere; raises ``FloatingPointError`` as ``backward`` does. ``order``:
+    root's topological order, when the caller has walked the graph already.
     """
     with collector_paused():
-        order = topological_order(root)
+        order = topological_order(root) if order is None else order
         held = list(map(GRAD, order))
         try:
             zeros = [0.0] * len(order)
@@ -307,7 +308,7 @@ def value_grads(order: list[Value], root: Value, accumulate: bool = False) -> di
     does. With ``accumulate`` every leaf starts from the grad it holds.
     """
     try:
-        gradients(root, [])
+        gradients(root, [], order)
     except FloatingPointError as e:
         raise FloatingPointError(str(e).replace("backward (push)", "backward (push, create_graph=True)", 1)) from None
     new = type(root)

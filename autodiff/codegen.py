@@ -12,6 +12,7 @@ primitive is called as ``primitive<k>``, by number.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -290,7 +291,7 @@ def _text(fname: str, w: Writer, back: Backward, n_inputs: int, n_params: int, o
     input_grads = "".join(
         (f"g{x_at[k]} + 0.0" if x_at.get(k) in back.has_grad else "0.0") + ", " for k in range(n_inputs)
     )
-    names = sorted({tok for line in back.lines for tok in _tokens(line) if tok[0] in "vd" and tok[1:2].isdigit()})
+    names = sorted({name for line in back.lines for name in re.findall(r"\b[vd]\d+(?:_\d+)?\b", line)})
     pack = "(" + "".join(n + ", " for n in names) + ")"
     lines = [
         f"# compiled by autodiff from a trace of {fname}(): {len(w.entries)} nodes",
@@ -309,15 +310,3 @@ def _text(fname: str, w: Writer, back: Backward, n_inputs: int, n_params: int, o
     lines += ["    " + text for text in back.lines]
     lines.append(f"    return ({input_grads})")
     return "\n".join(lines) + "\n"
-
-
-def _tokens(line: str) -> list[str]:
-    out, word = [], ""
-    for ch in line + " ":
-        if ch.isalnum() or ch == "_":
-            word += ch
-        else:
-            if word:
-                out.append(word)
-            word = ""
-    return out

@@ -2,9 +2,9 @@
 
 ``compile(f, example_inputs, params)`` calls ``f`` once on traced Values, walks
 the graph it built and writes one line of Python per node (forward) and one per
-edge (backward, the reversed list of ``+=`` of backprop), from the rules table:
-ops with an expression in ``rules.CODE`` are written inline, the others call
-their rule function. The result replays forward and backward on new floats.
+edge (backward, the reversed list of ``+=`` of backprop), from the ops' definitions
+(``autodiff.codegen``): inline where Python computes them as IEEE would, else a call
+of their rule function. The result replays forward and backward on new floats.
 
 Compiled mode is eager mode's equal, errors included. Inputs and parameter
 values are checked as ``Value(...)`` checks them. The generated forward ends
@@ -18,11 +18,10 @@ node); if the replay raises nothing (the norm merely overflowed, or the bound
 was too cautious), the fast result stands. A backward that raises adds nothing
 into ``into``.
 
-Only the rules table's names, numbered temporaries (``v3``, ``g3``, ``d3``) and
+Only the rules table's names, numbered temporaries (``v3``, ``g3``, ``d3_0``) and
 float literals (``repr(float(c))``) reach the generated source: every node's op
 is checked against the table before any code is written. Labels never do. A
-user primitive (``autodiff.primitive``) is called as ``primitive_<name>``, its
-name an identifier checked when it was registered.
+user primitive (``autodiff.primitive``) is called as ``primitive<k>``, by number.
 
 ``Compiled.batch`` and ``batch_vjp`` run the same tape over a batch with numpy,
 imported only then (``autodiff.batched``): values and input grads per sample, parameter
@@ -67,8 +66,6 @@ _DATA = Value.__dict__["data"]  # the slot descriptor behind Value.data
 _LOCALS = Value.__dict__["local_grads"]  # the property that reads a node's local derivatives
 _GET_DATA = operator.attrgetter("data")
 _INF = math.inf
-_new = object.__new__
-_CHUNK = 100  # terms per generated statement: long sums are split, so no parser recursion limit is met
 
 # the nodes this thread's innermost trace has made, in order; None when it is not tracing
 _TRACE: ContextVar[list[Value] | None] = ContextVar("autodiff_compile_trace", default=None)
@@ -332,8 +329,7 @@ class Compiled:
                 if type(v) is not float:
                     s = _floats(s, _seed_name, self.name)
                     break
-            if not isinstance(into, list) or len(into) != len(self.params):
-                raise TypeError(f"{self.name}: into must be a list of {len(self.params)} floats, got {into!r:.60}")
+            self._check_into(into)
             gx: tuple[float, ...] | None = self._backward(saved, s, into, limit)
             if gx is None:  # a grad is not finite, or too large to be sure: eager decides
                 s = _floats(s, _seed_name, self.name)  # a seed that is not finite is the caller's error

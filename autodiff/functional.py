@@ -243,7 +243,7 @@ def _gradients(root: Value, wrt: Sequence[Value], create_graph: bool) -> tuple[l
     if create_graph:
         grads = backprop.value_grads(order, root)
         return [grads[id(w)] if id(w) in grads else const(0.0) for w in wrt], edges
-    return backprop.gradients(root, wrt), edges
+    return backprop.gradients(root, wrt, order), edges
 
 
 def _callable(f: object, who: str) -> str:

@@ -446,15 +446,13 @@ def float_rule(define: Callable[..., Any]) -> Rule:
 
     def rule(*xs: float) -> tuple[float, tuple[float, ...]]:
         try:
-            return define(*xs)  # type: ignore[no-any-return]
+            try:
+                return define(*xs)  # type: ignore[no-any-return]
+            except ArithmeticError:
+                value, local = define(*map(IEEE, xs))
+                return float(value), tuple(map(float, local))
         except Failed as f:
             raise f.check.exception(xs) from None
-        except ArithmeticError:
-            try:
-                value, local = define(*map(IEEE, xs))
-            except Failed as f:
-                raise f.check.exception(xs) from None
-            return float(value), tuple(map(float, local))
 
     rule.__name__ = rule.__qualname__ = define.__name__
     rule.__doc__ = define.__doc__
