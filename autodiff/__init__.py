@@ -8,17 +8,20 @@
 0.355789
 """
 
-from .backprop import Step, backward, backward_steps, zero_grad
+from . import backprop, second_order, steps
+from .backprop import backward, zero_grad
 from .compile import Compiled, TraceError, compile  # noqa: A004 - autodiff.compile, as torch.compile
-from .elementary import exp, log, relu, sigmoid, sqrt, tanh
+from .edges import Edge, trace
+from .elementary import dot, exp, log, logsumexp, relu, sigmoid, sqrt, sum, tanh  # noqa: A004 - autodiff.sum is an n-ary node
 from .functional import JacobianResult, grad, hessian, hvp, jacobian, jvp
 from .gradcheck import GradcheckError, GradcheckWarning, Row, compare_grads, gradcheck, numerical_grad
-from .graph import Edge, topological_order, trace
+from .graph import topological_order
 from .primitives import Primitive, PrimitiveWarning, RuleReport, RuleRow, check_rule, primitive
 from .rules import KINKS, OPS, RULES
 from .scopes import current_scope, enter_scope, leave_scope, scope
 from .stepper import Stepper
-from .value import Value, dot, logsumexp, sum  # noqa: A004 - autodiff.sum is an n-ary node
+from .steps import Step, backward_steps
+from .value import Value
 from .viz import GraphvizError, GraphvizNotFound, draw, save, to_svg
 
 __all__ = [
@@ -74,6 +77,10 @@ __all__ = [
     "JacobianResult",
     "jvp",
 ]
+
+# the core (value, rules, graph, backprop) imports nothing outside itself; the two passes it
+# leaves to others are handed in here, once
+backprop.extend(steps.explain, second_order.value_pass)
 
 # the one place the version is written: pyproject.toml reads it, `autodiff --version` prints it
 __version__ = "0.1.0"

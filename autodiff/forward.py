@@ -13,7 +13,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .backprop import local_values, name, times
+from .second_order import local_values, times
+from .steps import name
 from .value import Value
 
 _INF = math.inf
@@ -26,7 +27,7 @@ def tangents(order: list[Value], seeds: dict[int, Any], values: bool = False) ->
     node to its given tangent, which is used as it is. Other leaves have tangent
     0. Floats use the recorded ``local_grads``, every edge one multiply-add, as a
     dense forward mode does; with ``values`` the tangents are Values built from
-    the ops' definitions run on Values (``backprop.local_values``), so they can be differentiated again.
+    the ops' definitions run on Values (``second_order.local_values``), so they can be differentiated again.
     Raises ``FloatingPointError`` naming the first node whose tangent is not finite.
     """
     if values:

@@ -21,10 +21,11 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, NamedTuple, Union
 
-from . import backprop
+from . import backprop, second_order
+from .elementary import dot
 from .forward import tangents
 from .graph import topological_order
-from .value import Value, check_number, const, dot
+from .value import Value, check_number, const
 
 Scalar = Union[Value, float, int]
 _STATE = threading.local()
@@ -241,7 +242,7 @@ def _gradients(root: Value, wrt: Sequence[Value], create_graph: bool) -> tuple[l
     order = topological_order(root)
     edges = sum(len(v.parents) for v in order)
     if create_graph:
-        grads = backprop.value_grads(order, root)
+        grads = second_order.value_grads(order, root)
         return [grads[id(w)] if id(w) in grads else const(0.0) for w in wrt], edges
     return backprop.gradients(root, wrt, order), edges
 

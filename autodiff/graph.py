@@ -6,7 +6,7 @@ import gc
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .value import Value
@@ -44,26 +44,29 @@ _was_enabled = False  # the user's setting when the first of them began
 def collector_paused() -> Iterator[None]:
     """Run an engine loop with Python's cyclic garbage collector paused.
 
-    Graphs hold no reference cycles (nodes refer only to their parents), so the
-    loops that walk or fill them make no cyclic garbage; but every allocation can
-    start a collection that walks all the millions of live nodes, which is most of
-    a big graph's time. The user's setting is always put back when the outermost
-    paused loop of all threads ends, however it ends (exceptions, KeyboardInterrupt).
-    A collector the user had disabled stays disabled.
+    Graphs hold no reference cycles, so the loops that walk or fill them make no cyclic
+    garbage; but any allocation can start a collection that walks all the live nodes,
+    most of a big graph's time. The setting found when the first paused loop (of all
+    threads) began is put back when the last one ends, however it ends (KeyboardInterrupt
+    included). A limit: ``gc.disable()`` called in another thread while a loop runs is
+    undone when the loop ends, as that thread's ``gc.enable()`` would be.
     """
     global _paused, _was_enabled
-    with _PAUSE:
-        if _paused == 0:
-            _was_enabled = gc.isenabled()
-            gc.disable()
-        _paused += 1
+    counted = False
     try:
+        with _PAUSE:
+            if _paused == 0:
+                _was_enabled = gc.isenabled()
+            _paused += 1
+            counted = True  # no call between these two lines, so no signal lands between them
+            gc.disable()
         yield
     finally:
-        with _PAUSE:
-            _paused -= 1
-            if _paused == 0 and _was_enabled:
-                gc.enable()
+        if counted:
+            with _PAUSE:
+                _paused -= 1
+                if _paused == 0 and _was_enabled:
+                    gc.enable()
 
 
 def _walk(root: Value, token: object, order: list[Value]) -> None:
@@ -89,29 +92,3 @@ def _walk(root: Value, token: object, order: list[Value]) -> None:
         else:
             stack.pop()
             emit(node)
-
-
-class Edge(NamedTuple):
-    """An edge parent -> child: ``child.parents[slot] is parent``."""
-
-    parent: int
-    child: int
-    slot: int
-    local_grad: float
-
-
-def trace(root: Value) -> tuple[list[Value], list[Edge]]:
-    """The nodes of ``root``'s graph in topological order, and its edges.
-
-    Edges name nodes by their index in the node list; ``a + a`` gives two edges
-    with slots 0 and 1. Changes nothing but the walk's marks (see ``topological_order``).
-    """
-    with collector_paused():
-        nodes = topological_order(root)
-        index = {id(v): i for i, v in enumerate(nodes)}
-        edges = [
-            Edge(index[id(p)], c, slot, local)
-            for c, v in enumerate(nodes)
-            for slot, (p, local) in enumerate(zip(v.parents, v.local_grads))
-        ]
-    return nodes, edges

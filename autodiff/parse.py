@@ -28,7 +28,7 @@ import tokenize
 from collections.abc import Callable, Mapping
 from typing import Union, cast
 
-from . import rules, value
+from . import elementary, rules, value
 from .value import Value
 
 Operand = Union[Value, float]
@@ -48,7 +48,7 @@ class ExpressionError(ValueError):
 def _function(name: str, arity: tuple[int, int | None]) -> tuple[Callable[..., Value], str]:
     # an op of the rules table, called by its name: one argument, or any number of them
     if arity[1] is None:
-        return (lambda *xs: value.apply(name, value.lift_all(xs, name))), "n"
+        return (lambda *xs: value.apply(name, elementary.lift_all(xs, name))), "n"
     return (lambda x: value.apply(name, (x,))), "1"
 
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Union
 
-from .graph import trace
+from .edges import trace
 from .labels import shorten
 from .scopes import ScopePath, scope_name
 
 if TYPE_CHECKING:
-    from .backprop import Step
+    from .steps import Step
     from .value import Value
 
 Collapse = Union[int, str, Sequence[str], None]

@@ -38,8 +38,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import rules, value
-from .backprop import local_values
 from .gradcheck import Row, compare_grads
+from .second_order import local_values
 from .value import Value, check_number, const
 
 

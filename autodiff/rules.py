@@ -2,19 +2,13 @@
 
 A definition takes the parents' values and returns ``(value, local_grads)``: the
 node's value and d(node)/d(parent_i) for each parent. It is written with Python's
-operators and a small vocabulary (``exp log sqrt tanh where gt ge ne finite check
-maximum``) that works on every kind of number, so each mode of the engine is the
-same definition run on its own numbers: floats (eager mode, ``RULES``), Values
-(``backward(create_graph=True)``: the derivatives come out as graphs), numpy arrays
-(``Compiled.batch``) and the traced numbers of ``autodiff.compile``, which bring
-their own vocabulary (``vocabulary``) and turn a definition into source code.
-
-``check(ok, error, message, about)`` states a domain: over floats it raises
-``error(message)`` where ``ok`` is False; over arrays it raises ``Failed`` if it fails
-for any sample (the batch is then run a sample at a time, for eager's error); Values
-pass it (their numbers were checked when the node was made). Kinks by convention:
-relu'(0) = abs'(0) = 0. What else is known of an op (arity, kinks, where to
-sample it, bounds) is recorded with it in ``OPS``.
+operators and a small vocabulary (``exp log sqrt tanh power where gt ge lt ne finite
+maximum check``) that works on every kind of number, so each mode of the engine runs
+the same definition on its own numbers: floats (eager, ``RULES``), Values
+(``create_graph=True``: the derivatives come out as graphs), numpy arrays (batches)
+and the traced numbers of ``autodiff.compile`` (they write the definition as source).
+``check(ok, error, message, about)`` states a domain. Kinks by convention: relu'(0) =
+abs'(0) = 0. What else is known of an op (arity, kinks, bounds) is in ``OPS``.
 """
 
 from __future__ import annotations
@@ -26,19 +20,11 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 INF = math.inf
-
-
-# -- the definitions ------------------------------------------------------------------------
-
-DIVIDE_BY_ZERO = "/: division by zero ({0!r} / 0.0); make the divisor nonzero, e.g. add a small epsilon"
-NO_REAL_POWER = "**: negative base {0!r} with non-integer exponent {1!r} has no real value; " + (
-    "use abs() of the base or an integer exponent"
-)
-POSITIVE_BASE = "**: base must be > 0 when the exponent is a Value, got {0!r}; " + (
-    "use a number exponent, or exp(b * log(a)) with a positive a"
-)
-EXP_OVERFLOWS = "exp: exp({0!r}) overflows a float (input must be <= 709.78); " + (
-    "use logsumexp or a max-shift for softmax-like sums"
+OVERFLOWS = "**: {0!r} ** {1!r} overflows a float; scale the input down"
+NO_REAL_POWER = "**: negative base {0!r} with non-integer exponent {1!r} has no real value; use abs() or an integer"
+POSITIVE_BASE = "**: base must be > 0 when the exponent is a Value, got {0!r}; use a number exponent, or exp(b*log(a))"
+EXP_OVERFLOWS = (
+    "exp: exp({0!r}) overflows a float (input must be <= 709.78); use logsumexp or a max-shift for softmax-like sums"
 )
 
 
@@ -80,16 +66,16 @@ def pow_const(a: Any, n: float) -> Any:
         check(ge(a, 0.0), ValueError, NO_REAL_POWER, 0)
     if n < 0.0:
         check(ne(a, 0.0), ZeroDivisionError, "**: 0.0 ** {1!r} is a division by zero; make the base nonzero", 0)
-    out = a**n
-    check(finite(out), OverflowError, "**: {0!r} ** {1!r} overflows a float; scale the input down", 0)
-    return out, (0.0 if n == 0.0 else n * a ** (n - 1.0),)
+    out = power(a, n)
+    check(finite(out), OverflowError, OVERFLOWS, 0)
+    return out, (0.0 if n == 0.0 else n * power(a, n - 1.0),)
 
 
 def pow(a: Any, b: Any) -> Any:  # noqa: A001 - the table's name for x**y
     # d(a**b)/da = b * a**(b-1) = b * a**b / a, d(a**b)/db = a**b * ln(a)
     check(gt(a, 0.0), ValueError, POSITIVE_BASE, 0)
-    out = a**b
-    check(finite(out), OverflowError, "**: {0!r} ** {1!r} overflows a float; scale the input down", 0)
+    out = power(a, b)
+    check(finite(out), OverflowError, OVERFLOWS, 0)
     return out, (b * out / a, out * log(a))
 
 
@@ -107,10 +93,9 @@ def log_(a: Any) -> Any:
 
 
 def sqrt_(a: Any) -> Any:
-    # d(sqrt a)/da = 1 / (2 sqrt a): infinite at 0 (backward reports it)
+    # d(sqrt a)/da = d(a**0.5)/da = 0.5 a**-0.5: infinite at 0 (backward reports it)
     check(ge(a, 0.0), ValueError, "sqrt: input must be >= 0, got {0!r}; use abs() or square the input first", 0)
-    out = sqrt(a)
-    return out, (0.5 / out,)
+    return sqrt(a), (0.5 * power(a, -0.5),)
 
 
 def tanh_(a: Any) -> Any:
@@ -168,17 +153,13 @@ def logsumexp(*xs: Any) -> Any:
     return m + log(total), tuple(e / total for e in es)
 
 
-# -- the facts --------------------------------------------------------------------------------
-
-
 class Op(NamedTuple):
     """A primitive: its definition and what is known of it.
 
-    ``arity`` (fewest, most or None); ``kink``: the input where the derivative
-    jumps, or None; ``domain``: where ``check_rule`` samples ("real", "pos", "away"
-    from 0, "base" of a power, "nonzero" divisor second); ``bounded``: every local
-    derivative is at most max(1, |value|, |inputs|) in magnitude; ``shrinks``:
-    |value| <= max(1, |input|) (compiled mode's overflow bounds rely on both).
+    ``arity``: (fewest, most or None) inputs; ``kink``: where the derivative jumps;
+    ``domain``: where ``check_rule`` samples ("real", "pos", "away" from 0, "base" of a
+    power, "nonzero" divisor); ``bounded``: each local derivative is at most
+    max(1, |value|, |inputs|); ``shrinks``: |value| <= max(1, |input|) (compile's bounds).
     """
 
     name: str
@@ -225,35 +206,45 @@ def const_exponent(op: str) -> float:
     return float(op[2:])
 
 
-# -- the vocabulary: one function for every kind of number ----------------------------------
-#
-# Floats first (the hot path): Python's math, which may raise where IEEE gives inf (RULES then
-# runs the definition again on IEEE floats). A Value, an IEEE float or a traced number has the
-# method; a numpy array gets numpy's function; a number that brings a ``vocabulary`` (compile's
-# traced numbers) is handed to it.
+# -- the vocabulary, for every kind of number -------------------------------------------------
+# Floats first (the hot path): Python's math, with inf where Python would raise (as IEEE gives).
+# Others: a Value compares by its data and has the methods; numpy arrays get numpy's functions;
+# a number with a ``vocabulary`` (compile's traced numbers) is handed to it.
 
 
 def exp(x: Any) -> Any:
-    """e**x."""
-    return math.exp(x) if type(x) is float else _elementary("exp", x)
+    if type(x) is not float:
+        return _call("exp", x)
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return INF
 
 
 def log(x: Any) -> Any:
-    """The natural logarithm."""
-    return math.log(x) if type(x) is float else _elementary("log", x)
+    return math.log(x) if type(x) is float else _call("log", x)
 
 
 def sqrt(x: Any) -> Any:
-    """The square root."""
-    return math.sqrt(x) if type(x) is float else _elementary("sqrt", x)
+    return math.sqrt(x) if type(x) is float else _call("sqrt", x)
 
 
 def tanh(x: Any) -> Any:
-    """The hyperbolic tangent."""
-    return math.tanh(x) if type(x) is float else _elementary("tanh", x)
+    return math.tanh(x) if type(x) is float else _call("tanh", x)
 
 
-def _elementary(name: str, x: Any) -> Any:
+def power(a: Any, n: Any) -> Any:
+    """a ** n; of floats, +-inf where Python raises (an overflow, 0 to a negative power)."""
+    if type(a) is not float:
+        return a**n
+    try:
+        return a**n
+    except ArithmeticError:
+        odd = n == int(n) and int(n) % 2 == 1
+        return -INF if odd and math.copysign(1.0, a) < 0.0 else INF
+
+
+def _call(name: str, x: Any) -> Any:
     if isinstance(x, int) and not isinstance(x, bool):
         return getattr(math, name)(x)
     method = getattr(x, name, None)
@@ -273,35 +264,27 @@ def where(cond: Any, yes: Any, no: Any) -> Any:
 
 
 def gt(a: Any, b: Any) -> Any:
-    """a > b (of a Value, its data)."""
-    if type(a) is float:
-        return a > b
-    own = _own(a, b)
-    return own.compare(">", a, b) if own else _number(a) > _number(b)
+    return a > b if type(a) is float else _compare(">", a, b)
 
 
 def ge(a: Any, b: Any) -> Any:
-    """a >= b (of a Value, its data)."""
-    if type(a) is float:
-        return a >= b
-    own = _own(a, b)
-    return own.compare(">=", a, b) if own else _number(a) >= _number(b)
+    return a >= b if type(a) is float else _compare(">=", a, b)
 
 
 def lt(a: Any, b: Any) -> Any:
-    """a < b (of a Value, its data)."""
-    if type(a) is float:
-        return a < b
-    own = _own(a, b)
-    return own.compare("<", a, b) if own else _number(a) < _number(b)
+    return a < b if type(a) is float else _compare("<", a, b)
 
 
 def ne(a: Any, b: Any) -> Any:
-    """a != b as numbers (of a Value, its data)."""
-    if type(a) is float:
-        return a != b
+    return a != b if type(a) is float else _compare("!=", a, b)
+
+
+def _compare(how: str, a: Any, b: Any) -> Any:
     own = _own(a, b)
-    return own.compare("!=", a, b) if own else _number(a) != _number(b)
+    if own:
+        return own.compare(how, a, b)
+    a, b = _number(a), _number(b)
+    return a > b if how == ">" else a >= b if how == ">=" else a < b if how == "<" else a != b
 
 
 def finite(x: Any) -> Any:
@@ -309,14 +292,12 @@ def finite(x: Any) -> Any:
     if type(x) is float:
         return -INF < x < INF
     own = _own(x)
-    if own:
-        return own.finite(x)
-    x = _number(x)
-    return (-INF < x) & (x < INF)
+    x = x if own else _number(x)
+    return own.finite(x) if own else (-INF < x) & (x < INF)
 
 
 def maximum(*xs: Any) -> Any:
-    """The largest of xs (elementwise for arrays; for Values, the largest data: a number)."""
+    """The largest of xs (elementwise for arrays; of Values, the largest data: a number)."""
     own = _own(*xs)
     if own:
         return own.maximum(*xs)
@@ -326,7 +307,9 @@ def maximum(*xs: Any) -> Any:
 
 
 def check(ok: Any, error: type[Exception], message: str, about: int = 0) -> None:
-    """State a domain: raise ``Failed`` where ``ok`` is False (for arrays: anywhere), see the module docstring."""
+    """State a domain: raise ``Failed`` where ``ok`` is False (of arrays: anywhere); Values pass."""
+    if ok is True:
+        return
     if ok is False or (hasattr(ok, "__array_ufunc__") and not ok.all()):
         raise Failed(Check(error, message, about))
     own = _own(ok)
@@ -335,11 +318,12 @@ def check(ok: Any, error: type[Exception], message: str, about: int = 0) -> None
 
 
 class Check(NamedTuple):
-    """A domain a definition states: ``error(message.format(*inputs))`` where it fails."""
+    """A domain a definition states: ``error(message.format(*inputs))`` where it fails;
+    ``about``: which input the message is about (the divisor of ``/``), so eager names its node."""
 
     error: type[Exception]
     message: str
-    about: int  # which input the message is about (e.g. the divisor): eager mode names its node
+    about: int
 
     def exception(self, inputs: tuple[Any, ...]) -> Exception:
         err = self.error(self.message.format(*[float(x) for x in inputs]))
@@ -348,7 +332,7 @@ class Check(NamedTuple):
 
 
 class Failed(Exception):
-    """A check failed over floats; ``RULES`` turns it into the check's own exception."""
+    """A check failed; ``RULES`` turns it into the check's own exception."""
 
     def __init__(self, check: Check) -> None:
         self.check = check
@@ -367,95 +351,21 @@ def _number(x: Any) -> Any:
     return x if isinstance(x, (float, int)) or hasattr(x, "__array_ufunc__") else x.data
 
 
-# -- IEEE floats: arithmetic that gives inf and nan where Python raises -------------------------
-
-
-class IEEE(float):
-    """A float whose arithmetic never raises: ``0.5 / 0.0`` is inf, ``1e300 ** 2`` is inf, as in C or numpy."""
-
-    __slots__ = ()
-
-    def __add__(self, o: Any) -> IEEE:
-        return IEEE(float(self) + o)
-
-    __radd__ = __add__
-
-    def __sub__(self, o: Any) -> IEEE:
-        return IEEE(float(self) - o)
-
-    def __rsub__(self, o: Any) -> IEEE:
-        return IEEE(o - float(self))
-
-    def __mul__(self, o: Any) -> IEEE:
-        return IEEE(float(self) * o)
-
-    __rmul__ = __mul__
-
-    def __truediv__(self, o: Any) -> IEEE:
-        return IEEE(_divide(float(self), float(o)))
-
-    def __rtruediv__(self, o: Any) -> IEEE:
-        return IEEE(_divide(float(o), float(self)))
-
-    def __pow__(self, o: Any) -> IEEE:  # type: ignore[override]
-        return IEEE(_power(float(self), float(o)))
-
-    def __neg__(self) -> IEEE:
-        return IEEE(-float(self))
-
-    def __abs__(self) -> IEEE:
-        return IEEE(abs(float(self)))
-
-    def exp(self) -> IEEE:
-        return IEEE(math.exp(self) if self < 709.0 else _power(math.e, float(self)))
-
-    def log(self) -> IEEE:
-        return IEEE(math.log(self) if self > 0.0 else -INF if self == 0.0 else math.nan)
-
-    def sqrt(self) -> IEEE:
-        return IEEE(math.sqrt(self) if self >= 0.0 else math.nan)
-
-    def tanh(self) -> IEEE:
-        return IEEE(math.tanh(self))
-
-
-def _divide(a: float, b: float) -> float:
-    try:
-        return a / b
-    except ZeroDivisionError:
-        return math.nan if a == 0.0 or a != a else math.copysign(INF, a) * math.copysign(1.0, b)
-
-
-def _power(a: float, e: float) -> float:
-    try:
-        out = a**e
-    except (ZeroDivisionError, OverflowError):  # a pole (0 ** -1) or an overflow: inf, -inf for odd powers of a < 0
-        odd = e == int(e) and int(e) % 2 == 1
-        return -INF if odd and math.copysign(1.0, a) < 0.0 else INF
-    return out if isinstance(out, float) else math.nan  # complex: a negative base to a fractional power
-
-
 # -- RULES: the definitions over floats, eager mode's ----------------------------------------
 
 Rule = Callable[..., "tuple[float, tuple[float, ...]]"]
 
 
 def float_rule(define: Callable[..., Any]) -> Rule:
-    """``define`` over floats: Python's arithmetic, and where it raises (a pole, an overflow) the same
-    definition over ``IEEE`` floats, whose inf the caller then reports; a failed check raises its error."""
+    """``define`` over floats; a failed check raises its own error (an inf it gives, the caller reports)."""
 
     def rule(*xs: float) -> tuple[float, tuple[float, ...]]:
         try:
-            try:
-                return define(*xs)  # type: ignore[no-any-return]
-            except ArithmeticError:
-                value, local = define(*map(IEEE, xs))
-                return float(value), tuple(map(float, local))
+            return define(*xs)  # type: ignore[no-any-return]
         except Failed as f:
             raise f.check.exception(xs) from None
 
     rule.__name__ = rule.__qualname__ = define.__name__
-    rule.__doc__ = define.__doc__
     return rule
 
 

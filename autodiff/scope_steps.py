@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Union
 
-from .backprop import Step
 from .picture import PLAIN, Picture
+from .steps import Step
 
 
 class ScopeStep:

@@ -1,6 +1,6 @@
 """Step through a backward pass, one edge at a time, forwards and back.
 
-Built on ``backprop.backward_steps``: the steps are recorded once, then replayed
+Built on ``steps.backward_steps``: the steps are recorded once, then replayed
 by setting each receiving node's grad to the value the step left in it, so
 ``back()`` restores grads exactly and the final grads are exactly ``backward()``'s.
 
@@ -31,13 +31,14 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, cast
 
 from . import share
-from .backprop import METHODS, Step, backward_steps
+from .backprop import METHODS
 from .dot_program import svg_markup
 from .graph import topological_order
 from .picture import Picture, plan
 from .scope_steps import AnyStep, ScopeStep, by_box, edge_steps_of
 from .scopes import scope_name
 from .stepper_views import Views, step_html
+from .steps import Step, backward_steps
 from .value import Value
 from .viz import draw
 

@@ -3,8 +3,7 @@
 A node holds its ``data``, its ``grad``, an optional ``label``, the ``op`` that made
 it, its ``parents`` (ordered, duplicates kept: ``a + a`` has two entries) and the
 ``local_grads`` d(self)/d(parent_i), from the op's rule at forward time. Nodes refer
-only to their parents, so a graph has no reference cycles and is freed by
-reference counting alone.
+only to their parents, so a graph has no reference cycles.
 
 Storage, for speed (said once, here): a node of one or two parents keeps them and
 their derivatives in its own slots ``_p0 _p1 _d0 _d1``; leaves and nodes of three or
@@ -17,7 +16,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Union
 
@@ -26,6 +25,7 @@ from . import backprop, rules
 Number = Union[int, float]
 _INF = math.inf
 _new = object.__new__
+_BIG = 2**1023  # ints below it in size are floats
 # the scope path nodes are tagged with (autodiff.scope sets it); one tuple shared by every node of a scope
 SCOPE: ContextVar[tuple[str, ...]] = ContextVar("autodiff_scope", default=())
 _scope_now = SCOPE.get
@@ -41,9 +41,7 @@ class Value:
     7.0
     """
 
-    # _p0 _p1 _d0 _d1 _ps _ds: parents and local derivatives (see the module docstring)
-    # scope: the path of names of the ``autodiff.scope`` blocks the node was made in, () outside any
-    # _visit: a per-walk marker that lets graph.topological_order skip a set of ids
+    # scope: the names of the ``autodiff.scope`` blocks the node was made in; _visit: graph walks' marker
     __slots__ = ("data", "grad", "label", "op", "_p0", "_p1", "_d0", "_d1", "_ps", "_ds", "scope", "_visit")
 
     data: float
@@ -62,11 +60,9 @@ class Value:
         if _children or _op or isinstance(label, (tuple, list, set, frozenset)):
             raise TypeError(_MICROGRAD_CONSTRUCTOR)
         self.data = check_number(data, label)
-        self.grad = 0.0
         if not isinstance(label, str):
             raise TypeError(f"Value: label must be a str, got {type(label).__name__} {label!r:.80}")
-        self.label = label
-        self.op = ""
+        self.grad, self.label, self.op = 0.0, label, ""
         self._p0 = self._p1 = None
         self._ps = self._ds = ()
         self.scope = _scope_now()
@@ -74,29 +70,22 @@ class Value:
 
     def __repr__(self) -> str:
         g = self.grad  # a Value after backward(create_graph=True): shown by its data, not recursively
-        shown = f"<Value {g.data!r}>" if isinstance(g, Value) else repr(g)
-        parts = [f"data={self.data!r}", f"grad={shown}"]
-        if self.label:
-            parts.append(f"label={self.label!r}")
-        if self.op:
-            parts.append(f"op={self.op!r}")
+        parts = [f"data={self.data!r}", f"grad={f'<Value {g.data!r}>' if isinstance(g, Value) else repr(g)}"]
+        parts += [f"label={self.label!r}"] * bool(self.label) + [f"op={self.op!r}"] * bool(self.op)
         return f"Value({', '.join(parts)})"
 
     @property
     def parents(self) -> tuple[Value, ...]:
         """The nodes this one was computed from, in order (``a + a`` gives ``(a, a)``); ``()`` for a leaf."""
-        ps = self._ps
-        if ps is not None:
-            return ps
-        b = self._p1
-        return (self._p0,) if b is None else (self._p0, b)  # type: ignore[return-value]
+        if self._ps is not None:
+            return self._ps
+        return (self._p0,) if self._p1 is None else (self._p0, self._p1)  # type: ignore[return-value]
 
     @property
     def local_grads(self) -> tuple[float, ...]:
         """d(self)/d(parent_i) for each parent, recorded when the node was made; ``()`` for a leaf."""
-        ds = self._ds
-        if ds is not None:
-            return ds
+        if self._ds is not None:
+            return self._ds
         return (self._d0,) if self._p1 is None else (self._d0, self._d1)
 
     @property
@@ -104,20 +93,17 @@ class Value:
         """True for a node made by the user (no parents), False for a computed one."""
         return self._ps == ()
 
-    # -- read-only views for code written against micrograd (its draw_dot, its tests);
-    #    nothing in autodiff uses them: use ``parents`` and ``op``
-
     @property
     def _prev(self) -> set[Value]:
-        """micrograd's ``_prev``: the set of parents (``a + a`` has one). Prefer ``parents``."""
+        """micrograd's ``_prev``, read-only, for code written against it: the set of parents. Use ``parents``."""
         return set(self.parents)
 
     @property
     def _op(self) -> str:
-        """micrograd's name of the op that made this node (``'+'``, ``'**2'``, ``'ReLU'``; ``''`` for a leaf)."""
-        return _MICROGRAD_OPS.get(self.op, self.op)
+        """micrograd's name of the op (``'ReLU'`` for relu; ``''`` for a leaf). Use ``op``."""
+        return "ReLU" if self.op == "relu" else self.op
 
-    # -- arithmetic: each operator is its rule (autodiff.rules) plus one node ---------
+    # -- arithmetic: each operator is its definition (autodiff.rules) plus one node ---------
 
     def __add__(self, other: Value | Number) -> Value:
         o = other if type(other) is Value else const(other)
@@ -143,9 +129,9 @@ class Value:
         n = check_number(other, "exponent")
         try:
             v, d = _POW(self.data, n)
-        except (ArithmeticError, ValueError) as e:
-            raise _labelled(e, self) from None
-        return _node(v, "**" + _exponent_name(n), (self,), d)
+        except rules.Failed as f:
+            raise _labelled(f.check.exception((self.data, n)), self) from None
+        return _node(v, _POWERS.get(n) or _power_name(n), (self,), d)
 
     def __neg__(self) -> Value:
         v, d = _NEG(self.data)
@@ -174,8 +160,6 @@ class Value:
     def __rpow__(self, other: Number) -> Value:  # other ** self
         return const(other) ** self
 
-    # -- elementary functions ----------------------------------------------------
-
     def exp(self) -> Value:
         return apply("exp", (self,))
 
@@ -197,8 +181,6 @@ class Value:
         v, d = _RELU(self.data)
         return _node(v, "relu", (self,), d)
 
-    # -- gradients ----------------------------------------------------------------
-
     def backward(self, method: str = "push", create_graph: bool = False) -> None:
         """Add d(self)/d(leaf) into every leaf's ``grad``.
 
@@ -216,9 +198,6 @@ class Value:
         backprop.zero_grad(self)
 
 
-# our op names that micrograd spells differently; every other op has the same name
-_MICROGRAD_OPS = {"relu": "ReLU"}
-
 _MICROGRAD_CONSTRUCTOR = (
     "Value(data, _children, _op) is micrograd's way to make a node whose _backward closure "
     "you then set; autodiff records each op's local derivatives instead, and a Value takes only "
@@ -226,18 +205,28 @@ _MICROGRAD_CONSTRUCTOR = (
     "(1 + x.exp()).log(), ...); see 'Coming from micrograd' in the README."
 )
 
-# the definitions that never raise over floats run as they are; the others through RULES
+# the definitions that never raise over floats run as they are, the others through RULES
 _ADD, _SUB, _MUL, _NEG = rules.add, rules.sub, rules.mul, rules.neg
-_ABS, _TANH, _SIGMOID, _RELU = rules.abs_, rules.tanh_, rules.sigmoid, rules.relu
-_POW = rules.RULES["**n"]
+_ABS, _TANH, _SIGMOID, _RELU, _POW = rules.abs_, rules.tanh_, rules.sigmoid, rules.relu, rules.pow_const
+_POWERS: dict[float, str] = {}  # exponent -> op name ("**2"), for the exponents met first
+
+
+def _power_name(n: float) -> str:
+    # "**2" for 2 or 2.0, "**0.5", "**-1"; read back by rules.const_exponent
+    name = "**" + (str(int(n)) if n.is_integer() and abs(n) < 1e15 else repr(n))
+    if len(_POWERS) < 256:
+        _POWERS[n] = name
+    return name
 
 
 def check_number(x: object, label: str, who: str = "Value: data") -> float:
     """``x`` as a finite float, or the TypeError/ValueError that names it (``label``) and the fix."""
-    if type(x) is float and -_INF < x < _INF:  # the common case first: no ABC check
-        return x
-    what = f" for {label!r}" if label else ""
-    node = f" (node {label!r})" if label else ""
+    t = type(x)
+    if t is float and -_INF < x < _INF:  # type: ignore[operator] # the common cases first: no ABC check
+        return x  # type: ignore[return-value]
+    if t is int and -_BIG < x < _BIG:  # type: ignore[operator]
+        return float(x)  # type: ignore[arg-type]
+    what, node = (f" for {label!r}", f" (node {label!r})") if label else ("", "")
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         raise TypeError(
             f"{who}{what} must be a real number (int or float), got {type(x).__name__} {short(x)}; "
@@ -246,9 +235,9 @@ def check_number(x: object, label: str, who: str = "Value: data") -> float:
     try:
         f = float(x)
     except OverflowError:  # an int or Fraction beyond the float range; no str(): huge ints have a digit limit
-        exponent = int(abs(int(math.trunc(x))).bit_length() * 0.30103)
+        digits = int(abs(int(math.trunc(x))).bit_length() * 0.30103)
         raise ValueError(
-            f"{who} must be finite, got {type(x).__name__} {short(x)} (about 1e{exponent}), "
+            f"{who} must be finite, got {type(x).__name__} {short(x)} (about 1e{digits}), "
             f"too large for a float{node}; scale it down"
         ) from None
     if not -_INF < f < _INF:
@@ -267,9 +256,7 @@ def short(x: object) -> str:
 
 def const(x: object) -> Value:
     """A Python number met in an expression, as a constant leaf (a Value stays itself)."""
-    if isinstance(x, Value):
-        return x
-    return make_node(check_number(x, ""), "", (), ())
+    return x if isinstance(x, Value) else make_node(check_number(x, ""), "", (), ())
 
 
 def make_node(data: float, op: str, parents: tuple[Value, ...], local_grads: tuple[float, ...]) -> Value:
@@ -278,25 +265,18 @@ def make_node(data: float, op: str, parents: tuple[Value, ...], local_grads: tup
         names = ", ".join(_describe(p) for p in parents[:4]) + (", ..." if len(parents) > 4 else "")
         raise OverflowError(f"{op}: result is {data!r} for input(s) {names}; the inputs are too large, scale them down")
     v = _new(Value)
-    v.data = data
-    v.grad = 0.0
-    v.label = ""
-    v.op = op
+    v.data, v.grad, v.label, v.op, v.scope, v._visit = data, 0.0, "", op, _scope_now(), None
     n = len(parents)
     if n == 2:
         v._p0, v._p1 = parents
         v._d0, v._d1 = local_grads
         v._ps = v._ds = None
     elif n == 1:
-        v._p0 = parents[0]
-        v._d0 = local_grads[0]
+        v._p0, v._d0 = parents[0], local_grads[0]
         v._p1 = v._ps = v._ds = None
     else:
         v._p0 = v._p1 = None
-        v._ps = parents
-        v._ds = local_grads
-    v.scope = _scope_now()
-    v._visit = None
+        v._ps, v._ds = parents, local_grads
     return v
 
 
@@ -315,18 +295,14 @@ def apply(op: str, parents: tuple[Value, ...], n: float | None = None) -> Value:
     A user primitive's op carries its own rule (``op.rule``). A rule's error is raised
     with the node it is about named (the divisor of ``/``, the base of ``**``).
     """
-    rule = getattr(op, "rule", None) or rules.RULES[rules.table_op(op)]
+    rule = rules.RULES.get(op) if type(op) is str else op.rule  # type: ignore[attr-defined]
+    rule = rule or rules.RULES[rules.table_op(op)]
     try:
         v, d = rule(*[p.data for p in parents]) if n is None else rule(parents[0].data, n)
     except (ArithmeticError, ValueError) as e:
         about = getattr(e, "about", None)
         raise (e if about is None else _labelled(e, parents[about])) from None
     return _node(v, op, parents, d)
-
-
-def _exponent_name(n: float) -> str:
-    # "**2" for 2 or 2.0, "**0.5", "**-1"; read back by rules.const_exponent
-    return str(int(n)) if n.is_integer() and abs(n) < 1e15 else repr(n)
 
 
 def _describe(v: Value) -> str:
@@ -336,45 +312,3 @@ def _describe(v: Value) -> str:
 def _labelled(err: Exception, node: Value) -> Exception:
     # the rule's message plus which node it was about
     return type(err)(f"{err} (node {node.label!r})") if node.label else err
-
-
-def sum(values: Iterable[Value | Number]) -> Value:  # noqa: A001 - autodiff.sum, like math.fsum
-    """One n-ary node ``x_1 + ... + x_n`` (each local derivative is 1)."""
-    return apply("sum", lift_all(values, "sum"))
-
-
-def dot(
-    weights: Iterable[Value | Number], inputs: Iterable[Value | Number], bias: Value | Number | None = None
-) -> Value:
-    """``w_1 x_1 + ... + w_n x_n (+ b)`` as one node: a neuron's pre-activation.
-
-    Its parents are the weights, then the inputs, then the bias; the local
-    derivatives are the inputs (for the weights), the weights (for the inputs) and 1.
-    """
-    ws = lift_all(weights, "dot")
-    xs = lift_all(inputs, "dot")
-    if len(ws) != len(xs):
-        raise ValueError(f"dot: {len(ws)} weights but {len(xs)} inputs; give one weight per input")
-    return apply("dot", ws + xs if bias is None else ws + xs + (const(bias),))
-
-
-def logsumexp(values: Iterable[Value | Number]) -> Value:
-    """``log(sum(exp(x_i)))`` as one node, shifted by the max so it never overflows."""
-    return apply("logsumexp", lift_all(values, "logsumexp"))
-
-
-def lift_all(values: Iterable[Value | Number], op: str) -> tuple[Value, ...]:
-    """A non-empty list or tuple of Values and numbers as Values (numbers as constants), checked."""
-    t = type(values)
-    if t is not list and t is not tuple:  # lists and tuples, the common case, skip the ABC checks
-        if isinstance(values, Value):
-            raise TypeError(f"{op}: expects an iterable of Values, got a single Value; wrap it in a list")
-        if isinstance(values, (numbers.Number, str, bytes)) or not isinstance(values, Iterable):
-            raise TypeError(
-                f"{op}: expects an iterable of Values or numbers, got {type(values).__name__} {values!r:.80}; "
-                "wrap it in a list"
-            )
-    ps = tuple([x if type(x) is Value else const(x) for x in values])
-    if not ps:
-        raise ValueError(f"{op}: needs at least one value, got an empty iterable")
-    return ps

@@ -1,5 +1,5 @@
 """Drawing a computation graph with Graphviz: ``draw(root)`` -> ``graphviz.Digraph``, and its
-SVG, PNG or DOT file. No math here: ``graph.trace`` walks, ``picture.plan`` decides where each
+SVG, PNG or DOT file. No math here: ``edges.trace`` walks, ``picture.plan`` decides where each
 node goes, ``dot_source`` writes the DOT text, ``dot_program`` runs ``dot``, ``files`` writes.
 The names those modules define for users are importable from here too.
 """
@@ -10,7 +10,6 @@ import os
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Union
 
-from .backprop import Step
 from .dot_program import (
     DOT_TIMEOUT,
     INSTALL_HINT,
@@ -24,6 +23,7 @@ from .dot_source import BOX_COLOUR, CLUSTER_COLOUR, COLOURS, HIGHLIGHT, digraph
 from .files import write_files
 from .labels import MAX_LABEL, fmt, shorten, text
 from .picture import HIDDEN, MAX_INPUT_ROWS, PLAIN, Block, Box, Collapse, Picture, plan
+from .steps import Step
 from .value import Value
 
 if TYPE_CHECKING:

@@ -202,7 +202,7 @@ def bench_checks(n_terms: int, repeats: int) -> None:
     order = autodiff.topological_order(root)
 
     def bare() -> None:
-        backprop._start(order, root)
+        backprop.start(order, root)
         order2: list = []
         graph._walk(root, object(), order2)  # the walk without its lock (a benchmark may look inside)
         backprop.push(order2)

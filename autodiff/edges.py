@@ -1,0 +1,36 @@
+"""The edges of a graph, for pictures and pages: ``trace(root) -> (nodes, edges)``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, NamedTuple
+
+from .graph import collector_paused, topological_order
+
+if TYPE_CHECKING:
+    from .value import Value
+
+
+class Edge(NamedTuple):
+    """An edge parent -> child: ``child.parents[slot] is parent``."""
+
+    parent: int
+    child: int
+    slot: int
+    local_grad: float
+
+
+def trace(root: Value) -> tuple[list[Value], list[Edge]]:
+    """The nodes of ``root``'s graph in topological order, and its edges.
+
+    Edges name nodes by their index in the node list; ``a + a`` gives two edges
+    with slots 0 and 1. Changes nothing but the walk's marks (see ``topological_order``).
+    """
+    with collector_paused():
+        nodes = topological_order(root)
+        index = {id(v): i for i, v in enumerate(nodes)}
+        edges = [
+            Edge(index[id(p)], c, slot, local)
+            for c, v in enumerate(nodes)
+            for slot, (p, local) in enumerate(zip(v.parents, v.local_grads))
+        ]
+    return nodes, edges

@@ -1,0 +1,93 @@
+"""``backward(create_graph=True)``: the backward pass made of Values.
+
+Each node's local derivatives come from its op's definition run on its parents
+(Values), so every gradient is itself a graph that can be differentiated again,
+drawn and stepped; the numbers are the float pass's, bit for bit.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+from . import rules
+from .backprop import gradients
+from .steps import name
+
+if TYPE_CHECKING:
+    from .value import Value
+
+_INF = math.inf
+
+
+def value_pass(order: list[Value], root: Value) -> None:
+    """``backward(create_graph=True)`` over ``order`` (root's topological order): every grad a Value."""
+    grads = value_grads(order, root, accumulate=True)
+    zero = type(root)(0.0)
+    for v in order:
+        v.grad = grads.get(id(v), zero)
+
+
+def value_grads(order: list[Value], root: Value, accumulate: bool = False) -> dict[int, Any]:
+    """d(root)/d(node) as a Value for each node of ``order`` (keyed by id; absent: 0); changes no grad.
+
+    Each local derivative comes from the op's definition run on the parents (Values),
+    so it is itself a graph, differentiable again; the numbers are the float pass's,
+    bit for bit. The float pass runs first, so this raises exactly where ``backward``
+    does. With ``accumulate`` every leaf starts from the grad it holds.
+    """
+    try:
+        gradients(root, [], order)
+    except FloatingPointError as e:
+        raise FloatingPointError(str(e).replace("backward (push)", "backward (push, create_graph=True)", 1)) from None
+    new = type(root)
+    grads: dict[int, Any] = {}
+    for v in order if accumulate else ():
+        g0 = v.grad
+        if v.is_leaf and (type(g0) is not float or g0 != 0.0):
+            if type(g0) is float and not -_INF < g0 < _INF:
+                raise FloatingPointError(
+                    f"backward (create_graph=True): leaf {name(v)} already held grad {g0!r} before this pass; "
+                    "call zero_grad() (or set its grad to 0.0) first. Every grad is as it was before this pass."
+                )
+            grads[id(v)] = new(g0) if type(g0) is float else g0
+    seed = new(1.0)
+    grads[id(root)] = grads[id(root)] + seed if id(root) in grads else seed
+    for node in reversed(order):
+        g = grads.get(id(node))
+        if g is None or node.is_leaf:
+            continue  # a leaf, or a node every path to which carries a constant 0
+        for p, local in zip(node.parents, local_values(node)):
+            c = times(local, g, seed)
+            if c is not None:
+                grads[id(p)] = grads[id(p)] + c if id(p) in grads else c
+    return grads
+
+
+def local_values(node: Value) -> tuple[Any, ...]:
+    """A node's local derivatives as Values (constants as floats): its op's definition run on its parents."""
+    define = getattr(node.op, "define", None)  # a user primitive's op carries its definition
+    key = rules.table_op(node.op)
+    try:
+        if define is not None:
+            return tuple(define(*node.parents)[1])
+        if key == "**n":
+            return tuple(rules.pow_const(node.parents[0], rules.const_exponent(node.op))[1])
+        return tuple(rules.OPS[key].define(*node.parents)[1])
+    except (ArithmeticError, ValueError) as e:
+        raise FloatingPointError(
+            f"backward (create_graph=True): the derivatives of {node.op} at node {name(node)} could not be built "
+            f"from Values ({e}). Every grad is as it was before this pass."
+        ) from None
+
+
+def times(local: Any, g: Any, one: Any = None) -> Any:
+    """``local * g`` as a Value; None for a constant 0. No node for a factor of 1 (``g is one``, or
+    a constant +-1), so the graphs stay small; the numbers are the float pass's, bit for bit."""
+    if type(local) is not float and type(local) is not int:
+        return local if g is one else local * g
+    if local == 0.0:
+        return None
+    if g is one:
+        return type(g)(local)
+    return g if local == 1.0 else -g if local == -1.0 else g * local
