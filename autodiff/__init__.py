@@ -8,7 +8,7 @@
 0.355789
 """
 
-from . import backprop, second_order, steps
+from . import arrays, backprop, eager, rules, second_order, source, steps
 from .backprop import backward, zero_grad
 from .compile import Compiled, TraceError, compile  # noqa: A004 - autodiff.compile, as torch.compile
 from .edges import Edge, trace
@@ -78,8 +78,14 @@ __all__ = [
     "jvp",
 ]
 
-# the core (value, rules, graph, backprop) imports nothing outside itself; the two passes it
-# leaves to others are handed in here, once
+# The core (value, rules, graph, backprop) imports nothing outside itself; what it leaves to the
+# interpreters is handed in here, once: the words each kind of number speaks, eager's rules
+# specialised for floats, and the two passes that are not the idea.
+rules.speak(float, eager.WORDS)
+rules.speak(Value, second_order.WORDS)
+rules.speak("array", arrays.WORDS)
+rules.speak(source.Sym, source.VOCABULARY)
+rules.RULES.update(eager.specialised())
 backprop.extend(steps.explain, second_order.value_pass)
 
 # the one place the version is written: pyproject.toml reads it, `autodiff --version` prints it

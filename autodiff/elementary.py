@@ -49,7 +49,7 @@ def relu(x: Any) -> Any:
 def _apply(op: str, x: Any) -> Any:
     if isinstance(x, Value):
         return getattr(x, op)()
-    if hasattr(x, "__array_ufunc__") or hasattr(x, "vocabulary"):  # arrays, traced numbers: the definition
+    if not isinstance(x, numbers.Number):  # arrays, traced numbers: the definition
         return rules.OPS[op].define(x)[0]
     return rules.RULES[op](check_number(x, "", f"{op}: input"))[0]
 

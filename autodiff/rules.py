@@ -13,9 +13,7 @@ abs'(0) = 0. What else is known of an op (arity, kinks, bounds) is in ``OPS``.
 
 from __future__ import annotations
 
-import functools
 import math
-import sys
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -206,115 +204,57 @@ def const_exponent(op: str) -> float:
     return float(op[2:])
 
 
-# -- the vocabulary, for every kind of number -------------------------------------------------
-# Floats first (the hot path): Python's math, with inf where Python would raise (as IEEE gives).
-# Others: a Value compares by its data and has the methods; numpy arrays get numpy's functions;
-# a number with a ``vocabulary`` (compile's traced numbers) is handed to it.
+# -- the vocabulary: words each kind of number brings ------------------------------------------
+# A definition computes with these words; each kind of number speaks them its own way, handed in
+# with ``speak`` (autodiff/__init__ does): floats (``autodiff.eager``: math, with inf where Python
+# would raise, as IEEE gives), Values (``autodiff.second_order``), numpy arrays (``autodiff.arrays``)
+# and compile's traced numbers (``autodiff.source``). Ints and bools are spoken as floats.
+
+WORDS = ("exp", "log", "sqrt", "tanh", "power", "where", "gt", "ge", "lt", "ne", "finite", "maximum")
+_SPOKEN: dict[Any, Any] = {}
 
 
-def exp(x: Any) -> Any:
-    if type(x) is not float:
-        return _call("exp", x)
-    try:
-        return math.exp(x)
-    except OverflowError:
-        return INF
+def speak(kind: Any, words: Any) -> None:
+    """Let numbers of ``kind`` (a type, or ``"array"``: anything with ``__array_ufunc__``) run the
+    definitions: ``words`` has a method for each of ``WORDS`` and ``check(ok, check)``."""
+    missing = [w for w in (*WORDS, "check") if not callable(getattr(words, w, None))]
+    if missing:
+        raise TypeError(f"speak: the words for {kind!r} lack {', '.join(missing)}")
+    _SPOKEN[kind] = words
 
 
-def log(x: Any) -> Any:
-    return math.log(x) if type(x) is float else _call("log", x)
+def words(*xs: Any) -> Any:
+    """The words of the first of ``xs`` that is not a float, int or bool (else floats')."""
+    for x in xs:
+        kind = type(x)
+        if kind is not float and kind is not int and kind is not bool:
+            found = _SPOKEN.get(kind) or (_SPOKEN.get("array") if hasattr(x, "__array_ufunc__") else None)
+            if found is None:
+                raise TypeError(f"expects a number, a Value or a numpy array, got {kind.__name__} {x!r:.60}")
+            return found
+    return _SPOKEN[float]
 
 
-def sqrt(x: Any) -> Any:
-    return math.sqrt(x) if type(x) is float else _call("sqrt", x)
+def _word(name: str) -> Callable[..., Any]:
+    def word(*xs: Any) -> Any:
+        return getattr(words(*xs), name)(*xs)
+
+    word.__name__ = word.__qualname__ = name
+    return word
 
 
-def tanh(x: Any) -> Any:
-    return math.tanh(x) if type(x) is float else _call("tanh", x)
-
-
-def power(a: Any, n: Any) -> Any:
-    """a ** n; of floats, +-inf where Python raises (an overflow, 0 to a negative power)."""
-    if type(a) is not float:
-        return a**n
-    try:
-        return a**n
-    except ArithmeticError:
-        odd = n == int(n) and int(n) % 2 == 1
-        return -INF if odd and math.copysign(1.0, a) < 0.0 else INF
-
-
-def _call(name: str, x: Any) -> Any:
-    if isinstance(x, int) and not isinstance(x, bool):
-        return getattr(math, name)(x)
-    method = getattr(x, name, None)
-    if method is not None:
-        return method()
-    if hasattr(x, "__array_ufunc__"):  # a numpy array, or one of numpy's scalars
-        return getattr(sys.modules["numpy"], name)(x)
-    raise TypeError(f"{name}: expects a number, a Value or a numpy array, got {type(x).__name__} {x!r:.60}")
-
-
-def where(cond: Any, yes: Any, no: Any) -> Any:
-    """``yes`` where ``cond`` holds, else ``no`` (elementwise for arrays)."""
-    if type(cond) is bool:
-        return yes if cond else no
-    own = _own(cond)
-    return own.where(cond, yes, no) if own else sys.modules["numpy"].where(cond, yes, no)
-
-
-def gt(a: Any, b: Any) -> Any:
-    return a > b if type(a) is float else _compare(">", a, b)
-
-
-def ge(a: Any, b: Any) -> Any:
-    return a >= b if type(a) is float else _compare(">=", a, b)
-
-
-def lt(a: Any, b: Any) -> Any:
-    return a < b if type(a) is float else _compare("<", a, b)
-
-
-def ne(a: Any, b: Any) -> Any:
-    return a != b if type(a) is float else _compare("!=", a, b)
-
-
-def _compare(how: str, a: Any, b: Any) -> Any:
-    own = _own(a, b)
-    if own:
-        return own.compare(how, a, b)
-    a, b = _number(a), _number(b)
-    return a > b if how == ">" else a >= b if how == ">=" else a < b if how == "<" else a != b
-
-
-def finite(x: Any) -> Any:
-    """-inf < x < inf, so not NaN either."""
-    if type(x) is float:
-        return -INF < x < INF
-    own = _own(x)
-    x = x if own else _number(x)
-    return own.finite(x) if own else (-INF < x) & (x < INF)
-
-
-def maximum(*xs: Any) -> Any:
-    """The largest of xs (elementwise for arrays; of Values, the largest data: a number)."""
-    own = _own(*xs)
-    if own:
-        return own.maximum(*xs)
-    if any(hasattr(x, "__array_ufunc__") for x in xs):
-        return functools.reduce(sys.modules["numpy"].maximum, xs)
-    return max(map(_number, xs))
+exp, log, sqrt, tanh = _word("exp"), _word("log"), _word("sqrt"), _word("tanh")
+power = _word("power")  # a ** n, where floats give inf rather than raise
+where = _word("where")  # yes where cond holds, else no: where(cond, yes, no)
+gt, ge, lt, ne = _word("gt"), _word("ge"), _word("lt"), _word("ne")  # >, >=, <, != (a Value: its data)
+finite = _word("finite")  # -inf < x < inf, so not NaN either
+maximum = _word("maximum")  # the largest (elementwise for arrays; of Values, the largest data)
 
 
 def check(ok: Any, error: type[Exception], message: str, about: int = 0) -> None:
-    """State a domain: raise ``Failed`` where ``ok`` is False (of arrays: anywhere); Values pass."""
-    if ok is True:
-        return
-    if ok is False or (hasattr(ok, "__array_ufunc__") and not ok.all()):
-        raise Failed(Check(error, message, about))
-    own = _own(ok)
-    if own:
-        own.check(ok, Check(error, message, about))
+    """State a domain: where ``ok`` is False, raise ``Failed`` (arrays: anywhere; Values pass)."""
+    if ok is not True:
+        words(ok).check(ok, Check(error, message, about))
 
 
 class Check(NamedTuple):
@@ -338,19 +278,6 @@ class Failed(Exception):
         self.check = check
 
 
-def _own(*xs: Any) -> Any:
-    for x in xs:
-        own = getattr(x, "vocabulary", None)
-        if own is not None:
-            return own
-    return None
-
-
-def _number(x: Any) -> Any:
-    # a Value's data; numbers and arrays as they are
-    return x if isinstance(x, (float, int)) or hasattr(x, "__array_ufunc__") else x.data
-
-
 # -- RULES: the definitions over floats, eager mode's ----------------------------------------
 
 Rule = Callable[..., "tuple[float, tuple[float, ...]]"]
@@ -369,6 +296,7 @@ def float_rule(define: Callable[..., Any]) -> Rule:
     return rule
 
 
+# eager mode's rules; autodiff.eager puts in each one's form specialised for floats (the same numbers)
 RULES: dict[str, Rule] = {name: float_rule(op.define) for name, op in OPS.items()}
 
 

@@ -20,6 +20,72 @@ if TYPE_CHECKING:
 _INF = math.inf
 
 
+class Values:
+    """The rules' vocabulary over Values (``rules.speak(Value, WORDS)``): a definition run on Values
+    builds its derivatives as nodes. Elementary functions are nodes; comparisons, ``finite`` and
+    ``maximum`` read the data (so ``where`` gets a bool); checks pass: a node's numbers were
+    checked when it was made."""
+
+    @staticmethod
+    def exp(x: Value) -> Value:
+        return x.exp()
+
+    @staticmethod
+    def log(x: Value) -> Value:
+        return x.log()
+
+    @staticmethod
+    def sqrt(x: Value) -> Value:
+        return x.sqrt()
+
+    @staticmethod
+    def tanh(x: Value) -> Value:
+        return x.tanh()
+
+    @staticmethod
+    def power(a: Any, n: Any) -> Any:
+        return a**n
+
+    @staticmethod
+    def where(cond: bool, yes: Any, no: Any) -> Any:
+        return yes if cond else no
+
+    @staticmethod
+    def gt(a: Any, b: Any) -> bool:
+        return _data(a) > _data(b)  # type: ignore[no-any-return]
+
+    @staticmethod
+    def ge(a: Any, b: Any) -> bool:
+        return _data(a) >= _data(b)  # type: ignore[no-any-return]
+
+    @staticmethod
+    def lt(a: Any, b: Any) -> bool:
+        return _data(a) < _data(b)  # type: ignore[no-any-return]
+
+    @staticmethod
+    def ne(a: Any, b: Any) -> bool:
+        return _data(a) != _data(b)  # type: ignore[no-any-return]
+
+    @staticmethod
+    def finite(x: Any) -> bool:
+        return -_INF < _data(x) < _INF  # type: ignore[no-any-return]
+
+    @staticmethod
+    def maximum(*xs: Any) -> float:
+        return max(map(_data, xs))  # type: ignore[no-any-return]
+
+    @staticmethod
+    def check(ok: Any, check: rules.Check) -> None:
+        pass
+
+
+WORDS = Values()
+
+
+def _data(x: Any) -> Any:
+    return x if isinstance(x, (int, float)) else x.data
+
+
 def value_pass(order: list[Value], root: Value) -> None:
     """``backward(create_graph=True)`` over ``order`` (root's topological order): every grad a Value."""
     grads = value_grads(order, root, accumulate=True)

@@ -1,7 +1,7 @@
 """Source code from a definition: ``autodiff.rules``' definitions run on traced numbers.
 
 A ``Sym`` stands for a number in generated Python code: its operators, and the
-rules' vocabulary (``exp``, ``where``, ``gt``, ``check`` ...), give expressions, so
+rules' vocabulary (``VOCABULARY``: ``exp``, ``where``, ``gt``, ``check`` ...), give expressions, so
 running a definition on Syms writes the definition as straight-line Python. Calls
 of elementary functions become numbered temporaries; a very long chain (a sum of
 thousands of terms) is cut into statements, so no parser limit is met. Only the
@@ -43,6 +43,7 @@ class Program:
     lines: list[str] = field(default_factory=list)
     checks: list[rules.Check] = field(default_factory=list)
     risky: bool = False  # a division by a number that may be 0, a power, log or sqrt: Python raises, IEEE not
+    every: bool = False  # every operation a statement of its own: a value used twice is computed once
 
     def temp(self, text: str) -> Sym:
         name = f"{self.prefix}{len(self.lines)}"
@@ -51,7 +52,39 @@ class Program:
 
 
 class Vocabulary:
-    """The rules' vocabulary for Syms (``rules.where`` and the rest hand Syms over to it)."""
+    """The rules' vocabulary over Syms (``rules.speak(Sym, VOCABULARY)``): each word writes text."""
+
+    @staticmethod
+    def exp(x: Sym) -> Sym:
+        return x.exp()
+
+    @staticmethod
+    def log(x: Sym) -> Sym:
+        return x.log()
+
+    @staticmethod
+    def sqrt(x: Sym) -> Sym:
+        return x.sqrt()
+
+    @staticmethod
+    def tanh(x: Sym) -> Sym:
+        return x.tanh()
+
+    @staticmethod
+    def power(a: Any, n: Any) -> Sym:
+        return a**n  # type: ignore[no-any-return]
+
+    def gt(self, a: Any, b: Any) -> Sym:
+        return self.compare(">", a, b)
+
+    def ge(self, a: Any, b: Any) -> Sym:
+        return self.compare(">=", a, b)
+
+    def lt(self, a: Any, b: Any) -> Sym:
+        return self.compare("<", a, b)
+
+    def ne(self, a: Any, b: Any) -> Sym:
+        return self.compare("!=", a, b)
 
     def where(self, cond: Sym, yes: Any, no: Any) -> Sym:
         p = cond.program
@@ -67,7 +100,7 @@ class Vocabulary:
 
     def maximum(self, *xs: Any) -> Sym:
         p = next(x.program for x in xs if isinstance(x, Sym))
-        return p.temp(f"max({', '.join(_wrap(x, CHOICE) for x in xs)})")
+        return xs[0] if len(xs) == 1 else p.temp(f"max({', '.join(_wrap(x, CHOICE) for x in xs)})")
 
     def check(self, ok: Sym, check: rules.Check) -> None:
         p = ok.program
@@ -80,8 +113,6 @@ VOCABULARY = Vocabulary()
 
 class Sym:
     """A number in generated code: its text, the precedence of its outermost operator, its depth."""
-
-    vocabulary = VOCABULARY
 
     def __init__(self, program: Program, text: str, prec: int, depth: int = 0) -> None:
         self.program, self.text, self.prec, self.depth = program, text, prec, depth
@@ -167,7 +198,7 @@ def _wrap(x: Any, prec: int) -> str:
 def _make(program: Program, text: str, prec: int, *parts: Any) -> Sym:
     depth = 1 + max((x.depth for x in parts if isinstance(x, Sym)), default=0)
     sym = Sym(program, text, prec, depth)
-    return program.temp(text) if depth > DEEPEST else sym
+    return program.temp(text) if depth > DEEPEST or program.every else sym
 
 
 @dataclass
@@ -187,12 +218,14 @@ def definition(
     extra: tuple[float, ...] = (),
     prefix: str = "t",
     checks: list[rules.Check] | None = None,
+    every: bool = False,
 ) -> Code:
     """Run ``define`` on Syms named ``inputs`` (``extra``: plain numbers, e.g. an exponent).
 
     Its checks are numbered on from ``checks`` (and added to it), so that one text can
-    hold several definitions' ``raise fail(k, ...)``."""
+    hold several definitions' ``raise fail(k, ...)``. ``every``: each operation a statement."""
     program = Program(prefix, inputs + [literal(c) for c in extra], checks=[] if checks is None else checks)
+    program.every = every
     value, local = define(*[Sym(program, name, ATOM) for name in inputs], *extra)
     texts = [x.text if isinstance(x, Sym) else literal(float(x)) for x in (value, *local)]
     return Code(program.lines, texts[0], texts[1:], program.checks, program.risky)

@@ -107,17 +107,17 @@ class Value:
 
     def __add__(self, other: Value | Number) -> Value:
         o = other if type(other) is Value else const(other)
-        v, d = _ADD(self.data, o.data)
+        v, d = _RULES["+"](self.data, o.data)
         return _node(v, "+", (self, o), d)
 
     def __sub__(self, other: Value | Number) -> Value:
         o = other if type(other) is Value else const(other)
-        v, d = _SUB(self.data, o.data)
+        v, d = _RULES["-"](self.data, o.data)
         return _node(v, "-", (self, o), d)
 
     def __mul__(self, other: Value | Number) -> Value:
         o = other if type(other) is Value else const(other)
-        v, d = _MUL(self.data, o.data)
+        v, d = _RULES["*"](self.data, o.data)
         return _node(v, "*", (self, o), d)
 
     def __truediv__(self, other: Value | Number) -> Value:
@@ -128,17 +128,17 @@ class Value:
             return apply("**", (self, other))
         n = check_number(other, "exponent")
         try:
-            v, d = _POW(self.data, n)
-        except rules.Failed as f:
-            raise _labelled(f.check.exception((self.data, n)), self) from None
+            v, d = _RULES["**n"](self.data, n)
+        except (ArithmeticError, ValueError) as e:
+            raise _labelled(e, self) from None
         return _node(v, _POWERS.get(n) or _power_name(n), (self,), d)
 
     def __neg__(self) -> Value:
-        v, d = _NEG(self.data)
+        v, d = _RULES["neg"](self.data)
         return _node(v, "neg", (self,), d)
 
     def __abs__(self) -> Value:
-        v, d = _ABS(self.data)
+        v, d = _RULES["abs"](self.data)
         return _node(v, "abs", (self,), d)
 
     def __pos__(self) -> Value:
@@ -170,15 +170,15 @@ class Value:
         return apply("sqrt", (self,))
 
     def tanh(self) -> Value:
-        v, d = _TANH(self.data)
+        v, d = _RULES["tanh"](self.data)
         return _node(v, "tanh", (self,), d)
 
     def sigmoid(self) -> Value:
-        v, d = _SIGMOID(self.data)
+        v, d = _RULES["sigmoid"](self.data)
         return _node(v, "sigmoid", (self,), d)
 
     def relu(self) -> Value:
-        v, d = _RELU(self.data)
+        v, d = _RULES["relu"](self.data)
         return _node(v, "relu", (self,), d)
 
     def backward(self, method: str = "push", create_graph: bool = False) -> None:
@@ -205,9 +205,7 @@ _MICROGRAD_CONSTRUCTOR = (
     "(1 + x.exp()).log(), ...); see 'Coming from micrograd' in the README."
 )
 
-# the definitions that never raise over floats run as they are, the others through RULES
-_ADD, _SUB, _MUL, _NEG = rules.add, rules.sub, rules.mul, rules.neg
-_ABS, _TANH, _SIGMOID, _RELU, _POW = rules.abs_, rules.tanh_, rules.sigmoid, rules.relu, rules.pow_const
+_RULES = rules.RULES  # each op's definition over floats
 _POWERS: dict[float, str] = {}  # exponent -> op name ("**2"), for the exponents met first
 
 
@@ -256,7 +254,17 @@ def short(x: object) -> str:
 
 def const(x: object) -> Value:
     """A Python number met in an expression, as a constant leaf (a Value stays itself)."""
-    return x if isinstance(x, Value) else make_node(check_number(x, ""), "", (), ())
+    if isinstance(x, Value):
+        return x
+    v = _new(Value)  # Value(x) without its checks of label and arguments
+    v.data = check_number(x, "")
+    v.grad = 0.0
+    v.label = v.op = ""
+    v._p0 = v._p1 = None
+    v._ps = v._ds = ()
+    v.scope = _scope_now()
+    v._visit = None
+    return v
 
 
 def make_node(data: float, op: str, parents: tuple[Value, ...], local_grads: tuple[float, ...]) -> Value:
@@ -264,8 +272,13 @@ def make_node(data: float, op: str, parents: tuple[Value, ...], local_grads: tup
     if not -_INF < data < _INF:
         names = ", ".join(_describe(p) for p in parents[:4]) + (", ..." if len(parents) > 4 else "")
         raise OverflowError(f"{op}: result is {data!r} for input(s) {names}; the inputs are too large, scale them down")
-    v = _new(Value)
-    v.data, v.grad, v.label, v.op, v.scope, v._visit = data, 0.0, "", op, _scope_now(), None
+    v = _new(Value)  # one attribute at a time: faster than a tuple assignment
+    v.data = data
+    v.grad = 0.0
+    v.label = ""
+    v.op = op
+    v.scope = _scope_now()
+    v._visit = None
     n = len(parents)
     if n == 2:
         v._p0, v._p1 = parents
@@ -295,10 +308,17 @@ def apply(op: str, parents: tuple[Value, ...], n: float | None = None) -> Value:
     A user primitive's op carries its own rule (``op.rule``). A rule's error is raised
     with the node it is about named (the divisor of ``/``, the base of ``**``).
     """
-    rule = rules.RULES.get(op) if type(op) is str else op.rule  # type: ignore[attr-defined]
-    rule = rule or rules.RULES[rules.table_op(op)]
+    rule = _RULES.get(op) if type(op) is str else op.rule  # type: ignore[attr-defined]
+    rule = rule or _RULES[rules.table_op(op)]
     try:
-        v, d = rule(*[p.data for p in parents]) if n is None else rule(parents[0].data, n)
+        if n is not None:
+            v, d = rule(parents[0].data, n)
+        elif len(parents) == 2:  # one or two parents spelt out: a call with *args costs twice as much
+            v, d = rule(parents[0].data, parents[1].data)
+        elif len(parents) == 1:
+            v, d = rule(parents[0].data)
+        else:
+            v, d = rule(*[p.data for p in parents])
     except (ArithmeticError, ValueError) as e:
         about = getattr(e, "about", None)
         raise (e if about is None else _labelled(e, parents[about])) from None

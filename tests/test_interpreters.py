@@ -13,6 +13,7 @@ subnormal), the definition is run by each interpreter and compared with eager's 
 from __future__ import annotations
 
 import math
+import re
 import struct
 
 import pytest
@@ -144,11 +145,32 @@ def test_compiled_inline_and_called_ops_equal_eager_on_edge_points():
             assert all(same(a, v.grad) for a, v in zip(r.input_grads, leaves)), (op, pt)
 
 
-def test_the_rules_are_the_definitions_bound_for_eager():
-    # eager mode calls the definitions themselves (the ones that never raise over floats) or RULES
-    assert autodiff.value.Value.tanh.__code__ is not None
-    for name, op in rules.OPS.items():
-        assert rules.RULES[name].__name__ == op.define.__name__
+@pytest.mark.parametrize("case", CASES, ids=[ids(c) for c in CASES])
+def test_eager_rules_specialised_for_floats_are_the_definitions(case):
+    # rules.RULES holds each definition written out for floats (autodiff.eager); the definition
+    # itself, run through the float words, gives the same numbers bit for bit, or the same error
+    op, pt, n = case
+    args = pt + ((n,) if n is not None else ())
+    plain = rules.float_rule(rules.OPS[op].define)
+    try:
+        want = plain(*args)
+    except (ArithmeticError, ValueError) as e:
+        with pytest.raises(type(e), match=re.escape(str(e))):
+            rules.RULES[op](*args)
+        return
+    value, local = rules.RULES[op](*args)
+    assert same(value, want[0]) and len(local) == len(want[1]), (value, want)
+    assert all(same(a, b) for a, b in zip(local, want[1])), (local, want)
+
+
+def test_eager_rules_are_generated_and_show_their_source():
+    assert autodiff.RULES["relu"] is not rules.float_rule(rules.relu)
+    text = autodiff.eager.source_of("relu")
+    assert text.startswith("def rule_relu(x0):") and " if " in text and "where" not in text
+    (Value(1.5) ** 7).backward()  # a new exponent is specialised when first met
+    assert "x0 ** 7.0" in autodiff.eager.source_of("**7.0")
+    with pytest.raises(KeyError, match="no specialised rule"):
+        autodiff.eager.source_of("**0.123456")
     assert set(rules.KINKS) == {"relu", "abs"}
 
 
