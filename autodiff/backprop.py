@@ -148,9 +148,7 @@ def zero_grad(root: Value) -> None:
             v.grad = 0.0
 
 
-# -- the two passes handed in from outside the core -------------------------------------------
-
-Explain = Callable[[list["Value"], "Value", str, list[Any]], "Exception | None"]
+# -- the two passes handed in from outside the core (by ``extend``) ---------------------------
 
 
 def _unexplained(order: list[Value], root: Value, method: str, before: list[Any]) -> Exception:
@@ -159,20 +157,17 @@ def _unexplained(order: list[Value], root: Value, method: str, before: list[Any]
 
 
 def _no_value_pass(order: list[Value], root: Value) -> None:
-    raise NotImplementedError("backward(create_graph=True) is autodiff.second_order's: import autodiff")
+    raise NotImplementedError("backward(create_graph=True) is autodiff.second_order's; import autodiff")
 
 
-_explain: Explain = _unexplained
+_explain: Callable[[list[Value], Value, str, list[Any]], Exception | None] = _unexplained
 _value_pass: Callable[[list[Value], Value], None] = _no_value_pass
 
 
-def extend(explain: Explain, value_pass: Callable[[list[Value], Value], None]) -> None:
-    """Hand in what the core leaves to others (``autodiff/__init__`` does, once).
-
-    ``explain(order, root, method, before)``, called when a float pass ends with a
-    gradient not finite, puts ``before`` back and returns the error naming the edge
-    (None if every grad is finite after all); ``value_pass(order, root)`` is
-    ``backward(create_graph=True)``.
-    """
+def extend(explain: Callable[..., Exception | None], value_pass: Callable[[list[Value], Value], None]) -> None:
+    """Hand in what the core leaves to others (autodiff/__init__ does): ``explain(order, root, method,
+    before)``, called when a float pass ends with a gradient not finite, puts ``before`` back and returns
+    the error naming the edge (None if all are finite after all); ``value_pass(order, root)`` is
+    ``backward(create_graph=True)``."""
     global _explain, _value_pass
     _explain, _value_pass = explain, value_pass

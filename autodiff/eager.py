@@ -80,11 +80,33 @@ class Floats:
 
 
 WORDS = Floats()
+
+
+def float_rule(define: Callable[..., Any]) -> Rule:
+    """``define`` run through ``WORDS``; a failed check raises its own error (an inf, the caller reports)."""
+
+    def rule(*xs: float) -> tuple[float, tuple[float, ...]]:
+        try:
+            return define(*xs)  # type: ignore[no-any-return]
+        except rules.Failed as f:
+            raise f.check.exception(xs) from None
+
+    rule.__name__ = rule.__qualname__ = define.__name__
+    return rule
+
+
+def apply(op: str, xs: tuple[float, ...] | list[float]) -> tuple[float, tuple[float, ...]]:
+    """The float rule of ``op`` (``"**2"`` included) on parent values ``xs``."""
+    if rules.table_op(op) == "**n":
+        return rules.RULES["**n"](xs[0], rules.const_exponent(op))
+    return rules.RULES[op](*xs)
+
+
 SOURCE: dict[str, str] = {}  # the text of each specialised rule, by its name ("relu", "**2", "logsumexp/3")
 
 
 def specialised() -> dict[str, Rule]:
-    """Every op's definition specialised for floats: what ``rules.RULES`` holds once autodiff is imported.
+    """Every op's definition specialised for floats: ``rules.RULES``, once autodiff is imported.
 
     Ops of a fixed arity are written out now; ``**n`` per exponent and ``logsumexp`` per
     number of inputs, when first met (the first 256 shapes, up to 64 inputs; others, and
@@ -100,7 +122,7 @@ def specialised() -> dict[str, Rule]:
         elif least == most:
             fast[name] = _specialise(name, op.define, least)
         else:
-            fast[name] = rules.float_rule(op.define)
+            fast[name] = float_rule(op.define)
     return fast
 
 
@@ -116,14 +138,14 @@ class _Powers:
 
     def __init__(self) -> None:
         self.made: dict[float, Rule] = {}
-        self.slow = rules.float_rule(rules.pow_const)
+        self.slow = float_rule(rules.pow_const)
 
     def rule(self, a: float, n: float) -> tuple[float, tuple[float, ...]]:
         made = self.made.get(n)
         if made is not None:
             return made(a)  # type: ignore[no-any-return]
         if len(self.made) >= 256:
-            return self.slow(a, n)
+            return self.slow(a, n)  # type: ignore[no-any-return]
         made = self.made[n] = _specialise(f"**{n!r}", rules.pow_const, 1, (n,))
         return made(a)  # type: ignore[no-any-return]
 
@@ -134,14 +156,14 @@ class _Arities:
     def __init__(self, op: str) -> None:
         self.op, self.define = op, rules.OPS[op].define
         self.made: dict[int, Rule] = {}
-        self.slow = rules.float_rule(self.define)
+        self.slow = float_rule(self.define)
 
     def rule(self, *xs: float) -> tuple[float, tuple[float, ...]]:
         made = self.made.get(len(xs))
         if made is not None:
             return made(*xs)  # type: ignore[no-any-return]
         if len(self.made) >= 256 or len(xs) > 64:
-            return self.slow(*xs)
+            return self.slow(*xs)  # type: ignore[no-any-return]
         made = self.made[len(xs)] = _specialise(f"{self.op}/{len(xs)}", self.define, len(xs))
         return made(*xs)  # type: ignore[no-any-return]
 
@@ -161,9 +183,7 @@ def _specialise(name: str, define: Callable[..., Any], n: int, extra: tuple[floa
     fname = "rule_" + define.__name__.rstrip("_") + shape  # never a name of source.NAMESPACE
     text = f"def {fname}({args}):\n" + "".join(f"    {line}\n" for line in body)
     checks = code.checks
-    namespace = dict(
-        source.NAMESPACE, slow=rules.float_rule(define), extra=extra, fail=lambda k, xs: checks[k].exception(xs)
-    )
+    namespace = dict(source.NAMESPACE, slow=float_rule(define), extra=extra, fail=lambda k, xs: checks[k].exception(xs))
     exec(builtins.compile(text, f"<autodiff.eager {name}>", "exec"), namespace)  # engine text only
     SOURCE[name] = text
     return namespace[fname]  # type: ignore[no-any-return]

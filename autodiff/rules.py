@@ -278,30 +278,7 @@ class Failed(Exception):
         self.check = check
 
 
-# -- RULES: the definitions over floats, eager mode's ----------------------------------------
-
+# eager mode's rules, each op's definition over floats, filled by autodiff/__init__: autodiff.eager
+# writes each definition out for floats (the same numbers, without a call per word)
 Rule = Callable[..., "tuple[float, tuple[float, ...]]"]
-
-
-def float_rule(define: Callable[..., Any]) -> Rule:
-    """``define`` over floats; a failed check raises its own error (an inf it gives, the caller reports)."""
-
-    def rule(*xs: float) -> tuple[float, tuple[float, ...]]:
-        try:
-            return define(*xs)  # type: ignore[no-any-return]
-        except Failed as f:
-            raise f.check.exception(xs) from None
-
-    rule.__name__ = rule.__qualname__ = define.__name__
-    return rule
-
-
-# eager mode's rules; autodiff.eager puts in each one's form specialised for floats (the same numbers)
-RULES: dict[str, Rule] = {name: float_rule(op.define) for name, op in OPS.items()}
-
-
-def apply(op: str, xs: tuple[float, ...] | list[float]) -> tuple[float, tuple[float, ...]]:
-    """Evaluate the float rule of ``op`` (``"**2"`` included) on parent values ``xs``."""
-    if table_op(op) == "**n":
-        return RULES["**n"](xs[0], const_exponent(op))
-    return RULES[op](*xs)
+RULES: dict[str, Rule] = {}

@@ -182,15 +182,8 @@ class Value:
         return _node(v, "relu", (self,), d)
 
     def backward(self, method: str = "push", create_graph: bool = False) -> None:
-        """Add d(self)/d(leaf) into every leaf's ``grad``.
-
-        ``method="push"`` (V2, default) accumulates into parents in reverse
-        topological order; ``method="pull"`` (V1) sums over each node's children.
-        Leaves accumulate across calls (two calls give twice the gradient);
-        interior nodes are reset and hold d(self)/d(node) of this call.
-        With ``create_graph=True`` the pass is built out of Values: every grad it
-        leaves is a Value (same numbers) that can be differentiated, drawn, stepped.
-        """
+        """Add d(self)/d(leaf) into every leaf's ``grad``: ``method="push"`` (V2, default) or ``"pull"``
+        (V1); with ``create_graph=True`` every grad is a Value. See ``autodiff.backprop.backward``."""
         backprop.backward(self, method, create_graph)
 
     def zero_grad(self) -> None:

@@ -60,7 +60,7 @@ def test_operator_uses_its_rule(op, point):
         assert out.op == "**3"
     else:
         assert out.op == op
-    value, local = rules.apply(out.op, [p.data for p in out.parents])
+    value, local = autodiff.eager.apply(out.op, [p.data for p in out.parents])
     assert out.data == value
     assert out.local_grads == local
     assert len(out.local_grads) == len(out.parents)
