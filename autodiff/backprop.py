@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
-from .graph import collector_paused, topological_order
+from .graph import topological_order
 
 if TYPE_CHECKING:
     from .value import Value
@@ -35,18 +35,17 @@ def backward(root: Value, method: str = "push", create_graph: bool = False) -> N
 
     Raises ``FloatingPointError`` naming the edge where a gradient first became
     inf or NaN; every grad of the graph is then exactly what it was before the call.
-    With ``create_graph=True`` every grad left is a Value. The pass runs with the
-    cycle collector paused, the user's setting put back however it ends.
+    With ``create_graph=True`` every grad left is a Value. The float pass makes no object
+    the cycle collector tracks, so no collection starts during it, however big the graph.
     """
     check_method(method, "backward")
     if create_graph is not False and create_graph is not True:
         raise TypeError(f"backward: create_graph must be True or False, got {create_graph!r}")
-    with collector_paused():
-        order = topological_order(root)
-        if create_graph:
-            _value_pass(order, root)
-        else:
-            _float_pass(order, root, method, list(map(GRAD, order)))
+    order = topological_order(root)
+    if create_graph:
+        _value_pass(order, root)
+    else:
+        _float_pass(order, root, method, list(map(GRAD, order)))
 
 
 def _float_pass(order: list[Value], root: Value, method: str, before: list[Any]) -> None:
@@ -117,17 +116,16 @@ def gradients(root: Value, wrt: Sequence[Value], order: list[Value] | None = Non
     The push pass of ``backward``, the same numbers bit for bit, started from zero
     grads everywhere; raises as ``backward`` does. ``order``: root's topological order.
     """
-    with collector_paused():
-        order = topological_order(root) if order is None else order
-        held = list(map(GRAD, order))
-        try:
-            zeros = [0.0] * len(order)
-            restore(order, zeros)
-            _float_pass(order, root, "push", zeros)
-            inside = {id(v) for v in order}
-            return [w.grad if id(w) in inside else 0.0 for w in wrt]
-        finally:
-            restore(order, held)
+    order = topological_order(root) if order is None else order
+    held = list(map(GRAD, order))
+    try:
+        zeros = [0.0] * len(order)
+        restore(order, zeros)
+        _float_pass(order, root, "push", zeros)
+        inside = {id(v) for v in order}
+        return [w.grad if id(w) in inside else 0.0 for w in wrt]
+    finally:
+        restore(order, held)
 
 
 def restore(order: list[Value], grads: list[Any]) -> None:
@@ -143,9 +141,8 @@ def check_method(method: object, who: str) -> None:
 
 def zero_grad(root: Value) -> None:
     """Set ``grad = 0.0`` on every node of ``root``'s graph."""
-    with collector_paused():
-        for v in topological_order(root):
-            v.grad = 0.0
+    for v in topological_order(root):
+        v.grad = 0.0
 
 
 # -- the two passes handed in from outside the core (by ``extend``) ---------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
 
-from .graph import collector_paused, topological_order
+from .graph import topological_order
 
 if TYPE_CHECKING:
     from .value import Value
@@ -25,12 +25,11 @@ def trace(root: Value) -> tuple[list[Value], list[Edge]]:
     Edges name nodes by their index in the node list; ``a + a`` gives two edges
     with slots 0 and 1. Changes nothing but the walk's marks (see ``topological_order``).
     """
-    with collector_paused():
-        nodes = topological_order(root)
-        index = {id(v): i for i, v in enumerate(nodes)}
-        edges = [
-            Edge(index[id(p)], c, slot, local)
-            for c, v in enumerate(nodes)
-            for slot, (p, local) in enumerate(zip(v.parents, v.local_grads))
-        ]
+    nodes = topological_order(root)
+    index = {id(v): i for i, v in enumerate(nodes)}
+    edges = [
+        Edge(index[id(p)], c, slot, local)
+        for c, v in enumerate(nodes)
+        for slot, (p, local) in enumerate(zip(v.parents, v.local_grads))
+    ]
     return nodes, edges
