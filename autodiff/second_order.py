@@ -126,8 +126,13 @@ def value_grads(order: list[Value], root: Value, accumulate: bool = False) -> di
         for p, local in zip(node.parents, local_values(node)):
             c = times(local, g, seed)
             if c is not None:
-                grads[id(p)] = grads[id(p)] + c if id(p) in grads else c
+                grads[id(p)] = grads[id(p)] + c if id(p) in grads else _first(c)
     return grads
+
+
+def _first(c: Any) -> Any:
+    # the float pass adds a node's first contribution to 0.0, which turns -0.0 into 0.0
+    return c + 0.0 if c.data == 0.0 and math.copysign(1.0, c.data) < 0.0 else c
 
 
 def local_values(node: Value) -> tuple[Any, ...]:

@@ -2,8 +2,9 @@
 
 Random programs over EVERY rule of the table (no "safe" variants) are run on random
 inputs drawn from ordinary, extreme, subnormal and non-finite floats, in each mode:
-push, pull, backward_steps (push and pull), the Stepper, compiled code, and the
-compiled tape over a batch (numpy). The invariant: every mode gives the same values
+push, pull, the pass made of Values (create_graph), backward_steps (push and pull), the
+Stepper, compiled code, and the compiled tape over a batch (numpy); inputs that cancel
+(1e16, -1e16, 1) make the order of additions show. The invariant: every mode gives the same values
 and grads bit for bit (the batch: to 1e-12, numpy's exp, log and tanh round their
 own way), or every mode raises an exception of the same class; no mode ever hands
 back an inf or NaN.
@@ -31,11 +32,13 @@ BINARY = ["+", "-", "*", "/", "**"]
 NARY = ["sum", "dot", "logsumexp"]
 
 HOSTILE = [0.0, -0.0, 5e-324, -5e-324, 1e-310, -1e-310, 1e-200, 1e200, -1e200, 1e300, -1e300, 700.0, 710.0]
+CANCELLING = [1e16, -1e16, 1.0]  # a + b + 1 where a = -b: the order of additions decides the result
 NON_FINITE = [math.nan, math.inf, -math.inf]
 
 inputs_strategy = st.one_of(
     st.floats(min_value=-3.0, max_value=3.0),
     st.sampled_from(HOSTILE),
+    st.sampled_from(CANCELLING),
     st.floats(allow_nan=False, allow_infinity=False),
     st.sampled_from(NON_FINITE),
 )
@@ -117,6 +120,10 @@ def _eager(program, xs, mode):
         out = run_program(program, leaves)
         if mode in ("push", "pull"):
             out.backward(mode)
+        elif mode == "create_graph":  # the pass made of Values: the same numbers, as Values
+            out.backward(create_graph=True)
+            for v in autodiff.topological_order(out):
+                v.grad = v.grad.data
         elif mode.startswith("steps-"):
             for _ in backward_steps(out, mode[6:]):
                 pass
@@ -169,7 +176,7 @@ def _same_to_1e12(batched, push):
     return all(abs(a - b) <= 1e-12 * max(1.0, abs(b)) for a, b in zip(got, want))
 
 
-EAGER_MODES = ["push", "pull", "steps-push", "steps-pull", "stepper-push", "stepper-pull"]
+EAGER_MODES = ["push", "pull", "create_graph", "steps-push", "steps-pull", "stepper-push", "stepper-pull"]
 
 
 @settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -205,3 +212,15 @@ def test_known_hostile_cases_agree_across_modes(program, xs):
     assert outcomes["push"][0] == "raises"
     assert len(set(outcomes.values())) == 1, outcomes
     assert _batched(program, xs) == outcomes["push"]
+
+
+@pytest.mark.parametrize(
+    "program, xs",
+    [
+        ((1, [("*", [0, 0], None), ("neg", [1], None)]), [0.0]),  # d/dx -(x*x) = -0.0 + -0.0 from 0.0: 0.0
+        ((2, [("dot", [0, 1, 0, 1, 1], None)]), [1e16, -1e16]),  # a bias that cancels: added first
+    ],
+)
+def test_the_create_graph_pass_gives_pushs_bits(program, xs):
+    # the pass made of Values gave -0.0 where push, which adds every contribution to 0.0, gives 0.0
+    assert _eager(program, xs, "create_graph") == _eager(program, xs, "push")
