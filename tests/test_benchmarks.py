@@ -41,7 +41,10 @@ def test_plain_float_reference_is_the_same_step():
 
 
 def test_engine_benchmark_prints_json_lines():
-    rows = run("bench_engine.py", "--terms", "200", "--repeats", "1", "--max-depth", "1000", "--chain", "1000")
+    rows = run(
+        "bench_engine.py", "--terms", "200", "--repeats", "1", "--max-depth", "1000", "--chain", "1000",
+        "--primitive-rows", "500",
+    )  # fmt: skip
     benches = {r["bench"] for r in rows}
     assert benches == {
         "engine_mixed_graph",
@@ -52,7 +55,10 @@ def test_engine_benchmark_prints_json_lines():
         "engine_jacobian",
         "engine_memory",
         "engine_deepest_chain",
+        "engine_primitive_batch",
     }
+    prim = next(r for r in rows if r["bench"] == "engine_primitive_batch")
+    assert prim["rows"] == 500 and prim["scalar_over_batch"] > 0 and prim["target_x"] == 20.0
     jac = {r["shape"]: r for r in rows if r["bench"] == "engine_jacobian"}
     assert jac["R^n->R"]["forward_multiply_adds"] == 64 * jac["R^n->R"]["reverse_multiply_adds"]  # n sweeps vs 1 pass
     assert jac["R->R^m"]["reverse_multiply_adds"] > jac["R->R^m"]["forward_multiply_adds"]
