@@ -302,8 +302,10 @@ class Compiled:
         ``backward`` adds the parameter gradients of ``sum_k seed_k * output_k``
         into the list ``into`` (one float per parameter, e.g. summed over a batch)
         and returns the input gradients. It may be called more than once. It raises
-        what eager's backward raises, before adding anything into ``into``; ``into``
-        itself is the caller's running sum (adding to it is not checked).
+        what eager's backward raises, and leaves ``into`` as it was when it raises.
+        ``into`` is the caller's running sum: it must hold finite ints or floats
+        (TypeError, ValueError naming ``into[k]``), and a sum that would not be finite
+        raises FloatingPointError naming the parameter.
         """
         x, p, bound = self._args(inputs, params)
         try:
@@ -320,6 +322,7 @@ class Compiled:
         if bound < norm:
             bound = norm
         limit = self._scale / (bound if bound > self._least else self._least)
+        n_params = len(self.params)
 
         def backward(seed: Sequence[float] | float, into: list[float]) -> tuple[float, ...]:
             s = (seed,) if isinstance(seed, (int, float)) else tuple(seed)
@@ -329,12 +332,27 @@ class Compiled:
                 if type(v) is not float:
                     s = _floats(s, _seed_name, self.name)
                     break
-            self._check_into(into)
-            gx: tuple[float, ...] | None = self._backward(saved, s, into, limit)
-            if gx is None:  # a grad is not finite, or too large to be sure: eager decides
-                s = _floats(s, _seed_name, self.name)  # a seed that is not finite is the caller's error
-                self._eager(x, p, s)
-                gx = self._backward(saved, s, into, None)
+            if type(into) is not list or len(into) != n_params:
+                self._check_into(into)
+            # into's numbers are checked by what adding to them does, not one by one (that cost a third
+            # of this call): a non-number raises in the generated code, a non-finite one shows in the sum
+            held = into.copy()
+            try:
+                gx: tuple[float, ...] | None = self._backward(saved, s, into, limit)
+                if gx is None:  # a grad is not finite, or too large to be sure: eager decides
+                    s = _floats(s, _seed_name, self.name)  # a seed that is not finite is the caller's error
+                    self._check_into(into)  # so is into's
+                    self._eager(x, p, s)
+                    gx = self._backward(saved, s, into, None)
+                if not -_INF < sum(into) < _INF:  # a number in into is not finite, or their sum overflowed
+                    self._refuse_sum(into, held, saved, s)
+            except (TypeError, OverflowError):  # into held a non-number or a huge int: say which
+                into[:] = held
+                self._check_into(into)
+                raise
+            except BaseException:  # (a warning made an error, Ctrl-C, ...): into is as the caller gave it
+                into[:] = held
+                raise
             return gx
 
         return (out[0] if self.scalar else out), backward
@@ -414,10 +432,12 @@ class Compiled:
             total = [0.0] * len(self.params)
             gx = []
             for i, ((_, back), seed) in enumerate(zip(runs, s.tolist())):
+                grads = [0.0] * len(self.params)  # each sample's alone: their sum may overflow, _added says so
                 try:
-                    gx.append(back(seed, total))
+                    gx.append(back(seed, grads))
                 except (ArithmeticError, ValueError) as e:
                     raise _at_sample(e, i) from None
+                total = [a + b for a, b in zip(total, grads)]
             into[:] = self._added(into, total)
             return np.array(gx, dtype=float).reshape(len(runs), self.n_inputs)
 
@@ -489,26 +509,62 @@ class Compiled:
             raise ValueError(f"{who}: seed {k} of sample {i} must be finite, got {float(s[i, k])!r}")
         return s
 
-    def _added(self, into: list[float], grads: list[float]) -> list[float]:
-        # into + the parameter grads summed over a batch; every sample's grad is finite here, but
-        # their sum (or its sum with what into held) can still overflow: refused, into unchanged
+    def _added(self, into: list[float], grads: list[float], batch: bool = True) -> list[float]:
+        # into + the parameter grads (summed over a batch); every grad is finite here, but their sum
+        # (or its sum with what into held) can still overflow: refused, into unchanged
         out = [a + b for a, b in zip(into, grads)]
         for k, (total, g, held) in enumerate(zip(out, grads, into)):
             if not -_INF < total < _INF:
                 what = (
                     f"summed over the batch is {g!r}"
                     if not -_INF < g < _INF
-                    else f"{g!r} added to {held!r} is {total!r}"
+                    else f"{g!r} added to {held!r}{'' if batch else f' (into[{k}])'} is {total!r}"
+                )
+                fix = (
+                    "(each sample's is finite); scale the loss down or use smaller batches"
+                    if batch
+                    else "(the gradient itself is finite); into is a running sum that outgrew floats: "
+                    "scale the loss down, or apply and zero into more often"
                 )
                 raise FloatingPointError(
-                    f"{self.name}: the gradient of parameter {self.params[k].label or k!r} {what} "
-                    "(each sample's is finite); scale the loss down or use smaller batches. into is unchanged."
+                    f"{self.name}: the gradient of parameter {self.params[k].label or k!r} {what} {fix}. "
+                    "into is unchanged."
                 )
         return out
 
-    def _check_into(self, into: object) -> None:
-        if not isinstance(into, list) or len(into) != len(self.params):
-            raise TypeError(f"{self.name}: into must be a list of {len(self.params)} floats, got {into!r:.60}")
+    def _refuse_sum(self, into: list[float], held: list[float], saved: Any, s: tuple[float, ...]) -> None:
+        # the scalar backward added finite grads into into and the sum is not finite: a number the caller
+        # gave is not (ValueError), or a sum overflowed (FloatingPointError); into is put back. Or, every
+        # number is finite and only their sum overflowed: the result stands.
+        if all(-_INF < v < _INF for v in into):
+            return
+        into[:] = held
+        self._check_into(into)
+        grads = [0.0] * len(self.params)
+        self._backward(saved, s, grads, None)  # the same grads again, each finite (checked before it added)
+        into[:] = self._added(into, grads, batch=False)  # raises: held[k] + grads[k] is what overflowed
+
+    def _check_into(self, into: object, finite: bool = True) -> None:
+        # a list of finite ints or floats (not bools), one per parameter; finite=False: floats need not be
+        # finite (the scalar backward sees that in its sum). The fast path: all floats (one pass in C), their sum finite
+        n = len(self.params)
+        if not isinstance(into, list) or len(into) != n:
+            raise TypeError(f"{self.name}: into must be a list of {n} floats, got {into!r:.60}")
+        if operator.countOf(map(type, into), float) == n and (not finite or -_INF < sum(into) < _INF):
+            return
+        fix = f"into holds the parameter gradients summed so far: start it as [0.0] * {n}"
+        for k, v in enumerate(into):
+            where = f"{self.name}: into[{k}], the gradient of {self._param_name(k)},"
+            if type(v) is bool or not isinstance(v, (int, float)):
+                raise TypeError(
+                    f"{where} must be a real number (int or float), got {type(v).__name__} {value.short(v)}; {fix}"
+                )
+            try:
+                f = float(v)
+            except OverflowError:  # an int beyond the float range
+                f = _INF
+            if not -_INF < f < _INF:
+                raise ValueError(f"{where} must be finite, got {value.short(v)}; {fix}, and zero it after each step")
 
     def _eager(self, x: tuple[float, ...], p: tuple[float, ...], seeds: tuple[float, ...] | None = None) -> None:
         """Replay the tape with Values, as eager mode runs it; raise what eager raises, if anything."""

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 import sys
 import threading
+import warnings
 from fractions import Fraction
 
 import pytest
@@ -206,6 +208,48 @@ def test_a_parameter_grad_that_overflows_is_caught_without_looking_at_each():
         backward(1e200, into)
     assert into == [2.0]
     assert eager_run(lambda x: x * w, [1e200], [w], [1e100], seeds=[1e200]) == ("err", FloatingPointError)
+
+
+def test_a_running_sum_in_into_that_would_overflow_is_refused_and_into_is_unchanged():
+    # issue 21: vjp's backward added into into unchecked (1.7e308 + 1e307 gave inf, silently)
+    w, u = Value(2.0, label="w"), Value(3.0)
+    c = autodiff.compile(lambda x: x * w + x * u, [1.0], [w, u])
+    for x in (1e295, 1e307):  # grads within the bound (the fast path), too large for it (eager decides)
+        _, backward = c.vjp(x)
+        into = [1.0, 1.7976931348623157e308]  # w's slot is added to first, u's (unlabelled: index 1) overflows
+        with pytest.raises(
+            FloatingPointError,
+            match=rf"^f: the gradient of parameter 1 {re.escape(repr(x))} added to 1\.7976931348623157e\+308 "
+            r"\(into\[1\]\) is inf "
+            r"\(the gradient itself is finite\); .*scale the loss down, or apply and zero into more often\. "
+            r"into is unchanged\.$",
+        ):
+            backward(1.0, into)
+        assert into == [1.0, 1.7976931348623157e308]
+        into = [-1.7976931348623157e308, 0.0]
+        with pytest.raises(FloatingPointError, match=rf"parameter 'w' {re.escape(repr(-x))} added to -1.79.* is -inf"):
+            backward(-1.0, into)
+        assert into == [-1.7976931348623157e308, 0.0]
+    _, backward = c.vjp(2.0)
+    into = [1e308, 1e308]  # finite numbers whose sum overflows: nothing wrong, the result stands
+    assert backward(1.0, into) == (5.0,) and into == [1e308 + 2.0, 1e308 + 2.0]
+    into = [0, 1]  # ints are numbers
+    assert backward(1.0, into) == (5.0,) and into == [2.0, 3.0] and list(map(type, into)) == [float, float]
+
+
+def test_into_is_unchanged_when_the_generated_code_raises_midway():
+    # numpy floats are floats; their overflow warns, and a warning made an error stops the
+    # generated code after it added into into[0]: into[0] is put back
+    np = pytest.importorskip("numpy")
+    w, u = Value(2.0, label="w"), Value(3.0)
+    c = autodiff.compile(lambda x: x * w + x * u, [1.0], [w, u])
+    _, backward = c.vjp(1e295)
+    into = [1.0, np.float64(1.7976931348623157e308)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(RuntimeWarning, match="overflow"):
+            backward(1.0, into)
+    assert into == [1.0, 1.7976931348623157e308]
 
 
 EXTREME = [0.0, -0.0, 5e-324, -1e-310, 1e-10, -0.5, 1.0, 3.0, -40.0, 700.0, 1e100, -1e150, 1e300]
@@ -454,6 +498,47 @@ def test_params_given_twice_or_not_plain_are_refused():
     _, backward = c.vjp(2.0)
     with pytest.raises(TypeError, match="into must be a list of 1 floats"):
         backward(1.0, (0.0,))
+
+
+@pytest.mark.parametrize(
+    "bad, exc, pattern",
+    [
+        ("a", TypeError, r"must be a real number \(int or float\), got str 'a'"),
+        (True, TypeError, r"must be a real number \(int or float\), got bool True"),
+        (None, TypeError, r"must be a real number \(int or float\), got NoneType None"),
+        (NAN, ValueError, r"must be finite, got nan"),
+        (-INF, ValueError, r"must be finite, got -inf"),
+        (10**400, ValueError, r"must be finite, got 1000000"),
+    ],
+    ids=["str", "bool", "None", "nan", "-inf", "huge int"],
+)
+def test_into_holding_anything_but_finite_numbers_is_refused_naming_the_element(bad, exc, pattern):
+    # issue 21: into = ["a"] gave Python's "can only concatenate str (not "float") to str"; [True]
+    # and [nan] were added to silently
+    np = pytest.importorskip("numpy")
+    w, u = Value(2.0, label="w"), Value(3.0, label="u")
+    c = autodiff.compile(lambda x: x * w + x * u, [1.0], [w, u])
+    rows = np.array([[1.0], [2.0]])
+    backwards = {
+        "vjp": lambda into: c.vjp(1.0)[1](1.0, into),
+        "batch_vjp": lambda into: c.batch_vjp(rows)[1](np.ones(2), into),
+        # the sample-at-a-time path batch_vjp takes when a value or grad of the batch is not finite
+        "one by one": lambda into: c._one_by_one(np, rows, (2.0, 3.0))[1](np.ones(2), into),
+    }
+    for name, backward in backwards.items():
+        if name == "vjp" and bad is True:
+            continue  # the scalar backward checks into by adding to it: a bool is a number there (True + g)
+        into = [0.5, bad]
+        with pytest.raises(
+            exc,
+            match=rf"^f: into\[1\], the gradient of parameter 1 \('u'\), {pattern}.*; "
+            r"into holds the parameter gradients summed so far: start it as \[0\.0\] \* 2",
+        ):
+            backward(into)
+        assert into == [0.5, bad], name  # nothing added, not even into[0]
+        into = [0, 1]
+        backward(into)
+        assert into == [0 + (1.0 if name == "vjp" else 3.0), 1 + (1.0 if name == "vjp" else 3.0)], name
 
 
 # -- the differential property test: random graphs from every rule, hostile inputs ------------
