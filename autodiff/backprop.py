@@ -62,7 +62,11 @@ def _float_pass(order: list[Value], root: Value, method: str, before: list[Any])
     # one check per pass: a sum of floats is not finite if any term is (inf, NaN, inf + -inf), and not
     # a float if a leaf held a Value grad; a sum that merely overflows: the search then finds nothing.
     if type(total) is not float or not -_INF < total < _INF:
-        error = _explain(order, root, method, before)
+        try:
+            error = _explain(order, root, method, before)
+        except BaseException:  # an interrupt during the search
+            restore(order, before)
+            raise
         if error is not None:
             raise error
 

@@ -365,8 +365,9 @@ class Compiled:
         parameter gradients *summed* over the samples (what training wants).
         ``seed`` defaults to 1 for every output of every sample; otherwise an
         array of shape (samples,) for one output, or (samples, outputs).
-        The results are a sample at a time's to 1e-12 (numpy's exp, log, tanh
-        and its sums may round differently); errors are eager mode's, see ``batch_vjp``.
+        The results are a sample at a time's to 1e-12 of the largest term summed (numpy's
+        exp, log, tanh round their own way, and a batch adds in its own order: where terms
+        cancel, the difference is relative to them); errors are eager mode's, see ``batch_vjp``.
         """
         values, backward = self.batch_vjp(rows, params=params)
         np = batched.numpy(self.name)

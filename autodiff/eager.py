@@ -71,7 +71,9 @@ class Floats:
     def finite(x: float) -> bool:
         return -INF < x < INF
 
-    maximum = staticmethod(max)
+    @staticmethod
+    def maximum(*xs: float) -> float:
+        return max(xs)
 
     @staticmethod
     def check(ok: bool, check: rules.Check) -> None:

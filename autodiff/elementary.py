@@ -9,6 +9,7 @@ primitive written with them is one definition for every mode (``autodiff.primiti
 from __future__ import annotations
 
 import numbers
+import sys
 from collections.abc import Iterable
 from typing import Any
 
@@ -49,9 +50,40 @@ def relu(x: Any) -> Any:
 def _apply(op: str, x: Any) -> Any:
     if isinstance(x, Value):
         return getattr(x, op)()
-    if not isinstance(x, numbers.Number):  # arrays, traced numbers: the definition
-        return rules.OPS[op].define(x)[0]
-    return rules.RULES[op](check_number(x, "", f"{op}: input"))[0]
+    if isinstance(x, numbers.Number):
+        return rules.RULES[op](check_number(x, "", f"{op}: input"))[0]
+    if hasattr(x, "__array_ufunc__") or type(x).__module__ == "numpy":
+        return on_arrays(lambda a: rules.OPS[op].define(a)[0], rules.RULES[op], (x,), op)
+    try:
+        rules.words(x)  # compile's traced numbers, or anything else that speaks the rules' words
+    except TypeError as e:
+        raise TypeError(f"{op}: {e}; convert it with float() first") from None
+    return rules.OPS[op].define(x)[0]
+
+
+def on_arrays(fn: Any, rule: Any, xs: tuple[Any, ...], who: str) -> Any:
+    """``fn`` (a definition's value) on numpy arrays, elementwise, checked as eager checks a float:
+    where an element is not finite, is outside the op's domain or gives a value that is not finite,
+    eager's error for the first such element (its flat index named); ``rule`` is the float rule."""
+    np = sys.modules["numpy"]
+    arrays = [np.asarray(x) for x in xs]
+    if all(a.dtype.kind in "biuf" for a in arrays):
+        try:
+            with np.errstate(all="ignore"):
+                out = fn(*xs)
+            if all(np.isfinite(a).all() for a in arrays) and np.isfinite(out).all():
+                return out
+        except rules.Failed:
+            pass
+    # the exact path: every element through the float rule, which raises eager's error
+    columns = [a.ravel().tolist() for a in np.broadcast_arrays(*arrays)]
+    values = []
+    for i, row in enumerate(zip(*columns)):
+        try:
+            values.append(rule(*(check_number(v, "", f"{who}: input") for v in row))[0])
+        except (ArithmeticError, ValueError, TypeError) as e:
+            raise type(e)(f"{who}: element {i}: {e}") from None
+    return np.array(values, dtype=float).reshape(np.broadcast_shapes(*(a.shape for a in arrays)))
 
 
 def sum(values: Iterable[Value | Number]) -> Value:  # noqa: A001 - autodiff.sum, like math.fsum

@@ -19,21 +19,31 @@ def topological_order(root: Value, *more: Value) -> list[Value]:
     in ``Value._visit`` (faster than a set of ids), the only thing it writes; walks hold
     one lock, so threads walking graphs that share nodes cannot confuse each other's marks.
     """
-    with _WALK:
-        token = object()
-        order: list[Value] = []
-        for r in (root, *more):
-            _walk(r, token, order)
-        return order
+    if getattr(_THREAD, "walking", False):
+        raise RuntimeError(
+            "topological_order: a walk started inside another walk of this thread (from a garbage-collector "
+            "callback, a finalizer or a signal handler); it would wait for itself. Walk the graph after it."
+        )
+    _THREAD.walking = True  # before the lock: a handler that runs while this thread waits for it raises too
+    try:
+        with _WALK:
+            token = object()
+            order: list[Value] = []
+            for r in (root, *more):
+                _walk(r, token, order)
+            return order
+    finally:
+        _THREAD.walking = False
 
 
 _WALK = threading.Lock()
+_THREAD = threading.local()
 _DONE: Any = object()  # on the stack above a node: its parents are walked, emit it
 
 
 def _walk(root: Value, token: object, order: list[Value]) -> None:
     # The stack holds nodes to visit, and (node, _DONE) pairs to emit: one list, so a walk makes
-    # nothing the cycle collector tracks, and never starts a collection over a big graph.
+    # nothing per node that the cycle collector tracks, and starts no collection over a big graph.
     emit, stack = order.append, [root]
     push, pop = stack.append, stack.pop  # the stack holds Values and _DONE
     while stack:

@@ -37,7 +37,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from . import eager, rules, value
+from . import eager, elementary, rules, value
 from .gradcheck import Row, compare_grads
 from .second_order import local_values
 from .value import Value, check_number, const
@@ -83,8 +83,8 @@ class Primitive:
         self._check_count(len(xs))
         if any(isinstance(x, Value) for x in xs):
             return value.apply(self.op, tuple(const(x) for x in xs))
-        if any(hasattr(x, "__array_ufunc__") for x in xs):
-            return self.fn(*xs)[0]
+        if any(hasattr(x, "__array_ufunc__") or type(x).__module__ == "numpy" for x in xs):
+            return elementary.on_arrays(lambda *a: self.fn(*a)[0], self.rule, xs, self.name)
         return self.rule(*(check_number(x, "", f"{self.name}: input {i}") for i, x in enumerate(xs)))[0]
 
     def define(self, *xs: Any) -> tuple[Any, Any]:

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 INF = math.inf
-OVERFLOWS = "**: {0!r} ** {1!r} overflows a float; scale the input down"
+OVERFLOWS = "**: {0!r} ** {1!r} overflows a float; keep |base| ** exponent within the float range (about 1e308)"
 NO_REAL_POWER = "**: negative base {0!r} with non-integer exponent {1!r} has no real value; use abs() or an integer"
 POSITIVE_BASE = "**: base must be > 0 when the exponent is a Value, got {0!r}; use a number exponent, or exp(b*log(a))"
 EXP_OVERFLOWS = (
@@ -63,7 +63,7 @@ def pow_const(a: Any, n: float) -> Any:
     if n != int(n):
         check(ge(a, 0.0), ValueError, NO_REAL_POWER, 0)
     if n < 0.0:
-        check(ne(a, 0.0), ZeroDivisionError, "**: 0.0 ** {1!r} is a division by zero; make the base nonzero", 0)
+        check(ne(a, 0.0), ZeroDivisionError, "**: {0!r} ** {1!r} is a division by zero; make the base nonzero", 0)
     out = power(a, n)
     check(finite(out), OverflowError, OVERFLOWS, 0)
     return out, (0.0 if n == 0.0 else n * power(a, n - 1.0),)
@@ -228,7 +228,9 @@ def words(*xs: Any) -> Any:
     for x in xs:
         kind = type(x)
         if kind is not float and kind is not int and kind is not bool:
-            found = _SPOKEN.get(kind) or (_SPOKEN.get("array") if hasattr(x, "__array_ufunc__") else None)
+            found = _SPOKEN.get(kind)
+            if found is None and (hasattr(x, "__array_ufunc__") or kind.__module__ == "numpy"):
+                found = _SPOKEN.get("array")  # numpy's arrays and its scalars
             if found is None:
                 raise TypeError(f"expects a number, a Value or a numpy array, got {kind.__name__} {x!r:.60}")
             return found
@@ -237,7 +239,11 @@ def words(*xs: Any) -> Any:
 
 def _word(name: str) -> Callable[..., Any]:
     def word(*xs: Any) -> Any:
-        return getattr(words(*xs), name)(*xs)
+        try:
+            spoken = words(*xs)
+        except TypeError as e:
+            raise TypeError(f"{name}: {e}; convert it with float() first") from None
+        return getattr(spoken, name)(*xs)
 
     word.__name__ = word.__qualname__ = name
     return word

@@ -87,11 +87,21 @@ def _data(x: Any) -> Any:
 
 
 def value_pass(order: list[Value], root: Value) -> None:
-    """``backward(create_graph=True)`` over ``order`` (root's topological order): every grad a Value."""
+    """``backward(create_graph=True)`` over ``order`` (root's topological order): every grad a Value.
+
+    Each grad is a Value of its own: never a node of the graph (d(x*w)/dx is w, but x.grad is a new
+    node ``w * 1.0``) nor another node's grad, so changing one changes nothing else. Grads refer back
+    into the graph (as in PyTorch): ``zero_grad()`` drops them when they are no longer needed.
+    """
     grads = value_grads(order, root, accumulate=True)
     zero = type(root)(0.0)
+    taken = {id(v) for v in order}
     for v in order:
-        v.grad = grads.get(id(v), zero)
+        g = grads.get(id(v), zero)
+        if id(g) in taken:
+            g = g * 1.0  # the same number, bit for bit, in a node of its own
+        taken.add(id(g))
+        v.grad = g
 
 
 def value_grads(order: list[Value], root: Value, accumulate: bool = False) -> dict[int, Any]:
@@ -110,7 +120,7 @@ def value_grads(order: list[Value], root: Value, accumulate: bool = False) -> di
     grads: dict[int, Any] = {}
     for v in order if accumulate else ():
         g0 = v.grad
-        if v.is_leaf and (type(g0) is not float or g0 != 0.0):
+        if v.is_leaf and (type(g0) is not float or g0 != 0.0 or math.copysign(1.0, g0) < 0.0):
             if type(g0) is float and not -_INF < g0 < _INF:
                 raise FloatingPointError(
                     f"backward (create_graph=True): leaf {name(v)} already held grad {g0!r} before this pass; "

@@ -126,7 +126,7 @@ class Value:
     def __pow__(self, other: Value | Number) -> Value:
         if isinstance(other, Value):
             return apply("**", (self, other))
-        n = check_number(other, "exponent")
+        n = check_number(other, "", "**: the exponent")
         try:
             v, d = _RULES["**n"](self.data, n)
         except (ArithmeticError, ValueError) as e:

@@ -111,8 +111,8 @@ def fit(
     and the loss is built from Values. Without numpy each sample's forward and
     backward runs as generated straight-line code and the loss is built from
     Values. Either way one step from the same parameters gives eager mode's
-    loss and gradients to 1e-12 (relative; numpy's ``exp`` and ``tanh`` and the
-    order of additions round their own way), and a sample whose numbers fail
+    loss and gradients to 1e-12 of the largest term summed (numpy's ``exp`` and
+    ``tanh`` and the order of additions round their own way), and a sample whose numbers fail
     raises eager mode's error, naming the sample. A whole run is not promised:
     steps compound their last-bit differences, and a chaotic run (tanh,
     momentum, ``batch_size=1``) can end far from eager's after a few epochs.

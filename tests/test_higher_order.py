@@ -155,8 +155,25 @@ def test_repr_of_a_value_grad_never_recurses():
     a, b = Value(2.0, "a"), Value(3.0, "b")
     c = a * b
     c.backward(create_graph=True)
-    assert a.grad is b and b.grad is a  # d(ab)/da is the node b itself
+    assert a.grad.data == 3.0 and b.grad.data == 2.0  # d(ab)/da = b, d(ab)/db = a
     assert repr(a) == "Value(data=2.0, grad=<Value 3.0>, label='a')"
+
+
+def test_create_graph_grads_are_values_of_their_own():
+    # d(ab)/da is b: a.grad was the node b itself, so a.grad.data -= 1 changed b; and z = x + y
+    # gave x and y one shared grad. Each grad is now a node of its own, with the same number.
+    a, b = Value(2.0, "a"), Value(3.0, "b")
+    (a * b).backward(create_graph=True)
+    assert a.grad is not b and b.grad is not a
+    a.grad.data -= 1.0
+    assert b.data == 3.0
+    x, y = Value(1.0, "x"), Value(2.0, "y")
+    z = x + y
+    z.backward(create_graph=True)
+    assert x.grad is not y.grad and x.grad is not z.grad and x.grad.data == y.grad.data == 1.0
+    nodes = autodiff.topological_order(z)
+    grads = [v.grad for v in nodes]
+    assert len({id(g) for g in grads}) == len(grads) and not {id(g) for g in grads} & {id(v) for v in nodes}
 
 
 def test_deep_chain_create_graph_without_recursion():
