@@ -110,21 +110,19 @@ SOURCE: dict[str, str] = {}  # the text of each specialised rule, by its name ("
 def specialised() -> dict[str, Rule]:
     """Every op's definition specialised for floats: ``rules.RULES``, once autodiff is imported.
 
-    Ops of a fixed arity are written out now; ``**n`` per exponent and ``logsumexp`` per
-    number of inputs, when first met (the first 256 shapes, up to 64 inputs; others, and
-    ``sum`` and ``dot``, which use no words, run as they are written).
+    Ops of a fixed arity are written out now; ``**n`` per exponent and the n-ary ops
+    (``sum``, ``dot``, ``logsumexp``) per number of inputs, when first met (the first 256
+    shapes, up to 64 inputs; others run the definition through ``WORDS``).
     """
     fast: dict[str, Rule] = {}
     for name, op in rules.OPS.items():
         least, most = op.arity
         if name == "**n":
             fast[name] = _Powers().rule
-        elif name == "logsumexp":
-            fast[name] = _Arities(name).rule
         elif least == most:
             fast[name] = _specialise(name, op.define, least)
         else:
-            fast[name] = float_rule(op.define)
+            fast[name] = _Arities(name).rule
     return fast
 
 

@@ -19,32 +19,32 @@ from .value import Number, Value, apply, check_number, const
 
 def exp(x: Any) -> Any:
     """e**x."""
-    return _apply("exp", x)
+    return x.exp() if type(x) is Value else _apply("exp", x)
 
 
 def log(x: Any) -> Any:
     """The natural logarithm; x must be > 0."""
-    return _apply("log", x)
+    return x.log() if type(x) is Value else _apply("log", x)
 
 
 def sqrt(x: Any) -> Any:
     """The square root; x must be >= 0."""
-    return _apply("sqrt", x)
+    return x.sqrt() if type(x) is Value else _apply("sqrt", x)
 
 
 def tanh(x: Any) -> Any:
     """The hyperbolic tangent."""
-    return _apply("tanh", x)
+    return x.tanh() if type(x) is Value else _apply("tanh", x)
 
 
 def sigmoid(x: Any) -> Any:
     """The logistic function 1 / (1 + e**-x)."""
-    return _apply("sigmoid", x)
+    return x.sigmoid() if type(x) is Value else _apply("sigmoid", x)
 
 
 def relu(x: Any) -> Any:
     """max(0, x)."""
-    return _apply("relu", x)
+    return x.relu() if type(x) is Value else _apply("relu", x)
 
 
 def _apply(op: str, x: Any) -> Any:
