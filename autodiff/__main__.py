@@ -83,7 +83,7 @@ def _train_demo() -> None:
     X, y01 = nn.moons(100, noise=0.1, seed=0)
     y = [2 * t - 1 for t in y01]
     model = nn.MLP(2, [16, 16, 1], seed=0)
-    print(f"{model!r:.70}...  ({len(model.parameters())} parameters)")
+    print(f"{_cut_at_word(repr(model), 70)}  ({len(model.parameters())} parameters)")
     opt = nn.SGD(model.parameters(), lr=0.1)
     history = nn.fit(model, X, y, loss="hinge", optimizer=opt, epochs=100, l2=1e-4)
     print(history.summary())
@@ -131,6 +131,12 @@ def _shown(path: str) -> str:
 
 def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _cut_at_word(text: str, limit: int) -> str:
+    # a long repr cut after its last whole item (", ") within limit, never mid-word; "..." says so
+    cut = text.rfind(", ", 0, limit) if len(text) > limit else -1
+    return text if cut <= 0 else text[:cut] + ", ..."
 
 
 def _assignments(items: Sequence[str]) -> dict[str, float]:

@@ -294,7 +294,7 @@ def _text(fname: str, w: Writer, back: Backward, n_inputs: int, n_params: int, o
     names = sorted({name for line in back.lines for name in re.findall(r"\b[vd]\d+(?:_\d+)?\b", line)})
     pack = "(" + "".join(n + ", " for n in names) + ")"
     lines = [
-        f"# compiled by autodiff from a trace of {fname}(): {len(w.entries)} nodes",
+        f"# compiled by autodiff from a trace of {fname + '()' * fname.isidentifier()}, {len(w.entries)} nodes",
         f"# x: {n_inputs} inputs, p: {n_params} parameters, s: seeds of the {len(out_idx)} output(s),",
         "# a: parameter gradients, added into; m: a norm, finite iff every number in it is;",
         "# limit: the bound on m that keeps every parameter's grad finite",

@@ -50,8 +50,10 @@ import builtins
 import math
 import numbers
 import operator
+import os
 import sys
 import threading
+import types
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -656,8 +658,7 @@ def compile(  # noqa: A001 - autodiff.compile, as torch.compile
         for i, x in enumerate(example_inputs)
     ]
     params = _check_params(params)
-    fname = name if name is not None else getattr(f, "__name__", "f")
-    fname = fname if isinstance(fname, str) and fname.isidentifier() else "f"
+    fname = _name_of(f, name)
     with _tracing(params) as made:
         leaves: list[Value] = [_Traced(x, label=f"x{i}") for i, x in enumerate(xs)]
         out = f(*leaves)
@@ -669,6 +670,16 @@ def compile(  # noqa: A001 - autodiff.compile, as torch.compile
     return Compiled(
         fname, g.text, len(leaves), params, g.outputs, scalar, g.tape, g.replay, g.labels, g.fan_in, g.consts, g.callees
     )
+
+
+def _name_of(f: Callable[..., Any], name: str | None) -> str:
+    # how messages name f: name=, else its own name, else where the lambda was written ("lambda at
+    # loss.py:12", read from its code object); "f" for what has neither, or a name that is not one line
+    given = name if name is not None else getattr(f, "__name__", "")
+    code = getattr(f, "__code__", None)
+    if name is None and given == "<lambda>" and isinstance(code, types.CodeType):
+        given = f"lambda at {os.path.basename(code.co_filename)}:{code.co_firstlineno}"
+    return given if isinstance(given, str) and given.strip() and given.isprintable() else "f"
 
 
 def _check_params(params: Sequence[Value]) -> list[Value]:

@@ -18,7 +18,7 @@ import math
 import numbers
 from collections.abc import Callable
 from contextvars import ContextVar
-from typing import Union
+from typing import NoReturn, Union
 
 from . import backprop, rules
 
@@ -102,6 +102,12 @@ class Value:
     def _op(self) -> str:
         """micrograd's name of the op (``'ReLU'`` for relu; ``''`` for a leaf). Use ``op``."""
         return "ReLU" if self.op == "relu" else self.op
+
+    def _no_closure(self, *fn: object) -> NoReturn:
+        """micrograd's ``_backward`` closure, read or set: not kept here (AttributeError saying what to use)."""
+        raise AttributeError(_NO_BACKWARD_CLOSURE)
+
+    _backward = property(_no_closure, _no_closure)
 
     # -- arithmetic: each operator is its definition (autodiff.rules) plus one node ---------
 
@@ -198,6 +204,11 @@ _MICROGRAD_CONSTRUCTOR = (
     "(1 + x.exp()).log(), ...); see 'Coming from micrograd' in the README."
 )
 
+_NO_BACKWARD_CLOSURE = (
+    "Value has no _backward closure (micrograd's): autodiff records each op's local derivatives "
+    "instead. To run backprop one edge at a time use autodiff.Stepper(o) or autodiff.backward_steps(o); "
+    "for the whole pass, o.backward()."
+)
 _RULES = rules.RULES  # each op's definition over floats
 _POWERS: dict[float, str] = {}  # exponent -> op name ("**2"), for the exponents met first
 

@@ -34,6 +34,11 @@ def test_demo_trains_moons_to_95_percent(capsys, tmp_path):
     acc = float(out.split("training accuracy: ")[1].split("%")[0])
     assert acc >= 95.0
     assert "epoch  100/100" in out
+    # the model's long repr cut after a whole neuron, not mid-word ("ReLUNeu...")
+    model_line = next(line for line in out.splitlines() if line.startswith("MLP of "))
+    shown = model_line.split("  (")[0]
+    assert shown.endswith("ReLUNeuron(2), ...") and len(shown) <= 75, model_line
+    assert model_line.endswith("(337 parameters)")
 
 
 def test_grad_prints_value_and_gradients(capsys):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import math
 import re
+import sys
 import tokenize
 
 import pytest
@@ -238,3 +239,21 @@ def test_fit_compiled_multiclass_equals_eager():
         h = _train(compiled, "cross_entropy", X, y, model, nn.Adam(model.parameters(), lr=0.05), epochs=15)
         runs.append([p.data for p in model.parameters()] + h.loss)
     assert max(abs(a - b) for a, b in zip(*runs)) < 1e-12
+
+
+def test_errors_name_a_compiled_lambda_where_it_was_written_and_a_function_by_its_name():
+    # issue 22: a compiled lambda's errors said "f: ...", a name nobody wrote
+    line = sys._getframe().f_lineno + 1
+    c = autodiff.compile(lambda x: x * x, [1.0])
+    assert c.name == f"lambda at test_compile.py:{line}"
+    with pytest.raises(TypeError, match=rf"^lambda at test_compile\.py:{line}: takes 1 inputs, got 2"):
+        c(1.0, 2.0)
+    assert c.source.startswith(f"# compiled by autodiff from a trace of lambda at test_compile.py:{line}, ")
+
+    def loss(x):
+        return x * x
+
+    assert autodiff.compile(loss, [1.0]).name == "loss"
+    assert autodiff.compile(loss, [1.0]).source.startswith("# compiled by autodiff from a trace of loss(), ")
+    assert autodiff.compile(lambda x: x, [1.0], name="my loss").name == "my loss"  # name= as given
+    assert autodiff.compile(lambda x: x, [1.0], name="two\nlines").name == "f"  # not one line: the source's comment

@@ -83,6 +83,16 @@ def test_prev_is_the_set_of_parents_and_op_is_micrograds_name():
         b._op = "+"
 
 
+def test_lecture_habit_o_backward_says_what_to_use_instead():
+    o = (Value(2.0) * 3).tanh()
+    what = r"no _backward closure.*local derivatives.*autodiff\.Stepper\(o\).*backward_steps\(o\).*o\.backward\(\)"
+    with pytest.raises(AttributeError, match=what):
+        o._backward()
+    with pytest.raises(AttributeError, match=what):
+        o._backward = lambda: None  # micrograd's way to give a node its closure
+    assert not hasattr(o, "_backward")  # code that checks for the closure sees none
+
+
 @pytest.mark.parametrize(
     "call",
     [

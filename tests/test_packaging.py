@@ -284,3 +284,17 @@ def test_built_wheel_installs_and_works_outside_the_checkout(tmp_path):
         f"stepgrad-{autodiff.__version__}-py3-none-any.whl",
         f"stepgrad-{autodiff.__version__}.tar.gz",
     ]
+
+
+def test_the_torch_cross_checks_skips_say_why_and_how_to_run_them():
+    # issue 22: its 2 skips were explained nowhere
+    hide_torch = (
+        "import sys; sys.modules['torch'] = None; import pytest; "
+        "sys.exit(pytest.main(['-q', '-rs', '-p', 'no:cacheprovider', 'tests/test_torch_crosscheck.py']))"
+    )
+    done = subprocess.run([sys.executable, "-c", hide_torch], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert "1 skipped" in done.stdout, done.stdout + done.stderr  # the module: it needs torch
+    assert 'optional cross-check against PyTorch, not installed by make test: pip install ".[torch]"' in done.stdout
+    extras = PYPROJECT["project"]["optional-dependencies"]
+    assert extras["torch"] == ["torch>=1.13"] and not any("torch" in req for req in extras["test"])
+    assert "`tests/test_torch_crosscheck.py` as skipped" in README and 'pip install ".[torch]"' in README

@@ -10,7 +10,9 @@ import pytest
 import autodiff
 from autodiff import Value
 
-torch = pytest.importorskip("torch")
+torch = pytest.importorskip(
+    "torch", reason='optional cross-check against PyTorch, not installed by make test: pip install ".[torch]" to run it'
+)
 
 
 def test_neuron_and_losses_match_torch():
