@@ -10,7 +10,7 @@ export PATH := $(BIN):$(PATH)
 # no bytecode or pip chatter in a fresh clone
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test test-all bench lint docs dist notebooks dot browser clean help
+.PHONY: demo test test-all bench lint docs dist notebooks notebook-copies dot browser clean help
 
 help:
 	@echo "make demo       set up .venv, run a small example, write an SVG, print where"
@@ -20,7 +20,8 @@ help:
 	@echo "make lint       ruff check, ruff format --check, and mypy (strict on autodiff/)"
 	@echo "make docs       build the documentation site into site/ (MkDocs, strict, notebooks executed)"
 	@echo "make dist       build the sdist and wheel into dist/, check them, smoke-test the wheel in a fresh venv"
-	@echo "make notebooks  open Jupyter on notebooks/ in the venv"
+	@echo "make notebooks  open Jupyter in the venv on your copies of the notebooks, in $(NOTEBOOK_COPIES)/ (git-ignored;"
+	@echo "                made when missing, never overwritten: your work is kept; notebooks/*.ipynb stay as stored)"
 	@echo "make clean      remove .venv and build leftovers"
 
 $(BIN)/python:
@@ -91,8 +92,22 @@ docs: $(VENV)/.installed-docs dot
 dist: $(VENV)/.installed-test
 	$(BIN)/python tools/check_dist.py
 
-notebooks: $(VENV)/.installed-notebooks $(VENV)/.installed-test dot
-	$(BIN)/jupyter notebook notebooks/
+# Jupyter on copies of the notebooks, so that its autosave (outputs included) never touches the stored
+# notebooks/*.ipynb that `make test` checks and runs. A copy is made only when missing: a learner's work is
+# kept (delete a copy to start that notebook afresh). The copies are git-ignored, and `make test` neither
+# runs nor checks them ($(wildcard notebooks/*.ipynb) does not look into the folder).
+NOTEBOOK_COPIES := notebooks/work
+
+notebook-copies:
+	@mkdir -p $(NOTEBOOK_COPIES)
+	@for nb in notebooks/*.ipynb; do \
+		copy="$(NOTEBOOK_COPIES)/$${nb##*/}"; \
+		if [ -e "$$copy" ]; then echo "notebooks: keeping your $$copy"; \
+		else cp "$$nb" "$$copy" && echo "notebooks: copied $$nb to $$copy"; fi; \
+	done
+
+notebooks: $(VENV)/.installed-notebooks $(VENV)/.installed-test dot notebook-copies
+	$(BIN)/jupyter notebook $(NOTEBOOK_COPIES)/
 
 clean:
 	rm -rf $(VENV) build dist site .nox *.egg-info .pytest_cache .hypothesis .mypy_cache

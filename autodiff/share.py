@@ -180,6 +180,7 @@ def page(stepper: Stepper, title: str | None = None) -> str:
     )
     if pic.boxes:
         legend += f' <span style="background:{BOX_COLOUR}">collapsed scope</span>'
+    legend += f"<br>Step 0: {html.escape(stepper.start_words())}, not the grads an earlier backward pass left."
     data = {
         "cells": [[element, k] for _, element, k in cells],
         "steps": steps,

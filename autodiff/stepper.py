@@ -6,6 +6,9 @@ by setting each receiving node's grad to the value the step left in it, so
 
 One numbering everywhere, ``Stepper.headline``: "Step k of N" means k of the N
 steps are applied; the seed is step 1 and step 0 is the graph before the walk.
+Every picture of step 0 (the widget, ``draw()``, the HTML page) shows each grad as
+step 1 starts it (``start_grads``), not what an earlier ``backward()`` left in it,
+so that going from step 0 to step 1 changes only what the seed changes.
 ``Step.index``, ``transcript()``, the command line's ``--steps``, ``repr``, the
 notebook widget and the HTML page all count this way.
 
@@ -28,6 +31,7 @@ from __future__ import annotations
 import difflib
 import inspect
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, cast
 
 from . import share
@@ -82,10 +86,11 @@ class Stepper:
     undoes the last one, ``run()`` applies all that remain, ``goto(k)`` leaves
     exactly k steps applied, ``reset()`` goes back to step 0.
 
-    Making a Stepper changes no grad: step 0 is the graph as you had it. The walk
-    starts on step 1 (the seed), from every grad at 0 with ``fresh=True`` (the
+    Making a Stepper changes no grad: at step 0 the nodes hold the grads you had. The
+    walk starts on step 1 (the seed), from every grad at 0 with ``fresh=True`` (the
     default), or, with ``fresh=False``, from interior grads at 0 and the leaves'
-    grads as they were, to show leaves accumulating across passes. ``restore()``,
+    grads as they were, to show leaves accumulating across passes; step 0's picture
+    shows the grads as the walk starts them (``start_grads``). ``restore()``,
     or leaving a ``with Stepper(...) as s:`` block, puts back the grads held
     before. ``method`` is "push" (V2) or "pull" (V1). Any other keyword is one of
     ``draw``'s options (``DRAW_OPTIONS``: ``collapse``, ``group``, ``rankdir`` ...),
@@ -141,6 +146,10 @@ class Stepper:
                 edge_steps.append(s)
                 if s.kind == "seed":
                     self._seeded = [v.grad for v in self.nodes]  # step 1
+                    # step 0 as the views show it: step 1 less the seed (an interior root at 0, a leaf
+                    # root with the grad the seed added to)
+                    root_start = 0.0 if self.root.parents else s.grad_before
+                    self.start_grads = [root_start if v is self.root else g for v, g in zip(self.nodes, self._seeded)]
             self._final = [v.grad for v in self.nodes]  # step N
         finally:
             self._restore(self._held)
@@ -256,13 +265,29 @@ class Stepper:
         while self.position < position:
             self._forward()
 
+    @contextmanager
+    def shown(self) -> Iterator[None]:
+        """Inside the block the grads are as every view shows them now: at step 0 ``start_grads``
+        (what step 1 starts from, not what an earlier pass left), else as they are."""
+        if self.position:
+            yield
+            return
+        held = [v.grad for v in self.nodes]
+        self._restore(self.start_grads)
+        try:
+            yield
+        finally:
+            self._restore(held)
+
     def walk(self) -> Iterator[tuple[int, AnyStep | None]]:
-        """``(k, step k)`` for k = 0..N, each with the grads as they are at step k (step 0: ``None``);
-        then back where it was. No view is told: the HTML page is made this way."""
+        """``(k, step k)`` for k = 0..N, each with the grads as the views show them at step k (step 0:
+        ``None``, the grads ``start_grads``); then back where it was. No view is told: the HTML page
+        is made this way."""
         start = self.position
         self._jump(0)
         try:
-            yield 0, None
+            with self.shown():
+                yield 0, None
             for k in range(1, len(self.steps) + 1):
                 yield k, self._forward()
         finally:
@@ -297,8 +322,8 @@ class Stepper:
         s = step
         r = self.name(self.root)
         if s is None:
-            start = "every other grad from 0" if self.fresh else "interior grads from 0, leaves keeping theirs"
-            return f"No step applied yet: step 1 seeds {r}.grad = 1 and starts {start}; {len(self.steps)} steps in all."
+            n = len(self.steps)
+            return f"No step applied yet: {self.start_words()}; step 1 seeds {r}.grad = 1; {n} steps in all."
         c = self.name(s.node)
         if s.kind == "seed":
             seed = f"seed: {c}.grad = 1 (∂{c}/∂{c} = 1)" if s.grad_after == 1.0 else f"seed: {c}.grad += 1"
@@ -311,6 +336,12 @@ class Stepper:
             f"{where}{p}.grad += (∂{c}/∂{p} = {_num(s.local)}) × {c}.grad ({_num(s.node_grad)}) "
             f"= {_num(s.contribution)} → {p}.grad = {_num(s.grad_after)}"
         )
+
+    def start_words(self) -> str:
+        """What step 0 shows (``start_grads``), in words for step 0's text and the HTML page."""
+        if self.fresh:
+            return "every grad shows 0, where this pass starts it"
+        return "interior grads show 0, where this pass starts them; leaves show the grads they hold and add to"
 
     def _explain_scope(self, group: ScopeStep) -> str:
         # what a run of edges through one box did to the grads of the values entering it
@@ -365,11 +396,13 @@ class Stepper:
     # -- pictures ----------------------------------------------------------------
 
     def draw(self) -> graphviz.Digraph:
-        """The graph now, with the current step's nodes and edge highlighted."""
+        """The graph now, with the current step's nodes and edge highlighted (at step 0, each grad
+        as step 1 starts it: ``start_grads``)."""
         s = self.current
         hl = [] if s is None else list(edge_steps_of(s))
         kw = {"show_local_grads": True, **self.draw_kw}
-        return draw(self.root, highlight=hl, max_nodes=self.max_nodes, parameters=self.parameters, **kw)
+        with self.shown():
+            return draw(self.root, highlight=hl, max_nodes=self.max_nodes, parameters=self.parameters, **kw)
 
     def svg(self) -> str:
         """The current picture as SVG markup, ready to inline in HTML (needs ``dot``)."""

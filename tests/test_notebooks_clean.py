@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -40,12 +42,90 @@ def test_they_are_numbered_from_one_without_gaps_and_the_first_builds_the_engine
     assert [p.name[:9] for p in NOTEBOOKS if p not in numbered] == ["extend_1_", "extend_2_", "extend_3_"]
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_committed_without_outputs(path):
+# where `make notebooks` copies the notebooks for Jupyter (the Makefile's NOTEBOOK_COPIES; git-ignored)
+COPIES = "notebooks/work"
+
+
+def check_stored_clean(path: Path) -> None:
+    """``path`` is stored without outputs; if not, say how a learner gets the stored one back."""
+    fix = (
+        "Jupyter saved them into the stored notebook, which `make test` checks and runs. "
+        "Put back the stored notebooks with `git checkout -- notebooks/` "
+        f"(your copies in {COPIES}/ are git-ignored and kept); `make notebooks` opens Jupyter on those "
+        "copies, so this does not happen again. If you changed the notebook on purpose, clear its outputs "
+        "(Edit > Clear Outputs of All Cells, then save) before committing."
+    )
     for i, cell in enumerate(load(path)["cells"]):
         if cell["cell_type"] == "code":
-            assert cell["outputs"] == [], f"{path.name} cell {i} has outputs; clear them before committing"
-            assert cell["execution_count"] is None, f"{path.name} cell {i} has an execution count"
+            assert cell["outputs"] == [], f"notebooks/{path.name} cell {i} has outputs: {fix}"
+            assert cell["execution_count"] is None, f"notebooks/{path.name} cell {i} has an execution count: {fix}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_committed_without_outputs(path):
+    check_stored_clean(path)
+
+
+def test_a_notebook_jupyter_saved_fails_with_the_command_that_restores_it(tmp_path):
+    nb = load(NOTEBOOKS[0])
+    code = next(c for c in nb["cells"] if c["cell_type"] == "code")
+    code["outputs"] = [{"output_type": "stream", "name": "stdout", "text": ["4\n"]}]
+    code["execution_count"] = 1
+    saved = tmp_path / NOTEBOOKS[0].name
+    saved.write_text(json.dumps(nb), encoding="utf-8")
+    with pytest.raises(AssertionError) as failed:
+        check_stored_clean(saved)
+    message = str(failed.value).splitlines()[0]
+    assert f"notebooks/{NOTEBOOKS[0].name} cell " in message and "has outputs" in message
+    assert "`git checkout -- notebooks/`" in message and "`make notebooks` opens Jupyter on those copies" in message
+    assert f"your copies in {COPIES}/ are git-ignored and kept" in message
+    code["outputs"] = []
+    saved.write_text(json.dumps(nb), encoding="utf-8")
+    with pytest.raises(AssertionError, match=r"has an execution count: .*`git checkout -- notebooks/`"):
+        check_stored_clean(saved)
+
+
+def make(*args: str, cwd: Path = ROOT) -> str:
+    if shutil.which("make") is None:
+        pytest.skip("make not on PATH")
+    done = subprocess.run(["make", "--no-print-directory", *args], cwd=cwd, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_make_notebooks_opens_copies_in_the_ignored_folder_and_keeps_a_learners_work(tmp_path):
+    recipe = make("-n", "notebooks")
+    assert f"jupyter notebook {COPIES}/" in recipe and "jupyter notebook notebooks/\n" not in recipe
+    assert f"{COPIES}/" in make("help")
+    assert f"`make notebooks` opens Jupyter in the venv on your own copies of them, in\n`{COPIES}/`" in README
+    assert "`git checkout -- notebooks/` puts the stored ones back" in README
+    ignored = subprocess.run(["git", "check-ignore", "-q", f"{COPIES}/01.ipynb"], cwd=ROOT)
+    assert ignored.returncode == 0, f"{COPIES}/ is not git-ignored: add /{COPIES}/ to .gitignore"
+    copies = tmp_path / "copies"
+    make("-s", "notebook-copies", f"NOTEBOOK_COPIES={copies}")
+    assert sorted(p.name for p in copies.iterdir()) == [p.name for p in NOTEBOOKS]
+    assert all((copies / p.name).read_bytes() == p.read_bytes() for p in NOTEBOOKS)
+    mine = copies / NOTEBOOKS[0].name
+    mine.write_text("a learner's work", encoding="utf-8")
+    (copies / NOTEBOOKS[1].name).unlink()
+    said = make("-s", "notebook-copies", f"NOTEBOOK_COPIES={copies}")
+    assert mine.read_text(encoding="utf-8") == "a learner's work" and f"keeping your {mine}" in said
+    assert (copies / NOTEBOOKS[1].name).read_bytes() == NOTEBOOKS[1].read_bytes()  # a deleted one starts afresh
+
+
+def test_make_test_runs_only_the_stored_notebooks_not_the_copies(tmp_path):
+    # a checkout with copies made: the test target's command names notebooks/*.ipynb and nothing under the copies
+    (tmp_path / "notebooks").mkdir()
+    for p in NOTEBOOKS:
+        shutil.copy(p, tmp_path / "notebooks" / p.name)
+    shutil.copy(ROOT / "Makefile", tmp_path / "Makefile")
+    make("-s", "notebook-copies", cwd=tmp_path)
+    assert len(list((tmp_path / COPIES).glob("*.ipynb"))) == len(NOTEBOOKS)
+    (tmp_path / "autodiff").mkdir()
+    for stamp in ("pyproject.toml", "autodiff/__init__.py"):
+        (tmp_path / stamp).touch()
+    command = next(line for line in make("-n", "test", cwd=tmp_path).splitlines() if "--nbmake" in line)
+    assert all(f"notebooks/{p.name}" in command for p in NOTEBOOKS) and COPIES not in command
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

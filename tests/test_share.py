@@ -73,7 +73,7 @@ def test_page_speaks_to_a_reader_of_the_page():
     assert "step()" not in text and "Call " not in text  # no Python to call on a page
     assert data["hint"] == "Press Next or the → key to take step 1; Play walks through all 6 steps."
     assert data["start"] == (
-        "No step applied yet: step 1 seeds f.grad = 1 and starts every other grad from 0; 6 steps in all."
+        "No step applied yet: every grad shows 0, where this pass starts it; step 1 seeds f.grad = 1; 6 steps in all."
     )
     assert data["headlines"] == [f"Step {k} of 6" for k in range(7)] == [s.headline(k) for k in range(7)]
 
@@ -91,6 +91,36 @@ def test_making_the_page_changes_no_grad_and_moves_no_view(monkeypatch):
     assert [v.grad for v in s.nodes] == before and s.position == 3 and told == []
     s.run()
     assert data["grads"][-1] == [fmt(v.grad) for v in s.nodes]
+
+
+@pytest.mark.requires_dot
+@pytest.mark.parametrize("method", ["push", "pull"])
+def test_step_0_after_a_backward_shows_where_the_pass_starts_not_its_final_grads(method):
+    f = neuron()
+    f.backward(method=method)  # as make demo and `autodiff grad --html` make the page
+    s = Stepper(f, method=method)
+    held = [v.grad for v in s.nodes]
+    final = [fmt(g) for g in held]
+    text = page(s)
+    data = steps_data(text)
+    assert data["grads"][0] == ["0"] * len(s.nodes) != final  # step 0 as its text says: nothing yet
+    assert data["grads"][1] == ["0"] * (len(s.nodes) - 1) + ["1"]  # Next applies the seed, and only the seed
+    assert data["grads"][-1] == final
+    assert data["start"] == s.explain(0) and "every grad shows 0, where this pass starts it" in data["start"]
+    assert "Step 0: every grad shows 0, where this pass starts it, not the grads an earlier backward pass left." in text
+    assert [v.grad for v in s.nodes] == held and s.position == 0
+
+
+@pytest.mark.requires_dot
+def test_step_0_with_fresh_false_shows_the_leaves_grads_as_the_jupyter_view_does():
+    f = neuron()
+    f.backward()
+    s = Stepper(f, fresh=False)
+    data = steps_data(page(s))
+    leaves = {s.nodes.index(v): fmt(v.grad) for v in s.nodes if not v.parents}
+    assert [data["grads"][0][i] for i in leaves] == list(leaves.values()) != ["0"] * len(leaves)
+    assert [g for i, g in enumerate(data["grads"][0]) if i not in leaves] == ["0"] * (len(s.nodes) - len(leaves))
+    assert data["grads"][0] == re.findall(r"<TD>grad ([^<]*)</TD>", s.draw().source)  # the widget's step 0
 
 
 # the page in a real browser (Selenium WebDriver clicking Next, pressing arrow keys, hostile labels):

@@ -16,6 +16,7 @@ import autodiff.dot_program
 import autodiff.viz
 import nn
 from autodiff import Stepper, Value, backward_steps, topological_order
+from autodiff.labels import fmt
 
 
 def graph():
@@ -105,12 +106,44 @@ def test_first_step_starts_from_zero_grads_and_says_so():
     a, b, c, d = graph()
     d.backward()
     s = Stepper(d)
-    assert "step 1 seeds d.grad = 1 and starts every other grad from 0" in s.explain()
+    assert "every grad shows 0, where this pass starts it; step 1 seeds d.grad = 1" in s.explain()
     s.step()
     assert [v.grad for v in (a, b, c)] == [0.0, 0.0, 0.0] and d.grad == 1.0
     assert s.explain() == "seed: d.grad = 1 (∂d/∂d = 1); every other grad starts from 0"
     s.back()  # step 0 again: the grads as they were
     assert (a.grad, b.grad, c.grad) == (-2.0, 2.0, 1.0)
+
+
+def drawn_grads(s):
+    return re.findall(r"<TD>grad ([^<]*)</TD>", s.draw().source)
+
+
+def test_step_0_is_drawn_as_step_1_starts_not_with_an_earlier_pass_grads():
+    a, b, c, d = graph()
+    d.backward()
+    final = [fmt(v.grad) for v in Stepper(d).nodes]
+    s = Stepper(d)
+    held = grads(d)
+    assert drawn_grads(s) == ["0"] * len(s.nodes) != final  # the Jupyter view's picture at step 0
+    assert grads(d) == held  # drawing step 0 changes no grad
+    s.step()  # the seed changes the root's grad alone
+    assert drawn_grads(s) == ["0"] * (len(s.nodes) - 1) + ["1"] and s.nodes[-1] is d
+    s.reset()
+    assert drawn_grads(s) == ["0"] * len(s.nodes) and grads(d) == held
+    s.run()
+    assert drawn_grads(s) == final
+
+
+def test_step_0_with_fresh_false_draws_the_leaves_grads_and_interior_zeros():
+    a, b, c, d = graph()
+    d.backward()
+    s = Stepper(d, fresh=False)
+    shown = dict(zip((s.name(v) for v in s.nodes), drawn_grads(s)))
+    assert [shown["a"], shown["b"]] == [fmt(a.grad), fmt(b.grad)] == ["-2", "2"]  # the leaves hold these
+    assert all(shown[s.name(v)] == "0" for v in s.nodes if v.parents)
+    assert "interior grads show 0, where this pass starts them; leaves show the grads they hold" in s.explain(0)
+    s.step()
+    assert drawn_grads(s) == [shown[s.name(v)] if v is not d else "1" for v in s.nodes]
 
 
 def test_restore_puts_back_the_grads_held_before():
@@ -142,7 +175,7 @@ def test_explain_by_step_number():
     *_, d = graph()
     s = Stepper(d)
     assert s.explain(0) == (
-        "No step applied yet: step 1 seeds d.grad = 1 and starts every other grad from 0; 5 steps in all."
+        "No step applied yet: every grad shows 0, where this pass starts it; step 1 seeds d.grad = 1; 5 steps in all."
     )
     assert s.explain(4) == s.explain(s.steps[3]) and s.position == 0
     with pytest.raises(ValueError, match=r"step must be in 0..5, got 6"):

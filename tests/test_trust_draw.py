@@ -276,11 +276,13 @@ def _expected(s: Stepper, position: int) -> dict:
         if s.current.parent is not None:
             j = s.nodes.index(s.current.parent)
             hot |= {f"node-n{j}", f"edge-{j}-{c}-{s.current.slot}", f"out-n{c}"}
+    with s.shown():  # the grads as the views show them (at step 0, as step 1 starts them)
+        shown = {f"node-n{i}": f"grad {fmt(v.grad)}" for i, v in enumerate(s.nodes)}
     return {
         "counter": s.headline(position),
         "explain": s.explain(),
         "hot": sorted(hot),
-        "grads": {f"node-n{i}": f"grad {fmt(v.grad)}" for i, v in enumerate(s.nodes)},
+        "grads": shown,
         "pwned": "undefined",
     }
 
