@@ -257,7 +257,7 @@ def test_core_imports_nothing_outside_itself():
 
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 21, open: the core is about 860 lines. Steps, the non-finite search, create_graph, the "
+    reason="issue 21, open: the core is 872 lines. Steps, the non-finite search, create_graph, the "
     "words of floats, Values and arrays, and eager's specialised rules are out; what is left beyond the idea "
     "is the ops' facts (OPS), the words' dispatch, the two hand-in seams, the slots, and the checks and "
     "messages that name a bad number or node",
