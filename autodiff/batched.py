@@ -41,7 +41,7 @@ def numpy(who: str) -> Any:
     except ImportError:
         raise ImportError(
             f"{who}: batches need numpy, which stepgrad does not require; install it with "
-            "pip install 'stepgrad[fast]' (or pip install numpy)"
+            'pip install numpy (in a clone of stepgrad, pip install ".[fast]" brings it)'
         ) from None
     return np
 

@@ -394,7 +394,7 @@ class Compiled:
         same message, the node named) prefixed with ``sample <i>:``, its index in
         ``rows`` (also in the exception's ``sample`` attribute). Nothing passed is
         changed when it raises; ``into`` is added to only when nothing raised.
-        Without numpy: ImportError naming the ``stepgrad[fast]`` extra.
+        Without numpy: ImportError saying how to install it.
         """
         np = batched.numpy(self.name)
         X = self._rows(np, rows)

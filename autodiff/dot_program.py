@@ -18,8 +18,8 @@ if TYPE_CHECKING:
 
 # how to get a `dot`, said by GraphvizNotFound: PyPI's graphviz-pure (no root, any OS) or the system's Graphviz
 INSTALL_HINT = (
-    'install either: `pip install "stepgrad[dot]"` (brings PyPI\'s graphviz-pure into this environment, '
-    "no root needed; `make demo` sets it up in a clone), or Graphviz from your OS: "
+    "install either: `pip install graphviz-pure` (PyPI's Graphviz, into this environment, no root needed; "
+    'in a clone of stepgrad, `pip install ".[dot]"` or `make demo` bring it), or Graphviz from your OS: '
     "`apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` (macOS), `winget install graphviz` (Windows)"
 )
 # how long dot may run
@@ -38,7 +38,7 @@ def find_dot() -> str | None:
     """The path of the program ``render`` runs to lay out a graph, or None when there is none.
 
     Graphviz's ``dot`` on PATH comes first; else PyPI's ``graphviz-pure`` (a self-contained
-    ``dot``, what ``pip install "stepgrad[dot]"`` brings), on PATH or in this Python's
+    ``dot``, what ``pip install graphviz-pure`` installs), on PATH or in this Python's
     scripts folder (its environment's ``bin``/``Scripts``, also when a Jupyter kernel runs it
     without that folder on PATH).
     """

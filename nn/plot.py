@@ -21,8 +21,8 @@ from typing import Any
 from autodiff import Value
 
 NEEDS = (
-    "needs matplotlib, which comes with the notebooks extra: pip install 'stepgrad[notebooks]' "
-    "(or pip install matplotlib)"
+    "needs matplotlib: pip install matplotlib (in a clone of stepgrad, "
+    'pip install ".[notebooks]" brings it with the rest of the notebooks extra)'
 )
 
 

@@ -103,7 +103,7 @@ def fit(
     the previous step left them.
 
     ``compile=True`` traces the model once (``autodiff.compile``). With numpy
-    installed (the ``stepgrad[fast]`` extra) each batch then runs as one tape
+    installed (``pip install numpy``, the ``fast`` extra) each batch then runs as one tape
     over all its samples (``Compiled.batch_vjp``): for a named loss whose targets
     take few values (hinge, classes, 0/1 labels) the trace holds the model and
     the loss of each target value, so no Value is built while training; for a

@@ -243,7 +243,9 @@ def no_numpy(monkeypatch):
 
 def test_without_numpy_a_batch_names_the_fast_extra(no_numpy):
     c = autodiff.compile(lambda a: a * 2.0, [1.0])
-    with pytest.raises(ImportError, match=r"stepgrad\[fast\]"):
+    with pytest.raises(
+        ImportError, match=r'pip install numpy \(in a clone of stepgrad, pip install "\.\[fast\]" brings it\)'
+    ):
         c.batch([[1.0]])
     assert c(3.0).value == 6.0  # the scalar code needs no numpy
 

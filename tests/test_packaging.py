@@ -5,6 +5,7 @@ working outside the checkout (the slow test, marked `packaging`)."""
 from __future__ import annotations
 
 import importlib.metadata
+import inspect
 import os
 import re
 import shutil
@@ -96,7 +97,8 @@ def test_with_neither_the_error_names_both_fixes(monkeypatch):
             draw_it()
         message = str(error.value)
         assert "'dot' executable was not found on PATH, nor PyPI's graphviz-pure" in message
-        assert 'pip install "stepgrad[dot]"' in message and "apt-get install graphviz" in message
+        assert "pip install graphviz-pure" in message and "apt-get install graphviz" in message
+        assert "stepgrad[" not in message  # stepgrad is not on PyPI: pip install "stepgrad[dot]" fails
 
 
 def test_the_error_says_where_it_looked_for_graphviz_pure(monkeypatch):
@@ -298,3 +300,20 @@ def test_the_torch_cross_checks_skips_say_why_and_how_to_run_them():
     extras = PYPROJECT["project"]["optional-dependencies"]
     assert extras["torch"] == ["torch>=1.13"] and not any("torch" in req for req in extras["test"])
     assert "`tests/test_torch_crosscheck.py` as skipped" in README and 'pip install ".[torch]"' in README
+
+
+def test_nothing_tells_a_user_to_pip_install_stepgrad_from_pypi():
+    # issue 22: messages, the README, the docs and the notebooks said pip install "stepgrad[dot]"
+    # (and [fast], [notebooks]), which fails: stepgrad is not on PyPI. They name the plain package,
+    # and the extra as a clone installs it (pip install ".[dot]")
+    said = []
+    for pattern in ("autodiff/*.py", "nn/*.py", "docs/*.md", "notebooks/*.ipynb", "README.md"):
+        for path in sorted(ROOT.glob(pattern)):
+            text = path.read_text(encoding="utf-8")
+            said += [f"{path.relative_to(ROOT)}: {line.strip()}" for line in text.splitlines() if "stepgrad[" in line]
+    assert said == []
+    import autodiff.batched
+    import nn.plot
+
+    assert "pip install numpy" in inspect.getsource(autodiff.batched.numpy)
+    assert "pip install matplotlib" in nn.plot.NEEDS

@@ -176,7 +176,11 @@ def test_decision_boundary_refuses_bad_input(matplotlib, X, y, kw, message):
 def test_without_matplotlib_the_error_names_the_notebooks_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
-    with pytest.raises(ImportError, match=r"History.plot needs matplotlib.*pip install 'stepgrad\[notebooks\]'"):
+    with pytest.raises(
+        ImportError,
+        match=r"History.plot needs matplotlib: pip install matplotlib \(in a clone of stepgrad, "
+        r"pip install \"\.\[notebooks\]\"",
+    ):
         nn.History(loss=[1.0], accuracy=[None]).plot()
     with pytest.raises(ImportError, match=r"plot_decision_boundary needs matplotlib.*notebooks extra"):
         nn.plot_decision_boundary(nn.MLP(2, [1], seed=0), [[0.0, 1.0]], [1])

@@ -108,7 +108,7 @@ def test_missing_dot_gives_one_clear_error(monkeypatch):
     monkeypatch.setenv("PATH", "/nonexistent")
     # nor graphviz-pure beside this Python (the dot extra)
     monkeypatch.setattr(autodiff.dot_program, "_script_dirs", list)
-    fixes = r'graphviz-pure.*pip install "stepgrad\[dot\]".*apt-get install graphviz'
+    fixes = r'pip install graphviz-pure.*pip install "\.\[dot\]".*apt-get install graphviz'
     with pytest.raises(autodiff.GraphvizNotFound, match=fixes):
         to_svg(neuron()[3])
 
