@@ -547,13 +547,13 @@ class Compiled:
         self._backward(saved, s, grads, None)  # the same grads again, each finite (checked before it added)
         into[:] = self._added(into, grads, batch=False)  # raises: held[k] + grads[k] is what overflowed
 
-    def _check_into(self, into: object, finite: bool = True) -> None:
-        # a list of finite ints or floats (not bools), one per parameter; finite=False: floats need not be
-        # finite (the scalar backward sees that in its sum). The fast path: all floats (one pass in C), their sum finite
+    def _check_into(self, into: object) -> None:
+        # a list of finite ints or floats (not bools), one per parameter. The fast path: all floats (one
+        # pass in C), their sum finite
         n = len(self.params)
         if not isinstance(into, list) or len(into) != n:
             raise TypeError(f"{self.name}: into must be a list of {n} floats, got {into!r:.60}")
-        if operator.countOf(map(type, into), float) == n and (not finite or -_INF < sum(into) < _INF):
+        if operator.countOf(map(type, into), float) == n and -_INF < sum(into) < _INF:
             return
         fix = f"into holds the parameter gradients summed so far: start it as [0.0] * {n}"
         for k, v in enumerate(into):
