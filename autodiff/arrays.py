@@ -14,6 +14,7 @@ import sys
 from typing import Any
 
 from . import rules
+from .eager import Operators
 
 INF = math.inf
 
@@ -22,8 +23,8 @@ def _numpy() -> Any:
     return sys.modules["numpy"]  # an array exists, so numpy is imported
 
 
-class Arrays:
-    """numpy's functions under the rules' names; comparisons are numpy's operators."""
+class Arrays(Operators):
+    """numpy's functions under the rules' names; comparisons are numpy's operators (``Operators``)."""
 
     @staticmethod
     def exp(x: Any) -> Any:
@@ -48,22 +49,6 @@ class Arrays:
     @staticmethod
     def where(cond: Any, yes: Any, no: Any) -> Any:
         return _numpy().where(cond, yes, no)
-
-    @staticmethod
-    def gt(a: Any, b: Any) -> Any:
-        return a > b
-
-    @staticmethod
-    def ge(a: Any, b: Any) -> Any:
-        return a >= b
-
-    @staticmethod
-    def lt(a: Any, b: Any) -> Any:
-        return a < b
-
-    @staticmethod
-    def ne(a: Any, b: Any) -> Any:
-        return a != b
 
     @staticmethod
     def finite(x: Any) -> Any:

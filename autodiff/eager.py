@@ -27,7 +27,28 @@ INF = math.inf
 Rule = Callable[..., Any]
 
 
-class Floats:
+class Operators:
+    """The words that are Python's comparison operators, for numbers that have them elementwise
+    (floats here, numpy arrays in ``autodiff.arrays``)."""
+
+    @staticmethod
+    def gt(a: Any, b: Any) -> Any:
+        return a > b
+
+    @staticmethod
+    def ge(a: Any, b: Any) -> Any:
+        return a >= b
+
+    @staticmethod
+    def lt(a: Any, b: Any) -> Any:
+        return a < b
+
+    @staticmethod
+    def ne(a: Any, b: Any) -> Any:
+        return a != b
+
+
+class Floats(Operators):
     """The rules' vocabulary over floats (``rules.speak(float, WORDS)``)."""
 
     @staticmethod
@@ -50,22 +71,6 @@ class Floats:
     @staticmethod
     def where(cond: bool, yes: Any, no: Any) -> Any:
         return yes if cond else no
-
-    @staticmethod
-    def gt(a: float, b: float) -> bool:
-        return a > b
-
-    @staticmethod
-    def ge(a: float, b: float) -> bool:
-        return a >= b
-
-    @staticmethod
-    def lt(a: float, b: float) -> bool:
-        return a < b
-
-    @staticmethod
-    def ne(a: float, b: float) -> bool:
-        return a != b
 
     @staticmethod
     def finite(x: float) -> bool:
