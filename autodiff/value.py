@@ -55,8 +55,11 @@ class Value:
     _ds: tuple[float, ...] | None
     scope: tuple[str, ...]
 
-    def __init__(self, data: Number, label: str = "", _children: tuple[object, ...] = (), _op: str = "") -> None:
-        if _children or _op or isinstance(label, (tuple, list, set, frozenset)):
+    def __init__(self, data: Number, label: str = "", *micrograd: object, **micrograd_names: object) -> None:
+        # micrograd's Value(data, _children, _op) is caught and explained (an empty one is a leaf, as there)
+        if not {"_children", "_op"}.issuperset(micrograd_names):
+            raise TypeError(f"Value() takes data and label, got the keyword(s) {', '.join(micrograd_names)}")
+        if micrograd or any(micrograd_names.values()) or isinstance(label, (tuple, list, set, frozenset)):
             raise TypeError(HELP["Value(data, _children, _op)"])
         self.data = check_number(data, label)
         if not isinstance(label, str):
@@ -166,23 +169,29 @@ class Value:
         return const(other) ** self
 
     def exp(self) -> Value:
+        """e**self; d/dself = e**self."""
         return apply("exp", (self,))
 
     def log(self) -> Value:
+        """ln(self), for self > 0; d/dself = 1/self."""
         return apply("log", (self,))
 
     def sqrt(self) -> Value:
+        """sqrt(self), for self >= 0; d/dself = 0.5 / sqrt(self)."""
         return apply("sqrt", (self,))
 
     def tanh(self) -> Value:
+        """tanh(self); d/dself = 1 - tanh(self)**2."""
         v, d = _RULES["tanh"](self.data)
         return _node(v, "tanh", (self,), d)
 
     def sigmoid(self) -> Value:
+        """1 / (1 + e**-self); d/dself = s (1 - s)."""
         v, d = _RULES["sigmoid"](self.data)
         return _node(v, "sigmoid", (self,), d)
 
     def relu(self) -> Value:
+        """max(0, self); d/dself = 1 where self > 0, else 0."""
         v, d = _RULES["relu"](self.data)
         return _node(v, "relu", (self,), d)
 
