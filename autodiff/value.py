@@ -246,7 +246,17 @@ def hand_in(number: Callable[[object, str, str], float], help: dict[str, str]) -
 
 def const(x: object) -> Value:
     """A Python number met in an expression, as a constant leaf (a Value stays itself)."""
-    return x if isinstance(x, Value) else make_node(check_number(x, ""), "", (), ())
+    if isinstance(x, Value):
+        return x
+    v = _new(Value)  # a leaf made here, not by make_node: numbers in expressions are common
+    v.data = check_number(x, "")
+    v.grad = 0.0
+    v.label = v.op = ""
+    v._p0 = v._p1 = None
+    v.scope = _scope_now()
+    v._visit = None
+    v._ps = v._ds = ()
+    return v
 
 
 def make_node(data: float, op: str, parents: tuple[Value, ...], local_grads: tuple[float, ...]) -> Value:
