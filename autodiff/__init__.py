@@ -23,6 +23,7 @@ from .stepper import Stepper
 from .steps import Step, backward_steps
 from .value import Value
 from .viz import GraphvizError, GraphvizNotFound, draw, save, to_svg
+from .why import ChainRule, chain_rule
 
 __all__ = [
     "Value",
@@ -76,6 +77,8 @@ __all__ = [
     "jacobian",
     "JacobianResult",
     "jvp",
+    "chain_rule",
+    "ChainRule",
 ]
 
 # The core (value, rules, graph, backprop) imports nothing outside itself; what it leaves to the
