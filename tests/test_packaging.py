@@ -70,6 +70,27 @@ def test_svg_is_drawn_with_graphviz_pure_when_no_system_dot_is_on_path(monkeypat
     assert "(graphviz-pure)" in bundle["image/svg+xml"]
 
 
+def test_the_digraph_draw_returns_renders_itself_with_graphviz_pure(tmp_path, monkeypatch):
+    """graphviz's own pipe / render / view on draw's Digraph run what find_dot finds, not `dot` by name."""
+    import graphviz
+
+    pure = beside_python()
+    assert pure, 'graphviz-pure is not installed beside this Python: pip install -e ".[dot]" (the test extra has it)'
+    monkeypatch.setenv("PATH", path_without_dot())
+    g = autodiff.draw(neuron())
+    assert "(graphviz-pure)" in g.pipe(format="svg", encoding="utf-8")
+    png = g.render(tmp_path / "neuron", format="png")
+    assert open(png, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+    opened = []
+    monkeypatch.setattr(g, "_view", lambda path, **kw: opened.append(path))  # no viewer window in a test
+    assert g.view(tmp_path / "shown") == str(tmp_path / "shown.svg") and opened
+    assert "(graphviz-pure)" in (tmp_path / "shown.svg").read_text(encoding="utf-8")
+    # graphviz is left as it was: a Digraph of your own still runs `dot` by name
+    assert graphviz.backend.dot_command.DOT_BINARY == Path("dot")
+    with pytest.raises(graphviz.ExecutableNotFound):
+        graphviz.Digraph(body=["a -> b"]).pipe(format="svg")
+
+
 def test_graphviz_pure_on_path_is_found_too(tmp_path, monkeypatch):
     pure = beside_python()
     assert pure, 'graphviz-pure is not installed beside this Python: pip install -e ".[dot]"'
