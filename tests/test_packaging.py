@@ -91,6 +91,28 @@ def test_the_digraph_draw_returns_renders_itself_with_graphviz_pure(tmp_path, mo
         graphviz.Digraph(body=["a -> b"]).pipe(format="svg")
 
 
+def test_a_digraph_of_your_own_needs_a_dot_and_the_readme_says_how(tmp_path, monkeypatch):
+    """The README's limit, as it states it: graphviz-pure alone, your own Digraph fails; its two ways out work."""
+    import graphviz
+
+    pure = beside_python()
+    assert pure, 'graphviz-pure is not installed beside this Python: pip install -e ".[dot]"'
+    monkeypatch.setenv("PATH", path_without_dot())
+    mine = graphviz.Digraph(body=["a -> b"])  # as micrograd's draw_dot builds it
+    with pytest.raises(graphviz.ExecutableNotFound):
+        mine.pipe(format="svg")
+    assert "raises `ExecutableNotFound`" in README
+    # autodiff's dot draws it
+    assert 'autodiff.viz.render(g, "svg")' in README
+    assert "(graphviz-pure)" in autodiff.viz.render(mine, "svg").decode()
+    # or a `dot` linked to graphviz-pure where the graphviz package looks for it
+    assert 'ln -s graphviz-pure "$(dirname "$(command -v python)")/dot"' in README
+    (tmp_path / "graphviz-pure").symlink_to(pure)
+    (tmp_path / "dot").symlink_to("graphviz-pure")
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert "(graphviz-pure)" in mine.pipe(format="svg", encoding="utf-8")
+
+
 def test_graphviz_pure_on_path_is_found_too(tmp_path, monkeypatch):
     pure = beside_python()
     assert pure, 'graphviz-pure is not installed beside this Python: pip install -e ".[dot]"'

@@ -114,15 +114,7 @@ def test_python_blocks_run_in_order_in_one_namespace(page, tmp_path, reader_env)
         job.append([block.line, block.code, sorted(allowed)])
     work = tmp_path / "work"
     work.mkdir()
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "tests" / "blocks.py")],
-        input=json.dumps({"page": page, "blocks": job}),
-        cwd=work,
-        env=reader_env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = run_blocks({"page": page, "blocks": job}, reader_env, work)
     assert done.returncode == 0, f"{page}: a block failed as written:\n{done.stderr[-4000:]}"
 
 
@@ -145,6 +137,28 @@ def _argv(command: str) -> list[str]:
     if re.fullmatch(r"(\.venv/bin/)?autodiff", argv[0]) is None:
         raise AssertionError(f"a console block runs {argv[0]!r}: only `autodiff` commands are run by this test")
     return [str(SCRIPTS / "autodiff"), *argv[1:]]
+
+
+def run_blocks(job: dict, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "tests" / "blocks.py")],
+        input=json.dumps(job),
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_a_block_that_uses_an_extra_without_saying_so_fails(tmp_path, reader_env):
+    block = Block("python", 3, "import autodiff\nr = autodiff.compile(lambda x: x * 2, [1.0]).batch([[1.0]])\n")
+    assert block.needs() == (set(), set())
+    silent = run_blocks({"page": "page.md", "blocks": [[3, block.code, []]]}, reader_env, tmp_path)
+    assert silent.returncode == 1 and "FAILED: page.md line 3" in silent.stderr and "numpy" in silent.stderr
+    said = Block("python", 3, "# needs the fast extra: pip install numpy\n" + block.code)
+    assert said.needs() == ({"fast"}, set()) and modules(*said.needs()) == {"numpy"}
+    assert run_blocks({"page": "page.md", "blocks": [[3, said.code, ["numpy"]]]}, reader_env, tmp_path).returncode == 0
 
 
 def test_every_page_but_the_api_reference_has_a_python_example():
