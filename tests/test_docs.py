@@ -1,6 +1,6 @@
 """The documentation site cannot rot: it builds in strict mode (notebooks rendered, not executed
 here: `make docs` executes them), its API reference lists every public name, the README links
-its pages, and the guide's code examples run."""
+its pages. The pages' code examples run in tests/test_readme_runs.py."""
 
 from __future__ import annotations
 
@@ -77,18 +77,6 @@ def test_readme_links_the_docs_pages_by_relative_path():
     assert set(GUIDE) | {"api"} <= linked
     for page in linked:
         assert (DOCS / f"{page}.md").is_file(), f"README links docs/{page}.md, which does not exist"
-
-
-@pytest.mark.parametrize("page", GUIDE)
-def test_guide_examples_run(page, tmp_path, monkeypatch):
-    """Each page's ```python blocks, in order, in one namespace (our own docs, not user text)."""
-    text = (DOCS / f"{page}.md").read_text(encoding="utf-8")
-    blocks = re.findall(r"^```python\n(.*?)^```", text, re.M | re.S)
-    assert blocks, f"docs/{page}.md has no python example"
-    monkeypatch.chdir(tmp_path)  # examples may write files (neuron.svg, walk.html ...)
-    namespace: dict = {"__name__": f"docs_{page}"}
-    for i, code in enumerate(blocks):
-        exec(compile(code, f"docs/{page}.md (example {i + 1})", "exec"), namespace)
 
 
 def test_docstring_examples_show_as_code_not_quotes(site):
