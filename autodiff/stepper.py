@@ -46,7 +46,7 @@ from .stepper_views import Views, step_html
 from .steps import Step, backward_steps
 from .value import Value
 from .viz import draw
-from .why import ChainRule, sum_of
+from .why import ChainRule, sum_of, walk_latex
 
 if TYPE_CHECKING:
     import graphviz
@@ -471,6 +471,12 @@ class Stepper:
             raise ValueError(f"Stepper.why: {node!r:.80} is not a node of this Stepper's graph")
         applied = sum(len(edge_steps_of(s)) for s in self.steps[: self.position])
         return sum_of(self.root, node, self.edge_steps, applied, self._names)
+
+    def to_latex(self, document: bool = False) -> str:
+        """The whole backward walk as a derivation for a handout: one line per step, in LaTeX without
+        packages (``\\frac{\\partial y}{\\partial x} \\mathrel{+}= ...``); ``document=True`` wraps it
+        in a document that plain ``pdflatex`` compiles."""
+        return walk_latex(self.root, self.edge_steps, self._names, document)
 
     # -- views -------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 from .backprop import restore
 from .graph import topological_order
@@ -177,6 +178,40 @@ def latex_namer(names: dict[int, str]) -> Callable[[Value], str]:
         return r"\mathrm{" + "".join(LATEX_SPECIAL.get(ch, ch) for ch in label) + "}"
 
     return name
+
+
+def walk_latex(root: Value, steps: list[Step], names: dict[int, str], document: bool = False) -> str:
+    """A backward pass as a LaTeX derivation, one line per step (``Stepper.to_latex``): plain LaTeX,
+    no package; with ``document=True`` a whole document that ``pdflatex`` compiles as it is."""
+    name = latex_namer(names)
+    r = name(root)
+
+    def d(of: Value) -> str:
+        return rf"\frac{{\partial {r}}}{{\partial {name(of)}}}"
+
+    lines = [rf"% the backward pass of {_latex_comment(names[id(root)])}, step by step ({steps[0].method})"]
+    lines.append(r"\begin{enumerate}")
+    for s in steps:
+        if s.kind == "seed":
+            math = rf"{d(root)} = 1"
+        else:
+            into, child = cast(Value, s.parent), s.node  # into.grad += d(child)/d(into) * child.grad
+            local = rf"\frac{{\partial {name(child)}}}{{\partial {name(into)}}}"
+            math = (
+                rf"{d(into)} \mathrel{{+}}= {local} \cdot {d(child)} = ({latex_number(s.local)}) \cdot "
+                rf"({latex_number(s.node_grad)}) = {latex_number(s.contribution)}, \quad "
+                rf"{d(into)} = {latex_number(s.grad_after)}"
+            )
+        lines.append(rf"\item[{s.index}.] ${math}$")
+    lines.append(r"\end{enumerate}")
+    if document:
+        lines = [r"\documentclass{article}", r"\begin{document}", *lines, r"\end{document}"]
+    return "\n".join(lines) + "\n"
+
+
+def _latex_comment(label: str) -> str:
+    # a label in a LaTeX comment line: one line, printable ASCII
+    return "".join(ch if ch.isascii() and ch.isprintable() else "?" for ch in label)
 
 
 def _order(root: object, node: object, who: str) -> list[Value]:

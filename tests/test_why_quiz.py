@@ -255,3 +255,28 @@ def test_stepper_why_is_the_sum_so_far_and_ends_as_chain_rule():
     assert same_float(totals[-1], chain_rule(y, x).total)
     with pytest.raises(ValueError, match="not a node of this Stepper's graph"):
         s.why(Value(1.0))
+
+
+LATEX_DOCUMENT = ALLOWED_LATEX | {r"\documentclass", r"\begin", r"\end", r"\item", r"\mathrel", r"\quad"}
+
+
+@pytest.mark.parametrize("method", ["push", "pull"])
+def test_to_latex_is_one_line_per_step_balanced_and_plain(method):
+    # pdflatex is not installable on this machine (no TeX Live in the package lists), so the test
+    # checks what plain LaTeX needs: balanced braces and environments, no package's commands, ASCII
+    x = Value(0.5, label="x_1")
+    w = Value(-1.2, label="w{")
+    y = (x * w + x).tanh()
+    y.label = "y%"
+    s = Stepper(y, method=method)
+    latex = s.to_latex()
+    assert latex.count(r"\item[") == len(s.steps)
+    for step in s.edge_steps[1:]:
+        assert f"= {autodiff.why.latex_number(step.grad_after)}$" in latex
+    doc = s.to_latex(document=True)
+    assert doc.startswith(r"\documentclass{article}") and doc.rstrip().endswith(r"\end{document}")
+    body = [line for line in doc.splitlines() if not line.startswith("%")]
+    assert all(balanced(line) for line in body)
+    assert re.findall(r"\\begin\{(\w+)\}", doc) == re.findall(r"\\end\{(\w+)\}", doc)[::-1]
+    assert set(re.findall(r"\\[a-zA-Z]+", doc)) <= LATEX_DOCUMENT
+    assert doc.isascii() and all(line.count("$") % 2 == 0 for line in body)
