@@ -82,9 +82,8 @@ def hint(step: Step, mode: str, name: dict[int, str]) -> str:
     if step.kind == "seed":
         return f"The seed: {c} is the root, and the derivative of anything with respect to itself is 1."
     p = name[id(step.parent)]
-    words = f"∂{c}/∂{p} comes from the rule of {step.node.op!r}: {rule_words(step.node.op)}; here " + ", ".join(
-        f"{arg} = {name[id(v)]} ({v.data!r})" for arg, v in zip(_args(step.node), step.node.parents)
-    )
+    inputs = ", ".join(f"{arg} is {name[id(v)]} ({v.data!r})" for arg, v in zip(_args(step.node), step.node.parents))
+    words = f"∂{c}/∂{p} comes from the rule of {step.node.op!r}: {rule_words(step.node.op)}; here the rule's {inputs}"
     if mode == "local":
         return words + f" ({p} is input {step.slot + 1})."
     return words + f" ({p} is input {step.slot + 1}); then multiply by {c}.grad, which is {step.node_grad!r} now."
