@@ -280,3 +280,28 @@ def test_to_latex_is_one_line_per_step_balanced_and_plain(method):
     assert re.findall(r"\\begin\{(\w+)\}", doc) == re.findall(r"\\end\{(\w+)\}", doc)[::-1]
     assert set(re.findall(r"\\[a-zA-Z]+", doc)) <= LATEX_DOCUMENT
     assert doc.isascii() and all(line.count("$") % 2 == 0 for line in body)
+
+
+def test_the_widget_checks_what_is_typed_and_shows_question_score_and_hint():
+    pytest.importorskip("ipywidgets")
+    x = Value(0.5, label="x")
+    f = (x * -1.2).tanh()
+    f.label = "f"
+    s = Stepper(f, quiz=True)
+    s.widget()
+    view = s._views.widgets[0]()
+    assert "autodiff-question" in view.picture.value and s.question() in view.picture.value
+    view.answer.value = "2"  # what Enter in the box sends: wrong, nothing applied
+    assert s.position == 0 and s.feedback.startswith("Not quite (2.0)") and "Not quite" in view.picture.value
+    assert view.answer.value == ""  # the box is emptied for the next try
+    view.answer.value = "two"  # not a number: said in the page, no exception out of the widget
+    assert s.position == 0 and "is not a number" in view.picture.value
+    view.answer.value = " 1 "
+    assert s.position == 1 and "right at the first try: 0 of 1" in view.picture.value
+    s.run()
+    view.answer.value = "0"
+    assert "every step is applied" in s.feedback and "Every step is applied" in view.picture.value
+    plain = Stepper(f)
+    plain.widget()
+    assert "autodiff-quiz" not in plain._views.widgets[0]().picture.value  # no quiz, no quiz row
+    assert not hasattr(plain._views.widgets[0](), "answer")
