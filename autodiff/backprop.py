@@ -90,7 +90,7 @@ def push(order: list[Value]) -> None:
             b = node._p1
             if b is not None:
                 b.grad += node._d1 * g
-        else:  # leaves add nothing
+        elif ps:  # three or more parents; leaves add nothing
             for p, local in zip(ps, node._ds):  # type: ignore[arg-type]
                 p.grad += local * g
 
