@@ -123,6 +123,8 @@ def svg_markup(g: graphviz.Digraph) -> str:
 
 # the style that makes an inline <svg> as wide as dot drew it, or as wide as its container when that is narrower
 FIT_STYLE = "max-width:100%;height:auto"
+# a node's tooltip is a link around it: a page's link style (Jupyter underlines on hover) must not reach its text
+PLAIN_LINKS = "<style>svg.autodiff-drawing a, svg.autodiff-drawing a:hover { text-decoration: none }</style>"
 
 
 def fitted(svg: str) -> str:
@@ -130,14 +132,16 @@ def fitted(svg: str) -> str:
 
     dot gives the element its size in points (``width="749pt"``) and a ``viewBox``; the style
     ``FIT_STYLE`` keeps that size when there is room and otherwise shrinks the picture, text and
-    all, to the container's width, keeping its aspect ratio. Its class is ``autodiff-drawing``.
+    all, to the container's width, keeping its aspect ratio. Its class is ``autodiff-drawing``; its
+    tooltips' links are never underlined.
     """
     start = svg.find("<svg")
     if start < 0:
         raise GraphvizError(f"dot -Tsvg returned no <svg> element (it began {shorten(svg, 80)!r}); check `dot -V`")
-    if "viewBox=" not in svg[start : svg.find(">", start)]:
+    end = svg.find(">", start) + 1
+    if "viewBox=" not in svg[start:end]:
         raise GraphvizError("dot -Tsvg returned an <svg> element without a viewBox, which cannot scale; check `dot -V`")
-    return f'<svg class="autodiff-drawing" style="{FIT_STYLE}"' + svg[start + 4 :]
+    return f'<svg class="autodiff-drawing" style="{FIT_STYLE}"' + svg[start + 4 : end] + PLAIN_LINKS + svg[end:]
 
 
 def digraph_class() -> type[graphviz.Digraph]:

@@ -327,7 +327,7 @@ def test_drawings_fit_in_jupyterlab(lab, browser):
     try:
         browser.set_window_size(1432, 900)  # JupyterLab's side bars take 432 px: a 1,000 px wide output
         open_notebook(browser, lab, DRAWINGS)
-        run_all(browser, timeout=240, attempts=1)
+        run_all(browser, timeout=240)
         outputs = browser.execute_script(FITS)
         assert len(outputs) == len(names)
         widths = {o["client"] for cell in outputs for o in cell}
@@ -341,6 +341,17 @@ def test_drawings_fit_in_jupyterlab(lab, browser):
         assert wanted <= shown, sorted(wanted - shown)
         crossings = [(names[k], edge, text) for k, edge, text in browser.execute_script(CROSSINGS)]
         assert crossings == [], crossings[:20]
+        # a node under the mouse: its tooltip's link is not underlined as the page's links are
+        from selenium.webdriver.common.action_chains import ActionChains
+
+        node = browser.find_element("css selector", "svg.autodiff-drawing g.node text")
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", node)
+        ActionChains(browser).move_to_element(node).perform()
+        hovered = (
+            "var a = arguments[0].closest('a'); "
+            "return [a.matches(':hover'), getComputedStyle(a).textDecorationLine];"
+        )
+        assert browser.execute_script(hovered, node) == [True, "none"]
         stderr = browser.execute_script(
             "return Array.prototype.map.call(document.querySelectorAll("
             "'.jp-OutputArea-output[data-mime-type=\"application/vnd.jupyter.stderr\"]'), e => e.innerText);"
