@@ -110,7 +110,8 @@ class Lab:
         self.folder, self.port, self.token, self.log = folder, port, token, log
 
     def url(self, notebook: str) -> str:
-        return f"http://127.0.0.1:{self.port}/lab/tree/{notebook}?token={self.token}"
+        # reset: the page shows this notebook alone, not also the ones opened before (the saved workspace)
+        return f"http://127.0.0.1:{self.port}/lab/tree/{notebook}?reset&token={self.token}"
 
     def api(self, path: str, method: str = "GET", body: dict | None = None) -> bytes:
         req = urllib.request.Request(
