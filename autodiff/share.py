@@ -17,7 +17,7 @@ import html
 import json
 import os
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .dot_program import svg_markup
 from .dot_source import BOX_COLOUR, COLOURS, HIGHLIGHT
@@ -27,6 +27,8 @@ from .scope_steps import edge_steps_of
 from .viz import draw
 
 if TYPE_CHECKING:
+    import graphviz
+
     from .stepper import Stepper
 
 _PAGE = """<!DOCTYPE html>
@@ -137,11 +139,12 @@ def _json_for_script(obj: object) -> str:
     return json.dumps(obj, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def page(stepper: Stepper, title: str | None = None) -> str:
-    """The HTML text of a step-by-step page for ``stepper``: frame k is its step k (its position is kept).
+def walk_data(stepper: Stepper) -> tuple[graphviz.Digraph, dict[str, Any]]:
+    """The picture a page lays out once (each grad drawn as the widest number it can print as, so
+    that no value written in later overflows its box) and the data its script replays: per step
+    the ids to highlight, every grad (``cells`` says where each is shown), the headline and words.
 
-    A Stepper with ``collapse`` (or ``group``, ``compact``) gives the same page over its collapsed
-    picture: a step lights up the box holding its edge and the edge crossing into it.
+    The page of ``page`` and the playground (its own Graphviz) both show exactly these.
     """
     pic = stepper.picture
     scoped = {k: stepper.draw_kw[k] for k in ("collapse", "group", "compact") if k in stepper.draw_kw}
@@ -159,7 +162,6 @@ def page(stepper: Stepper, title: str | None = None) -> str:
             parameters=stepper.parameters,
             **scoped,
         )
-        svg = svg_markup(g)
     finally:
         for v, grad in zip(stepper.nodes, held):
             v.grad = grad
@@ -172,15 +174,6 @@ def page(stepper: Stepper, title: str | None = None) -> str:
             continue
         hot = [h for e in edge_steps_of(s) for h in pic.hot_ids(e)]
         steps.append({"text": stepper.explain(s), "context": stepper.context(s), "hot": list(dict.fromkeys(hot))})
-    name = stepper.name(stepper.root)
-    title = title or f"Backprop through {name}, {stepper.method} ({'V2' if stepper.method == 'push' else 'V1'})"
-    legend = (
-        " ".join(f'<span style="background:{colour}">{html.escape(role)}</span>' for role, colour in COLOURS.items())
-        + f' <span style="border-color:{HIGHLIGHT};border-width:3px">current step</span>'
-    )
-    if pic.boxes:
-        legend += f' <span style="background:{BOX_COLOUR}">collapsed scope</span>'
-    legend += f"<br>Step 0: {html.escape(stepper.start_words())}, not the grads an earlier backward pass left."
     data = {
         "cells": [[element, k] for _, element, k in cells],
         "steps": steps,
@@ -190,7 +183,37 @@ def page(stepper: Stepper, title: str | None = None) -> str:
         "hint": f"Press Next or the → key to take step 1; Play walks through all {len(stepper)} steps.",
         "method": stepper.context(None),
     }
-    parts = {"TITLE": html.escape(title), "HL": HIGHLIGHT, "LEGEND": legend, "SVG": svg, "DATA": _json_for_script(data)}
+    return g, data
+
+
+def legend(stepper: Stepper) -> str:
+    """The HTML legend under a walk-through's picture: the colours of the roles, the current step's
+    frame, a collapsed scope's box when there is one, and what step 0 shows."""
+    text = (
+        " ".join(f'<span style="background:{colour}">{html.escape(role)}</span>' for role, colour in COLOURS.items())
+        + f' <span style="border-color:{HIGHLIGHT};border-width:3px">current step</span>'
+    )
+    if stepper.picture.boxes:
+        text += f' <span style="background:{BOX_COLOUR}">collapsed scope</span>'
+    return text + f"<br>Step 0: {html.escape(stepper.start_words())}, not the grads an earlier backward pass left."
+
+
+def page(stepper: Stepper, title: str | None = None) -> str:
+    """The HTML text of a step-by-step page for ``stepper``: frame k is its step k (its position is kept).
+
+    A Stepper with ``collapse`` (or ``group``, ``compact``) gives the same page over its collapsed
+    picture: a step lights up the box holding its edge and the edge crossing into it.
+    """
+    g, data = walk_data(stepper)
+    name = stepper.name(stepper.root)
+    title = title or f"Backprop through {name}, {stepper.method} ({'V2' if stepper.method == 'push' else 'V1'})"
+    parts = {
+        "TITLE": html.escape(title),
+        "HL": HIGHLIGHT,
+        "LEGEND": legend(stepper),
+        "SVG": svg_markup(g),
+        "DATA": _json_for_script(data),
+    }
     # one pass over the template: text that was put in is never searched again
     return _PLACEHOLDER.sub(lambda m: parts[m.group(1)], _PAGE)
 
