@@ -70,6 +70,9 @@ function call(name, ...args) {
 }
 
 function showVariables(names, given) {
+  // the same variables as shown: keep their fields (and the focus) as they are
+  const shown = Object.keys(values());
+  if (!given && shown.length === names.length && shown.every((n, i) => n === names[i])) return;
   const held = Object.assign({}, values(), given || {});
   const box = $("vars");
   box.replaceChildren();
@@ -239,6 +242,7 @@ async function start() {
   const graphviz = Viz.instance();
   pyodide = await loadPyodide({ indexURL: here + "pyodide/" });
   mark("python");
+  window.pyodide = pyodide; // for the browser's console (and the tests)
   for (const bytes of await wheels) pyodide.unpackArchive(bytes, "wheel");
   mark("wheels");
   py = pyodide.pyimport("autodiff.playground");
