@@ -90,9 +90,13 @@ function showVariables(names, given) {
 }
 
 function showError(message) {
-  $("error").textContent = message; // one line, as the command line prints it
-  $("results").textContent = "";
-  $("table").textContent = "";
+  // one line, as the command line prints it; nothing of the last expression is left on screen
+  $("error").textContent = message;
+  for (const id of ["results", "table", "counter", "context", "explain", "hint", "graph", "legend"]) {
+    $(id).replaceChildren();
+  }
+  walk = null;
+  pos = 0;
 }
 
 function compute(step, given) {
@@ -205,7 +209,8 @@ function wire() {
     }
   });
   document.addEventListener("keydown", (e) => {
-    if (e.target.tagName === "INPUT" || e.target.tagName === "SELECT") return;
+    const tag = e.target.tagName;
+    if (tag === "INPUT" || tag === "SELECT" || (tag === "BUTTON" && e.key === " ")) return;
     if (e.key === "ArrowRight") { stop(); go(pos + 1); }
     else if (e.key === "ArrowLeft") { stop(); go(pos - 1); }
     else if (e.key === "Home") { stop(); go(0); }

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -245,7 +246,7 @@ def test_bad_input_shows_the_one_line_error_and_the_page_keeps_working(site, exp
     error = site.text("error")
     assert error == cli_error(expression)
     assert "\n" not in error and "Traceback" not in site.js("return document.body.textContent")
-    assert site.text("results") == ""
+    assert site.text("results") == "" and site.js("return document.querySelector('#graph svg')") is None
     site.type_expression("x*x", {"x": "3"})
     assert site.text("results") == "value = 9.0\nd/dx = 6.0" and site.text("error") == ""
 
@@ -294,6 +295,7 @@ def test_a_step_on_a_50_node_graph_takes_under_100_ms(site):
         return (performance.now() - t) / 20;"""
     )
     assert site.text("counter").startswith("Step 20 of ")
+    print(f"playground: a step on {len(topological_order(root))} nodes takes {per_step:.1f} ms")
     assert per_step < 100, f"a step took {per_step:.1f} ms"
 
 
@@ -304,6 +306,32 @@ def test_copy_link_gives_the_link_of_what_is_on_screen(site):
     wait_for(site.driver, "return document.getElementById('counter').textContent === 'Step 5 of 6'", "step 5")
     site.driver.find_element(By.ID, "copy").click()
     assert site.text("link") == site.url.replace("step=3", "step=5")
+
+
+def test_a_variable_named_like_a_key_of_the_link_survives_it(site):
+    site.type_expression("step * method", {"step": "2", "method": "-0.5"})
+    assert site.text("results") == "value = -1.0\nd/dstep   = -0.5\nd/dmethod = 2.0"
+    link = site.js("return location.hash")
+    assert "v.step=2&v.method=-0.5&method=push&step=0" in link
+    site.js("location.hash = arguments[0]", link.replace("v.step=2", "v.step=4"))
+    wait_for(site.driver, "return document.getElementById('results').textContent.indexOf('-2.0') > 0", "the link")
+    assert site.text("results") == "value = -2.0\nd/dstep   = -0.5\nd/dmethod = 4.0"
+
+
+def test_autodiff_playground_serves_the_site_on_loopback(site):
+    command = [sys.executable, "-m", "autodiff", "playground", "--dir", str(site.folder), "--port", "0", "--no-browser"]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        line = server.stdout.readline()
+        assert "http://127.0.0.1:" in line, line
+        url = line.split(" at ")[1].split()[0]
+        with urllib.request.urlopen(url, timeout=10) as page:
+            assert b"stepgrad playground" in page.read()
+        with urllib.request.urlopen(url.replace("index.html", "pyodide/pyodide.asm.wasm"), timeout=10) as wasm:
+            assert wasm.headers["Content-Type"] == "application/wasm"
+    finally:
+        server.terminate()
+        server.wait(10)
 
 
 def test_tqdm_in_the_page_warns_nothing(site):

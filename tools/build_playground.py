@@ -82,7 +82,7 @@ def add_wheels(out: Path) -> list[str]:
     wheels = out / "wheels"
     wheels.mkdir()
     with tempfile.TemporaryDirectory() as tmp:
-        # built in a copy-free temporary folder, so that the checkout keeps no build/ leftovers of it
+        # stepgrad built from this checkout; graphviz and tqdm at the versions installed here
         run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", tmp, str(ROOT)])
         pinned = [f"{name}=={version(name)}" for name in DEPENDENCIES]
         run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:", "-d", tmp, *pinned])
