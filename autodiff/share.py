@@ -68,40 +68,12 @@ body { font-family: Helvetica, Arial, sans-serif; margin: 1.2em; color: #222; }
 edges read &part; (the local derivative). The red node and edge are the current step.</p>
 <script id="steps" type="application/json">__DATA__</script>
 <script>
+__SHOW__
 (function () {
   "use strict";
   var data = JSON.parse(document.getElementById("steps").textContent);
   var pos = 0, timer = null;
-  function gradText(cell) {
-    // cell: [element id, k]: the grad is the k-th text from the end of the element (a node's last
-    // line, or an output row of a collapsed scope's box); a label may read "grad ..." too
-    var g = document.getElementById(cell[0]);
-    if (!g) return null;
-    var texts = g.getElementsByTagName("text");
-    var t = texts.length > cell[1] ? texts[texts.length - 1 - cell[1]] : null;
-    return t && t.textContent.indexOf("grad ") === 0 ? t : null;
-  }
-  function show() {
-    var hot = document.querySelectorAll(".hot");
-    for (var k = 0; k < hot.length; k++) hot[k].classList.remove("hot");
-    var grads = data.grads[pos];
-    for (var i = 0; i < grads.length; i++) {
-      var t = gradText(data.cells[i]);
-      if (t) t.textContent = "grad " + grads[i];
-    }
-    var step = pos > 0 ? data.steps[pos - 1] : null;
-    if (step) {
-      step.hot.forEach(function (id) {
-        var el = document.getElementById(id);
-        if (el) el.classList.add("hot");
-      });
-    }
-    document.getElementById("counter").textContent = data.headlines[pos];
-    document.getElementById("explain").textContent = step ? step.text : data.start;
-    document.getElementById("hint").textContent = pos === 0 ? data.hint : "";
-    document.getElementById("context").textContent = step ? step.context : data.method;
-    document.body.setAttribute("data-step", String(pos));
-  }
+  function show() { showStep(data, pos); }
   function go(p) { pos = Math.max(0, Math.min(data.steps.length, p)); show(); }
   function stop() {
     if (timer) { clearInterval(timer); timer = null; }
@@ -131,7 +103,44 @@ edges read &part; (the local derivative). The red node and edge are the current 
 """
 
 
-_PLACEHOLDER = re.compile(r"__(TITLE|HL|LEGEND|SVG|DATA)__")
+# step k of a walk-through's data (``walk_data``) shown in the page: the grads written into the
+# picture, the step's node and edge lit, the headline and the words; the HTML page and the
+# playground both run it (tools/build_playground.py writes it into the site as walkthrough.js)
+SHOW_STEP = """
+function showStep(data, pos) {
+  "use strict";
+  function gradText(cell) {
+    // cell: [element id, k]: the grad is the k-th text from the end of the element (a node's last
+    // line, or an output row of a collapsed scope's box); a label may read "grad ..." too
+    var g = document.getElementById(cell[0]);
+    if (!g) return null;
+    var texts = g.getElementsByTagName("text");
+    var t = texts.length > cell[1] ? texts[texts.length - 1 - cell[1]] : null;
+    return t && t.textContent.indexOf("grad ") === 0 ? t : null;
+  }
+  var hot = document.querySelectorAll(".hot");
+  for (var k = 0; k < hot.length; k++) hot[k].classList.remove("hot");
+  var grads = data.grads[pos];
+  for (var i = 0; i < grads.length; i++) {
+    var t = gradText(data.cells[i]);
+    if (t) t.textContent = "grad " + grads[i];
+  }
+  var step = pos > 0 ? data.steps[pos - 1] : null;
+  if (step) {
+    step.hot.forEach(function (id) {
+      var el = document.getElementById(id);
+      if (el) el.classList.add("hot");
+    });
+  }
+  document.getElementById("counter").textContent = data.headlines[pos];
+  document.getElementById("explain").textContent = step ? step.text : data.start;
+  document.getElementById("hint").textContent = pos === 0 ? data.hint : "";
+  document.getElementById("context").textContent = step ? step.context : data.method;
+  document.body.setAttribute("data-step", String(pos));
+}
+""".strip()
+
+_PLACEHOLDER = re.compile(r"__(TITLE|HL|LEGEND|SVG|DATA|SHOW)__")
 
 
 def _json_for_script(obj: object) -> str:
@@ -213,6 +222,7 @@ def page(stepper: Stepper, title: str | None = None) -> str:
         "LEGEND": legend(stepper),
         "SVG": svg_markup(g),
         "DATA": _json_for_script(data),
+        "SHOW": SHOW_STEP,
     }
     # one pass over the template: text that was put in is never searched again
     return _PLACEHOLDER.sub(lambda m: parts[m.group(1)], _PAGE)

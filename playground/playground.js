@@ -137,36 +137,10 @@ function gradcheck() {
   $("table").textContent = [head, r.table, ...r.warnings].join("\n");
 }
 
-// -- replaying the steps (as the HTML walk-through page) ----------------------------------
-
-function gradText(cell) {
-  // cell: [element id, k]: the grad is the k-th text from the end of the element
-  const g = document.getElementById(cell[0]);
-  if (!g) return null;
-  const texts = g.getElementsByTagName("text");
-  const t = texts.length > cell[1] ? texts[texts.length - 1 - cell[1]] : null;
-  return t && t.textContent.indexOf("grad ") === 0 ? t : null;
-}
+// -- replaying the steps (with the HTML walk-through's showStep) ----------------------------------
 
 function show() {
-  for (const el of document.querySelectorAll("#graph .hot")) el.classList.remove("hot");
-  const grads = walk.grads[pos];
-  for (let i = 0; i < grads.length; i++) {
-    const t = gradText(walk.cells[i]);
-    if (t) t.textContent = "grad " + grads[i];
-  }
-  const step = pos > 0 ? walk.steps[pos - 1] : null;
-  if (step) {
-    for (const id of step.hot) {
-      const el = document.getElementById(id);
-      if (el) el.classList.add("hot");
-    }
-  }
-  $("counter").textContent = walk.headlines[pos];
-  $("explain").textContent = step ? step.text : walk.start;
-  $("hint").textContent = pos === 0 ? walk.hint : "";
-  $("context").textContent = step ? step.context : walk.method;
-  document.body.dataset.step = String(pos);
+  showStep(walk, pos); // the HTML walk-through's own (autodiff.share.SHOW_STEP, in walkthrough.js)
 }
 
 function go(p) {

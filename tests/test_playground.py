@@ -94,6 +94,84 @@ def test_command_line_playground_names_a_missing_site(tmp_path, capsys):
     assert "is not a built playground" in err and "make playground" in err
 
 
+# -- tools/ensure_npm.sh: the npm packages, the way make test gets dot ------------------------
+
+
+def ensure_npm(tmp_path: Path, uid: int, npm: bool, apt_fails: bool = False, fresh: bool = False, *flags: str):
+    """Run tools/ensure_npm.sh in a folder with a playground/package-lock.json, with a fake id,
+    apt-get (which installs the fake npm, or fails) and npm (which logs its calls)."""
+    bin_ = tmp_path / "bin"
+    bin_.mkdir(parents=True)
+    for tool in ("mktemp", "cat", "rm", "touch", "mkdir", "cp"):
+        (bin_ / tool).symlink_to(shutil.which(tool))
+    (tmp_path / "playground").mkdir()
+    (tmp_path / "playground" / "package-lock.json").write_text("{}")
+    if fresh:  # installed after the lock was written
+        (tmp_path / "playground" / "node_modules").mkdir()
+        stamp = tmp_path / "playground" / "node_modules" / ".package-lock.json"
+        stamp.write_text("{}")
+        os.utime(stamp, (time.time() + 10, time.time() + 10))
+    scripts = {
+        "id": f'case "$1" in -u) echo {uid} ;; -un) echo learner ;; esac',
+        "apt-get": f'echo "apt-get $*" >> {tmp_path}/calls\n'
+        + ("echo 'E: Unable to locate package npm'; exit 100" if apt_fails else f"cp {bin_}/fake-npm {bin_}/npm"),
+        "fake-npm": f'echo "npm $*" >> {tmp_path}/calls',
+    }
+    for name, body in scripts.items():
+        (bin_ / name).write_text(f"#!/bin/sh\n{body}\n")
+        os.chmod(bin_ / name, 0o755)
+    if npm:
+        shutil.copy(bin_ / "fake-npm", bin_ / "npm")
+    done = subprocess.run(
+        ["/bin/sh", str(ROOT / "tools" / "ensure_npm.sh"), *flags],
+        cwd=tmp_path,
+        env={"PATH": str(bin_), "HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    calls = (tmp_path / "calls").read_text().splitlines() if (tmp_path / "calls").exists() else []
+    return done, calls
+
+
+def test_npm_ci_installs_the_pinned_packages_when_the_lock_is_newer(tmp_path):
+    done, calls = ensure_npm(tmp_path, uid=1000, npm=True)
+    assert done.returncode == 0, done.stderr
+    assert calls == ["npm ci --prefix playground --no-audit --no-fund --loglevel=error"]
+
+
+def test_npm_packages_up_to_date_are_left_alone(tmp_path):
+    done, calls = ensure_npm(tmp_path, uid=1000, npm=True, fresh=True)
+    assert done.returncode == 0 and calls == []
+    assert "up to date" in done.stdout
+
+
+def test_no_npm_as_root_says_so_installs_debians_npm_then_the_packages(tmp_path):
+    done, calls = ensure_npm(tmp_path, uid=0, npm=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("npm: installing the Debian package npm")
+    assert calls == [
+        "apt-get update -q",
+        "apt-get install -y -q --no-install-recommends npm",
+        "npm ci --prefix playground --no-audit --no-fund --loglevel=error",
+    ]
+
+
+def test_no_npm_and_no_root_skips_for_make_test_and_fails_for_make_playground(tmp_path):
+    done, calls = ensure_npm(tmp_path / "a", 1000, False, False, False, "--optional")
+    assert done.returncode == 0 and calls == []
+    assert "needs root (you are learner); the playground test will be skipped" in done.stdout
+    done, calls = ensure_npm(tmp_path / "b", 1000, False)
+    assert done.returncode == 1 and "installing Debian's npm needs root" in done.stderr
+
+
+def test_apt_failing_to_install_npm_shows_its_output_and_says_the_test_skips(tmp_path):
+    done, calls = ensure_npm(tmp_path, 0, False, True, False, "--optional")
+    assert done.returncode == 0
+    assert "E: Unable to locate package npm" in done.stderr
+    assert "apt-get could not install npm (its output is above); the playground test will be skipped" in done.stdout
+
+
 # -- the site in a browser -----------------------------------------------------------------
 
 
