@@ -308,6 +308,26 @@ def test_next_highlights_the_edge_the_step_names(site):
     assert site.text("counter") == "Step 3 of 6" and "step=3" in site.js("return location.hash")
 
 
+def test_a_link_with_pull_walks_the_pull_pass(site):
+    site.js("location.hash = arguments[0]", LINK.partition("#")[2].replace("push", "pull").replace("step=3", "step=2"))
+    wait_for(site.driver, "return document.getElementById('counter').textContent === 'Step 2 of 6'", "step 2")
+    values = {k: v for k, v in NEURON.items() if k != "expr"}
+    _, steps, _ = cli(NEURON["expr"], values, "--steps", "--method", "pull")
+    step2 = next(line for line in steps.splitlines() if line.startswith("Step 2 of 6"))
+    assert site.text("explain") == step2.removeprefix("Step 2 of 6").strip()
+    assert site.text("context").startswith("pull (V1)")
+    assert site.js("return document.getElementById('method').value") == "pull"
+    site.js("location.hash = arguments[0]", LINK.partition("#")[2])  # back to push, for the tests after
+    wait_for(site.driver, "return document.getElementById('context').textContent.indexOf('push') === 0", "push")
+
+
+def test_the_page_says_it_is_loading_python_until_it_is_ready():
+    page = (ROOT / "playground" / "index.html").read_text(encoding="utf-8")
+    assert '<body data-state="loading">' in page and "loading Python…" in page
+    script = (ROOT / "playground" / "playground.js").read_text(encoding="utf-8")
+    assert 'document.body.dataset.state = "ready"' in script
+
+
 def test_a_typed_expression_gives_its_gradients(site):
     site.type_expression("x**2 * y + exp(y)", {"x": "1.5", "y": "-0.25"})
     _, printed, _ = cli("x**2 * y + exp(y)", {"x": "1.5", "y": "-0.25"})
