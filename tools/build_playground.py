@@ -31,6 +31,7 @@ PAGE = ("index.html", "playground.js")
 PYODIDE = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json")
 # stepgrad's runtime dependencies, pure Python: their wheels load into Pyodide as they are
 DEPENDENCIES = ("graphviz", "tqdm")
+NPM_PACKAGES = ("pyodide", "@viz-js/viz", "@fontsource/arimo")
 FONT_WEIGHTS = ("400", "700")  # Arimo has Helvetica's widths, which Graphviz lays labels out with
 
 
@@ -56,10 +57,21 @@ def copy_runtime(out: Path) -> None:
         shutil.copy(MODULES / "pyodide" / name, out / "pyodide" / name)
     (out / "viz").mkdir()
     shutil.copy(MODULES / "@viz-js" / "viz" / "dist" / "viz-global.js", out / "viz" / "viz-global.js")
-    for package in ("pyodide", "@viz-js/viz", "@fontsource/arimo"):
+    write_notice(out)
+
+
+def write_notice(out: Path) -> None:
+    # what the folder redistributes, under which licence (the wheels carry theirs in their .dist-info)
+    lines = ["The npm packages in this folder, as pinned by stepgrad's playground/package-lock.json:", ""]
+    for package in NPM_PACKAGES:
+        meta = json.loads((MODULES / package / "package.json").read_text(encoding="utf-8"))
+        repo = meta.get("repository", {})
+        where = repo.get("url", "") if isinstance(repo, dict) else str(repo)
+        lines.append(f"{meta['name']} {meta['version']}, licence {meta.get('license', '?')}: {where}")
         licence = MODULES / package / "LICENSE"
         if licence.is_file():
             shutil.copy(licence, out / f"LICENSE.{package.replace('/', '-').lstrip('@')}")
+    (out / "THIRD_PARTY.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def copy_fonts(out: Path) -> None:
