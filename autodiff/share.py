@@ -17,7 +17,7 @@ import html
 import json
 import os
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .dot_program import svg_markup
 from .dot_source import BOX_COLOUR, COLOURS, HIGHLIGHT
@@ -27,6 +27,8 @@ from .scope_steps import edge_steps_of
 from .viz import draw
 
 if TYPE_CHECKING:
+    import graphviz
+
     from .stepper import Stepper
 
 _PAGE = """<!DOCTYPE html>
@@ -66,40 +68,12 @@ body { font-family: Helvetica, Arial, sans-serif; margin: 1.2em; color: #222; }
 edges read &part; (the local derivative). The red node and edge are the current step.</p>
 <script id="steps" type="application/json">__DATA__</script>
 <script>
+__SHOW__
 (function () {
   "use strict";
   var data = JSON.parse(document.getElementById("steps").textContent);
   var pos = 0, timer = null;
-  function gradText(cell) {
-    // cell: [element id, k]: the grad is the k-th text from the end of the element (a node's last
-    // line, or an output row of a collapsed scope's box); a label may read "grad ..." too
-    var g = document.getElementById(cell[0]);
-    if (!g) return null;
-    var texts = g.getElementsByTagName("text");
-    var t = texts.length > cell[1] ? texts[texts.length - 1 - cell[1]] : null;
-    return t && t.textContent.indexOf("grad ") === 0 ? t : null;
-  }
-  function show() {
-    var hot = document.querySelectorAll(".hot");
-    for (var k = 0; k < hot.length; k++) hot[k].classList.remove("hot");
-    var grads = data.grads[pos];
-    for (var i = 0; i < grads.length; i++) {
-      var t = gradText(data.cells[i]);
-      if (t) t.textContent = "grad " + grads[i];
-    }
-    var step = pos > 0 ? data.steps[pos - 1] : null;
-    if (step) {
-      step.hot.forEach(function (id) {
-        var el = document.getElementById(id);
-        if (el) el.classList.add("hot");
-      });
-    }
-    document.getElementById("counter").textContent = data.headlines[pos];
-    document.getElementById("explain").textContent = step ? step.text : data.start;
-    document.getElementById("hint").textContent = pos === 0 ? data.hint : "";
-    document.getElementById("context").textContent = step ? step.context : data.method;
-    document.body.setAttribute("data-step", String(pos));
-  }
+  function show() { showStep(data, pos); }
   function go(p) { pos = Math.max(0, Math.min(data.steps.length, p)); show(); }
   function stop() {
     if (timer) { clearInterval(timer); timer = null; }
@@ -129,7 +103,44 @@ edges read &part; (the local derivative). The red node and edge are the current 
 """
 
 
-_PLACEHOLDER = re.compile(r"__(TITLE|HL|LEGEND|SVG|DATA)__")
+# step k of a walk-through's data (``walk_data``) shown in the page: the grads written into the
+# picture, the step's node and edge lit, the headline and the words; the HTML page and the
+# playground both run it (tools/build_playground.py writes it into the site as walkthrough.js)
+SHOW_STEP = """
+function showStep(data, pos) {
+  "use strict";
+  function gradText(cell) {
+    // cell: [element id, k]: the grad is the k-th text from the end of the element (a node's last
+    // line, or an output row of a collapsed scope's box); a label may read "grad ..." too
+    var g = document.getElementById(cell[0]);
+    if (!g) return null;
+    var texts = g.getElementsByTagName("text");
+    var t = texts.length > cell[1] ? texts[texts.length - 1 - cell[1]] : null;
+    return t && t.textContent.indexOf("grad ") === 0 ? t : null;
+  }
+  var hot = document.querySelectorAll(".hot");
+  for (var k = 0; k < hot.length; k++) hot[k].classList.remove("hot");
+  var grads = data.grads[pos];
+  for (var i = 0; i < grads.length; i++) {
+    var t = gradText(data.cells[i]);
+    if (t) t.textContent = "grad " + grads[i];
+  }
+  var step = pos > 0 ? data.steps[pos - 1] : null;
+  if (step) {
+    step.hot.forEach(function (id) {
+      var el = document.getElementById(id);
+      if (el) el.classList.add("hot");
+    });
+  }
+  document.getElementById("counter").textContent = data.headlines[pos];
+  document.getElementById("explain").textContent = step ? step.text : data.start;
+  document.getElementById("hint").textContent = pos === 0 ? data.hint : "";
+  document.getElementById("context").textContent = step ? step.context : data.method;
+  document.body.setAttribute("data-step", String(pos));
+}
+""".strip()
+
+_PLACEHOLDER = re.compile(r"__(TITLE|HL|LEGEND|SVG|DATA|SHOW)__")
 
 
 def _json_for_script(obj: object) -> str:
@@ -137,11 +148,12 @@ def _json_for_script(obj: object) -> str:
     return json.dumps(obj, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def page(stepper: Stepper, title: str | None = None) -> str:
-    """The HTML text of a step-by-step page for ``stepper``: frame k is its step k (its position is kept).
+def walk_data(stepper: Stepper) -> tuple[graphviz.Digraph, dict[str, Any]]:
+    """The picture a page lays out once (each grad drawn as the widest number it can print as, so
+    that no value written in later overflows its box) and the data its script replays: per step
+    the ids to highlight, every grad (``cells`` says where each is shown), the headline and words.
 
-    A Stepper with ``collapse`` (or ``group``, ``compact``) gives the same page over its collapsed
-    picture: a step lights up the box holding its edge and the edge crossing into it.
+    The page of ``page`` and the playground (its own Graphviz) both show exactly these.
     """
     pic = stepper.picture
     scoped = {k: stepper.draw_kw[k] for k in ("collapse", "group", "compact") if k in stepper.draw_kw}
@@ -159,7 +171,6 @@ def page(stepper: Stepper, title: str | None = None) -> str:
             parameters=stepper.parameters,
             **scoped,
         )
-        svg = svg_markup(g)
     finally:
         for v, grad in zip(stepper.nodes, held):
             v.grad = grad
@@ -172,15 +183,6 @@ def page(stepper: Stepper, title: str | None = None) -> str:
             continue
         hot = [h for e in edge_steps_of(s) for h in pic.hot_ids(e)]
         steps.append({"text": stepper.explain(s), "context": stepper.context(s), "hot": list(dict.fromkeys(hot))})
-    name = stepper.name(stepper.root)
-    title = title or f"Backprop through {name}, {stepper.method} ({'V2' if stepper.method == 'push' else 'V1'})"
-    legend = (
-        " ".join(f'<span style="background:{colour}">{html.escape(role)}</span>' for role, colour in COLOURS.items())
-        + f' <span style="border-color:{HIGHLIGHT};border-width:3px">current step</span>'
-    )
-    if pic.boxes:
-        legend += f' <span style="background:{BOX_COLOUR}">collapsed scope</span>'
-    legend += f"<br>Step 0: {html.escape(stepper.start_words())}, not the grads an earlier backward pass left."
     data = {
         "cells": [[element, k] for _, element, k in cells],
         "steps": steps,
@@ -190,7 +192,38 @@ def page(stepper: Stepper, title: str | None = None) -> str:
         "hint": f"Press Next or the → key to take step 1; Play walks through all {len(stepper)} steps.",
         "method": stepper.context(None),
     }
-    parts = {"TITLE": html.escape(title), "HL": HIGHLIGHT, "LEGEND": legend, "SVG": svg, "DATA": _json_for_script(data)}
+    return g, data
+
+
+def legend(stepper: Stepper) -> str:
+    """The HTML legend under a walk-through's picture: the colours of the roles, the current step's
+    frame, a collapsed scope's box when there is one, and what step 0 shows."""
+    text = (
+        " ".join(f'<span style="background:{colour}">{html.escape(role)}</span>' for role, colour in COLOURS.items())
+        + f' <span style="border-color:{HIGHLIGHT};border-width:3px">current step</span>'
+    )
+    if stepper.picture.boxes:
+        text += f' <span style="background:{BOX_COLOUR}">collapsed scope</span>'
+    return text + f"<br>Step 0: {html.escape(stepper.start_words())}, not the grads an earlier backward pass left."
+
+
+def page(stepper: Stepper, title: str | None = None) -> str:
+    """The HTML text of a step-by-step page for ``stepper``: frame k is its step k (its position is kept).
+
+    A Stepper with ``collapse`` (or ``group``, ``compact``) gives the same page over its collapsed
+    picture: a step lights up the box holding its edge and the edge crossing into it.
+    """
+    g, data = walk_data(stepper)
+    name = stepper.name(stepper.root)
+    title = title or f"Backprop through {name}, {stepper.method} ({'V2' if stepper.method == 'push' else 'V1'})"
+    parts = {
+        "TITLE": html.escape(title),
+        "HL": HIGHLIGHT,
+        "LEGEND": legend(stepper),
+        "SVG": svg_markup(g),
+        "DATA": _json_for_script(data),
+        "SHOW": SHOW_STEP,
+    }
     # one pass over the template: text that was put in is never searched again
     return _PLACEHOLDER.sub(lambda m: parts[m.group(1)], _PAGE)
 

@@ -53,8 +53,9 @@ BROWSER_HINT = (
 
 
 @contextlib.contextmanager
-def chrome(width: int = 1000, height: int = 700) -> Iterator:
-    """A headless Chromium WebDriver with a throwaway profile; quit on the way out."""
+def chrome(width: int = 1000, height: int = 700, flags: tuple[str, ...] = ()) -> Iterator:
+    """A headless Chromium WebDriver with a throwaway profile and more command-line ``flags``; quit on
+    the way out. Its console is kept for ``driver.get_log("browser")``."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -73,8 +74,10 @@ def chrome(width: int = 1000, height: int = 700) -> Iterator:
             "--hide-scrollbars",
             f"--user-data-dir={profile}",
             f"--window-size={width},{height}",
+            *flags,
         ):
             options.add_argument(flag)
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
         driver = webdriver.Chrome(service=Service(executable_path=_tool("chromedriver", CHROMEDRIVER)), options=options)
         driver.set_page_load_timeout(60)
         try:
