@@ -17,14 +17,17 @@ import html
 import json
 import os
 import re
+from collections import Counter
 from typing import TYPE_CHECKING, Any
 
+from . import quiz as quizzing
 from .dot_program import svg_markup
 from .dot_source import BOX_COLOUR, COLOURS, HIGHLIGHT
 from .files import write_files
 from .labels import fmt
 from .scope_steps import edge_steps_of
 from .viz import draw
+from .why import sum_of
 
 if TYPE_CHECKING:
     import graphviz
@@ -48,6 +51,11 @@ body { font-family: Helvetica, Arial, sans-serif; margin: 1.2em; color: #222; }
 .hot polygon, .hot path, .hot ellipse { stroke: __HL__ !important; stroke-width: 3px !important; }
 .hot text { fill: __HL__; }
 .legend span { display: inline-block; padding: .1em .5em; margin-right: .4em; border: 1px solid #999; }
+#why { font-family: monospace; white-space: pre-wrap; background: #eef4fb; padding: .5em; }
+#why:empty { display: none; }
+#quiz { background: #fff8e6; padding: .5em; margin: .6em 0; }
+#quiz-feedback { white-space: pre-wrap; }
+#graph g[id^="node-"] { cursor: pointer; }
 </style>
 </head>
 <body>
@@ -62,10 +70,23 @@ body { font-family: Helvetica, Arial, sans-serif; margin: 1.2em; color: #222; }
 <div id="context"></div>
 <div id="explain"></div>
 <div id="hint"></div>
+<div id="quiz" hidden>
+<label><input id="quiz-on" type="checkbox"> quiz: predict each step before it is applied</label>
+<div id="quiz-body" hidden>
+<b id="quiz-question"></b><br>
+<input id="quiz-answer" type="text" placeholder="your number, then Enter" autocomplete="off">
+<button id="quiz-check" type="button">Check</button>
+<button id="quiz-reveal" type="button">Reveal</button>
+<span id="quiz-score"></span>
+<div id="quiz-feedback"></div>
+</div>
+</div>
 <div id="graph">__SVG__</div>
+<div id="why"></div>
 <p class="legend">__LEGEND__</p>
 <p>Keys: &larr; / &rarr; step, Home resets, space plays. Each box: label, data, grad; ellipses are ops;
-edges read &part; (the local derivative). The red node and edge are the current step.</p>
+edges read &part; (the local derivative). The red node and edge are the current step. Click a node to
+see why its grad is what it is: the chain rule's sum over its uses, as far as this step.</p>
 <script id="steps" type="application/json">__DATA__</script>
 <script>
 __SHOW__
@@ -73,8 +94,57 @@ __SHOW__
   "use strict";
   var data = JSON.parse(document.getElementById("steps").textContent);
   var pos = 0, timer = null;
-  function show() { showStep(data, pos); }
-  function go(p) { pos = Math.max(0, Math.min(data.steps.length, p)); show(); }
+  var picked = null, credit = {}, tried = false;
+  function whyText() {
+    var w = picked && data.why[picked];
+    if (!w) return "";
+    var lines = w.head.slice(), total = w.start, added = 0;
+    if (w.root) return lines.join("\\n");
+    w.terms.forEach(function (t) { lines.push(t[0] <= pos ? t[1] : t[2]); if (t[0] <= pos) added += 1; });
+    w.totals.forEach(function (t) { if (t[0] <= pos) total = t[1]; });
+    var done = added === w.terms.length ? "" : " so far (" + added + " of " + w.terms.length + " terms)";
+    return lines.concat(["  = " + total + done]).join("\\n");
+  }
+  function showQuiz() {
+    var on = data.quiz && document.getElementById("quiz-on").checked;
+    document.getElementById("quiz-body").hidden = !on;
+    if (!on) return;
+    var q = data.quiz[pos], right = 0, asked = 0;
+    Object.keys(credit).forEach(function (k) { asked += 1; if (credit[k]) right += 1; });
+    var asking = q ? q.question : "Every step is applied: Reset to try again.";
+    document.getElementById("quiz-question").textContent = asking;
+    document.getElementById("quiz-score").textContent = "right at the first try: " + right + " of " + asked;
+  }
+  function show() {
+    Object.keys(credit).forEach(function (k) { if (Number(k) > pos) delete credit[k]; });
+    for (var k = 1; k <= pos; k++) if (!(k in credit)) credit[k] = false;
+    showStep(data, pos);
+    document.getElementById("why").textContent = whyText();
+    showQuiz();
+  }
+  function check() {
+    var box = document.getElementById("quiz-answer"), text = box.value.trim(), q = data.quiz[pos];
+    box.value = "";
+    if (!text || !q) return;
+    var x = Number(text), said = document.getElementById("quiz-feedback");
+    if (!isFinite(x) || !/^[-+]?[0-9.]+(e[-+]?[0-9]+)?$/i.test(text)) {
+      said.textContent = text + " is not a number; write e.g. 0.5 or -1.25";
+    } else if (x >= q.low && x <= q.high) {
+      credit[pos + 1] = !tried;
+      tried = false;
+      said.textContent = q.right;
+      go(pos + 1);
+    } else {
+      tried = true;
+      said.textContent = "Not quite (" + text + "). " + q.hint;
+    }
+  }
+  function go(p) {
+    var next = Math.max(0, Math.min(data.steps.length, p));
+    if (next !== pos) tried = false;
+    pos = next;
+    show();
+  }
   function stop() {
     if (timer) { clearInterval(timer); timer = null; }
     document.getElementById("play").textContent = "Play";
@@ -89,6 +159,25 @@ __SHOW__
   document.getElementById("prev").addEventListener("click", function () { stop(); go(pos - 1); });
   document.getElementById("reset").addEventListener("click", function () { stop(); go(0); });
   document.getElementById("play").addEventListener("click", play);
+  if (data.quiz) {
+    document.getElementById("quiz").hidden = false;
+    document.getElementById("quiz-on").addEventListener("change", function () {
+      document.getElementById("quiz-feedback").textContent = "";
+      showQuiz();
+    });
+    document.getElementById("quiz-check").addEventListener("click", check);
+    document.getElementById("quiz-reveal").addEventListener("click", function () { stop(); go(pos + 1); });
+    document.getElementById("quiz-answer").addEventListener("keydown", function (e) {
+      if (e.key === "Enter") { e.preventDefault(); check(); }
+      e.stopPropagation();  // typing an answer moves no step
+    });
+  }
+  document.getElementById("graph").addEventListener("click", function (e) {
+    var g = e.target.closest ? e.target.closest("g[id]") : null;
+    while (g && !(g.id in data.why)) g = g.parentElement ? g.parentElement.closest("g[id]") : null;
+    picked = g ? g.id : null;
+    document.getElementById("why").textContent = whyText();
+  });
   document.addEventListener("keydown", function (e) {
     if (e.key === "ArrowRight") { stop(); go(pos + 1); }
     else if (e.key === "ArrowLeft") { stop(); go(pos - 1); }
@@ -191,8 +280,69 @@ def walk_data(stepper: Stepper) -> tuple[graphviz.Digraph, dict[str, Any]]:
         "start": stepper.explain(0),
         "hint": f"Press Next or the → key to take step 1; Play walks through all {len(stepper)} steps.",
         "method": stepper.context(None),
+        "why": why_data(stepper, cells),
     }
+    if stepper.quiz:
+        data["quiz"] = quiz_data(stepper)
     return g, data
+
+
+# a page carries the chain rule's sum of each node it draws up to this many edges in all (then none)
+WHY_MAX_EDGES = 5000
+
+
+def why_data(stepper: Stepper, cells: list[tuple[int, str, int]]) -> dict[str, Any]:
+    """For each drawn node (by the id of the element that shows it alone): the chain rule's sum for its
+    grad, each term with the page position at which it is added, and the total after it."""
+    if len(stepper.edge_steps) > WHY_MAX_EDGES:
+        return {}
+    at: dict[int, int] = {}  # edge step number -> the page position that adds it (one box step adds many)
+    for position, s in enumerate(stepper.steps, 1):
+        for e in edge_steps_of(s):
+            at[e.index] = position
+    owners = Counter(element for _, element, _ in cells)
+    names = {id(v): stepper.name(v) for v in stepper.nodes}
+    out = {}
+    for i, element, _ in cells:
+        if owners[element] != 1:
+            continue  # a box's row shows several nodes' grads: no single sum to show
+        node = stepper.nodes[i]
+        rule = sum_of(stepper.root, node, stepper.edge_steps, len(stepper.edge_steps), names)
+        added = [at[s.index] for s in stepper.edge_steps if s.kind == "edge" and s.parent is node]
+        out[element] = {
+            "head": rule.head(),
+            "terms": [[added[k], rule.term_line(k), rule.term_line(k, False)] for k in range(len(rule.terms))],
+            "totals": _totals(stepper, node, at),
+            "start": repr(rule.start),
+            "root": node is stepper.root,
+        }
+    return out
+
+
+def _totals(stepper: Stepper, node: Any, at: dict[int, int]) -> list[list[Any]]:
+    # [page position, the node's grad after it] for each term added into the node
+    return [[at[s.index], repr(s.grad_after)] for s in stepper.edge_steps if s.kind == "edge" and s.parent is node]
+
+
+def quiz_data(stepper: Stepper) -> list[dict[str, Any]]:
+    """Per step, what the page's quiz asks, the answers it takes (an interval, ``quiz.accepted``), the
+    hint after a wrong one and the words after a right one."""
+    mode = stepper.quiz or "contribution"
+    names = {id(v): stepper.name(v) for v in stepper.nodes}
+    out = []
+    for s in stepper.edge_steps:
+        want = quizzing.expected(s, mode)
+        low, high = quizzing.accepted(want)
+        out.append(
+            {
+                "question": quizzing.question(s, mode, names),
+                "low": low,
+                "high": high,
+                "hint": quizzing.hint(s, mode, names),
+                "right": f"Right: {want!r}. {stepper.explain(s)}",
+            }
+        )
+    return out
 
 
 def legend(stepper: Stepper) -> str:
