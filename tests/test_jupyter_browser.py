@@ -192,23 +192,6 @@ def test_stepper_widget_in_jupyterlab(lab, browser):
 DRAWS = re.compile(r"\bdraw\(|\bStepper\(")
 # a README line that shows a drawing in Jupyter: draw(...), a Stepper made or shown on its own
 README_DRAWING = re.compile(r"^(autodiff\.)?draw\(|^Stepper\(|^s\s*(#|$)")
-# the README's graphs, as its blocks make them: the neuron f (x, w, b of "Ten lines", after backward)
-# with a Stepper s two steps in, and the demo's MLP(2, [16, 16, 1]) on one sample, y, after backward
-README_SETUP = """\
-import autodiff
-import nn
-from autodiff import Stepper, Value, draw
-
-x, w, b = Value(0.5, label="x"), Value(-1.2, label="w"), Value(0.1, label="b")
-f = (x * w + b).tanh()
-f.backward()
-s = Stepper(f, method="push")
-s.step()
-s.step()
-model = nn.MLP(2, [16, 16, 1], seed=0)
-y = model([Value(0.5, label="x1"), Value(-1.0, label="x2")])
-y.backward()
-"""
 
 
 def drawing_notebooks() -> list[Path]:
@@ -228,17 +211,38 @@ def readme_drawings() -> list[str]:
     return [line for block in blocks for line in block.splitlines() if README_DRAWING.match(line)]
 
 
+def readme_cells() -> list[tuple[str, str]]:
+    """The README's Python blocks as a reader runs them, in order, cut so that each drawing line is a
+    cell of its own (shown as its output): ``(name, source)``, a drawing's name "README: <line>"."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    cells: list[tuple[str, str]] = []
+    for n, block in enumerate(re.findall(r"^```python\n(.*?)^```", readme, flags=re.S | re.M)):
+        lines: list[str] = []
+        for line in block.splitlines():
+            if README_DRAWING.match(line):
+                if lines:
+                    cells.append((f"README block {n}", "\n".join(lines)))
+                cells.append((f"README: {line}", line))
+                lines = []
+            else:
+                lines.append(line)
+        if lines:
+            cells.append((f"README block {n}", "\n".join(lines)))
+    return cells
+
+
 def drawing_cells() -> list[tuple[str, str]]:
     """``(name, source)`` of the code cells that run every drawing notebook in turn, each from a
-    cleared namespace, then the README's drawing lines, a cell each (name: "03_backprop... cell 2")."""
+    cleared namespace, then the README's blocks as written, each drawing line a cell of its own
+    (name: "03_backprop... cell 2", "README: autodiff.draw(...)")."""
     cells = []
     for nb in drawing_notebooks():
         cells.append((f"{nb.name}: reset", "%reset -f"))
         for k, c in enumerate(json.loads(nb.read_text(encoding="utf-8"))["cells"]):
             if c["cell_type"] == "code":
                 cells.append((f"{nb.name} cell {k}", "".join(c["source"])))
-    cells.append(("README: its graphs", "%reset -f\n" + README_SETUP))
-    cells += [(f"README: {line}", line) for line in readme_drawings()]
+    cells.append(("README: reset", "%reset -f\nimport matplotlib\n\nmatplotlib.use('Agg')"))
+    cells += readme_cells()
     return cells
 
 
