@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 import numbers
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Union
+from typing import Any, Union
 
 from .graph import topological_order
 from .rules import OPS
@@ -45,6 +46,10 @@ class Row:
     abs_err: float
     rel_err: float
     ok: bool
+    name: str = ""  # how the table names the input: its label, f's parameter name ("W[0][1]"), or "[i]"
+    expected: float | None = None  # ``expected=``: the caller's own (hand-derived) gradient
+    expected_ok: bool = True  # the caller's gradient agrees with the numeric one
+    used: bool = True  # False: f never uses this input (0 = 0 in its row)
 
 
 def _floats(inputs: Sequence[Input], who: str) -> list[float]:
@@ -78,22 +83,107 @@ def _labels(inputs: Sequence[Input]) -> list[str]:
     return [x.label if isinstance(x, Value) and x.label else "" for x in inputs]
 
 
-def _call(f: Callable[..., Value], xs: list[float], labels: list[str], who: str) -> tuple[list[Value], Value]:
-    leaves = [Value(x, label) for x, label in zip(xs, labels)]
-    out = f(*leaves)
+@dataclass(frozen=True)
+class Inputs:
+    """Inputs as gradcheck reads them: the scalars in order (``flat``), a name for each, and the
+    shape to call ``f`` with: one positional argument per item of a list or tuple (each a number, a
+    Value, or a nested list, tuple or dict of them), or keyword arguments for a dict."""
+
+    flat: list[Input]
+    names: list[str]
+    shape: Any  # the inputs with each scalar replaced by its index in ``flat``
+    keywords: bool
+
+    def call(self, f: Callable[..., Value], leaves: list[Value]) -> Any:
+        args = _fill(self.shape, leaves)
+        return f(**args) if self.keywords else f(*args)
+
+
+def read_inputs(inputs: Any, f: Callable[..., Any], who: str) -> Inputs:
+    """``inputs`` (flat, nested, or a dict) as ``Inputs``; names from labels, else ``f``'s parameters."""
+    if isinstance(inputs, (Value, int, float)):
+        raise TypeError(
+            f"{who}: inputs must be a sequence of Values or numbers, "
+            f"got a single {type(inputs).__name__}; wrap it in a list"
+        )
+    if not isinstance(inputs, (list, tuple, dict)):
+        try:
+            inputs = list(inputs)  # a generator, model.parameters() ...
+        except TypeError:
+            raise TypeError(f"{who}: inputs must be a list, tuple or dict, got {type(inputs).__name__}") from None
+    keywords = isinstance(inputs, dict)
+    tops = [str(k) for k in inputs] if keywords else _parameter_names(f, len(inputs))
+    flat: list[Input] = []
+    names: list[str] = []
+
+    def walk(x: Any, name: str, depth: int) -> Any:
+        if isinstance(x, (list, tuple)):
+            return [walk(item, f"{name}[{i}]", depth + 1) for i, item in enumerate(x)]
+        if isinstance(x, dict):
+            return {k: walk(item, f"{name}[{k!r}]", depth + 1) for k, item in x.items()}
+        flat.append(x)
+        names.append(x.label if isinstance(x, Value) and x.label else name)
+        return len(flat) - 1
+
+    items = inputs.values() if keywords else inputs
+    shape = [walk(x, top, 0) for x, top in zip(items, tops)]
+    return Inputs(flat, names, dict(zip(tops, shape)) if keywords else shape, keywords)
+
+
+def _parameter_names(f: Callable[..., Any], n: int) -> list[str]:
+    # f's positional parameter names for the first n arguments, "[i]" where it has none (*args)
+    try:
+        params = list(inspect.signature(f).parameters.values())
+    except (TypeError, ValueError):
+        params = []
+    named = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return [named[i] if i < len(named) else f"[{i}]" for i in range(n)]
+
+
+def _fill(shape: Any, leaves: list[Value]) -> Any:
+    if isinstance(shape, list):
+        return [_fill(s, leaves) for s in shape]
+    if isinstance(shape, dict):
+        return {k: _fill(s, leaves) for k, s in shape.items()}
+    return leaves[shape]
+
+
+def _call(f: Callable[..., Value], xs: list[float], spec: Inputs, who: str) -> tuple[list[Value], Value]:
+    leaves = [Value(x, x_in.label if isinstance(x_in, Value) else "") for x, x_in in zip(xs, spec.flat)]
+    out = spec.call(f, leaves)
     if not isinstance(out, Value):
-        raise TypeError(f"{who}: f must return a Value, got {type(out).__name__} {out!r}")
+        raise TypeError(f"{who}: f must return a Value, got {type(out).__name__} {out!r:.80}")
     return leaves, out
+
+
+def _unused(out: Value, leaves: list[Value]) -> set[int]:
+    # the inputs f never uses: their rows compare 0 with 0
+    inside = {id(v) for v in topological_order(out)}
+    return {i for i, leaf in enumerate(leaves) if id(leaf) not in inside}
+
+
+def _refuse_vacuous(rows: list[Row], who: str) -> None:
+    # no input in f's graph: the check would pass for nothing (f closes over a model's own parameters, say)
+    if rows and not any(r.used for r in rows):
+        names = [r.name for r in rows]
+        shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+        raise ValueError(
+            f"{who}: no input is in f's graph ({shown}): f never uses the Values it is given, so every "
+            "gradient would be 0 = 0 and pass for nothing. Make f compute from its arguments (not, say, "
+            "from a model's own parameters it closes over)."
+        )
 
 
 def numerical_grad(f: Callable[..., Value], inputs: Sequence[Input], eps: float = 1e-6) -> list[float]:
     """Central differences (f(x + eps e_i) - f(x - eps e_i)) / 2 eps for each input.
 
     ``f`` is called with fresh leaf Values (never the caller's, which stay as
-    they are) and must return a Value.
+    they are) and must return a Value. ``inputs`` may nest as ``gradcheck``'s do;
+    the result is flat, in the order of the scalars.
     """
     _check_eps(eps, "numerical_grad")
-    return _numeric(f, _floats(inputs, "numerical_grad"), _labels(inputs), eps)[0]
+    spec = read_inputs(inputs, f, "numerical_grad")
+    return _numeric(f, _floats(spec.flat, "numerical_grad"), spec, eps)[0]
 
 
 def _check_eps(eps: object, who: str) -> None:
@@ -101,7 +191,7 @@ def _check_eps(eps: object, who: str) -> None:
         raise ValueError(f"{who}: eps must be > 0, got {eps!r}; use a small finite step such as 1e-6")
 
 
-def _numeric(f: Callable[..., Value], xs: list[float], labels: list[str], eps: float) -> tuple[list[float], list[str]]:
+def _numeric(f: Callable[..., Value], xs: list[float], spec: Inputs, eps: float) -> tuple[list[float], list[str]]:
     # central differences, and where a relu/abs input changes side of its kink
     # between the +eps and -eps evaluations (the finite difference then spans the kink)
     grads, crossings = [], []
@@ -110,10 +200,10 @@ def _numeric(f: Callable[..., Value], xs: list[float], labels: list[str], eps: f
         lo = xs.copy()
         hi[i] += eps
         lo[i] -= eps
-        out_hi = _call(f, hi, labels, "numerical_grad")[1]
-        out_lo = _call(f, lo, labels, "numerical_grad")[1]
+        out_hi = _call(f, hi, spec, "numerical_grad")[1]
+        out_lo = _call(f, lo, spec, "numerical_grad")[1]
         grads.append((out_hi.data - out_lo.data) / (2.0 * eps))
-        crossings += _kinks_crossed(out_hi, out_lo, labels[i] or f"[{i}]")
+        crossings += _kinks_crossed(out_hi, out_lo, spec.names[i])
     return grads, crossings
 
 
@@ -142,18 +232,20 @@ def compare_grads(
     atol: float = 1e-5,
     rtol: float = 1e-4,
     method: str = "push",
+    expected: Any = None,
 ) -> list[Row]:
     """One ``Row`` per input: ``backward()`` gradient of ``f`` next to central differences.
 
-    A row is ``ok`` where ``|analytic - numeric| <= atol + rtol * |numeric|``.
-    Warns with ``GradcheckWarning`` when a relu or abs in the graph sits within
-    eps of its kink. The caller's inputs are not changed.
+    A row is ``ok`` where ``|analytic - numeric| <= atol + rtol * |numeric|`` (and, with
+    ``expected``, the same holds for the caller's own gradient). Warns with
+    ``GradcheckWarning`` when a relu or abs in the graph sits within eps of its kink.
+    The caller's inputs are not changed. See ``gradcheck`` for ``inputs`` and ``expected``.
     """
-    return _compare(f, inputs, eps, atol, rtol, method)
+    return _compare(f, inputs, eps, atol, rtol, method, expected)
 
 
 def _compare(
-    f: Callable[..., Value], inputs: Sequence[Input], eps: float, atol: float, rtol: float, method: str
+    f: Callable[..., Value], inputs: Any, eps: float, atol: float, rtol: float, method: str, expected: Any = None
 ) -> list[Row]:
     _check_eps(eps, "gradcheck")
     for name, tol in (("atol", atol), ("rtol", rtol)):
@@ -161,10 +253,12 @@ def _compare(
             raise ValueError(f"gradcheck: {name} must be a finite number >= 0, got {tol!r}")
     if type(method) is not str or method not in ("push", "pull"):
         raise ValueError(f"gradcheck: method must be 'push' or 'pull', got {method!r}")
-    xs = _floats(inputs, "gradcheck")
-    labels = _labels(inputs)
-    leaves, out = _call(f, xs, labels, "gradcheck")
-    numeric, crossings = _numeric(f, xs, labels, eps)
+    spec = read_inputs(inputs, f, "gradcheck")
+    xs = _floats(spec.flat, "gradcheck")
+    yours = _expected(expected, spec, f)
+    leaves, out = _call(f, xs, spec, "gradcheck")
+    unused = _unused(out, leaves)
+    numeric, crossings = _numeric(f, xs, spec, eps)
     _warn_kinks(out, eps, crossings)
     out.backward(method)
     rows = []
@@ -172,8 +266,24 @@ def _compare(
         a = leaf.grad
         err = abs(a - n)
         rel = err / abs(n) if n != 0.0 else (0.0 if err == 0.0 else math.inf)
-        rows.append(Row(i, labels[i], x, a, n, err, rel, err <= atol + rtol * abs(n)))
+        mine = yours[i] if yours is not None else None
+        mine_ok = mine is None or abs(mine - n) <= atol + rtol * abs(n)
+        ok = err <= atol + rtol * abs(n) and mine_ok
+        rows.append(Row(i, leaf.label, x, a, n, err, rel, ok, spec.names[i], mine, mine_ok, i not in unused))
     return rows
+
+
+def _expected(expected: Any, spec: Inputs, f: Callable[..., Any]) -> list[float] | None:
+    # the caller's own gradient, flat, in the order of the inputs (the same nesting, or flat)
+    if expected is None:
+        return None
+    mine = read_inputs(expected, f, "gradcheck: expected")
+    if len(mine.flat) != len(spec.flat):
+        raise ValueError(
+            f"gradcheck: expected= has {len(mine.flat)} number(s) and inputs {len(spec.flat)}; "
+            "give one gradient per input, nested as the inputs are (or flat)"
+        )
+    return _floats(mine.flat, "gradcheck: expected")
 
 
 def gradcheck(
@@ -183,8 +293,20 @@ def gradcheck(
     atol: float = 1e-5,
     rtol: float = 1e-4,
     method: str = "push",
+    expected: Any = None,
 ) -> bool:
     """Check ``f``'s ``backward()`` gradients at ``inputs`` against central differences.
+
+    ``inputs``: numbers or Values, one per argument of ``f``; or nested lists, tuples and dicts
+    of them (``f`` then gets the same nesting, made of Values: a list of a layer's weights, a
+    dict of named parameters; a dict at the top is passed as keyword arguments). Each row is
+    named by the input's label, else by ``f``'s parameter and the position or key
+    (``W[0][1]``, ``b[2]``). An input ``f`` never uses is marked "not in f's graph" (its row
+    is 0 = 0); when ``f`` uses none of them (it closes over a model's own parameters, say) the
+    check would pass for nothing, and it is a ``ValueError`` instead.
+
+    ``expected``: your own gradient (a hand-derived formula), nested as ``inputs`` or flat; the
+    table gets a "yours" column and a row fails where yours disagrees with the numeric one.
 
     Returns True when every input passes ``|analytic - numeric| <= atol + rtol * |numeric|``.
     Otherwise raises ``GradcheckError`` whose message has one row per input
@@ -195,7 +317,8 @@ def gradcheck(
     True
     """
     __tracebackhide__ = True  # pytest: show the failure's table, not gradcheck's own code
-    rows = _compare(f, inputs, eps, atol, rtol, method)
+    rows = _compare(f, inputs, eps, atol, rtol, method, expected)
+    _refuse_vacuous(rows, "gradcheck")
     if all(r.ok for r in rows):
         return True
     name = getattr(f, "__qualname__", None) or repr(f)
@@ -209,18 +332,25 @@ def gradcheck(
 
 
 def format_rows(rows: list[Row]) -> str:
-    """The gradcheck table: one line per input, failing ones marked."""
-    head = f"  {'input':<12} {'value':>12} {'analytic':>16} {'numeric':>16} {'abs err':>10} {'rel err':>10}"
+    """The gradcheck table: one line per input, failing ones marked ("yours" when ``expected=``)."""
+    yours = any(r.expected is not None for r in rows)
+    width = min(24, max([12] + [len(r.name or r.label or f"[{r.index}]") for r in rows]))
+    head = f"  {'input':<{width}} {'value':>12} {'analytic':>16} {'numeric':>16}"
+    head += f" {'yours':>16}" * yours + f" {'abs err':>10} {'rel err':>10}"
     lines = [head]
     for r in rows:
-        name = r.label or f"[{r.index}]"
-        if len(name) > 12:
-            name = name[:11] + "…"
-        mark = "" if r.ok else "   <-- FAIL"
-        lines.append(
-            f"  {name:<12} {r.value:>12.6g} {r.analytic:>16.10g} {r.numeric:>16.10g} "
-            f"{r.abs_err:>10.3g} {r.rel_err:>10.3g}{mark}"
-        )
+        name = r.name or r.label or f"[{r.index}]"
+        if len(name) > width:
+            name = name[: width - 1] + "…"
+        line = f"  {name:<{width}} {r.value:>12.6g} {r.analytic:>16.10g} {r.numeric:>16.10g}"
+        if yours:
+            line += f" {r.expected:>16.10g}" if r.expected is not None else f" {'':>16}"
+        line += f" {r.abs_err:>10.3g} {r.rel_err:>10.3g}"
+        if not r.ok:
+            line += "   <-- FAIL" + (" (yours)" if not r.expected_ok else "")
+        if not r.used:
+            line += "   (not in f's graph)"
+        lines.append(line)
     return "\n".join(lines)
 
 

@@ -10,6 +10,7 @@ import pytest
 
 import autodiff
 from autodiff import GradcheckError, GradcheckWarning, Value, compare_grads, gradcheck, numerical_grad, rules
+from autodiff.gradcheck import format_rows
 
 
 def test_numerical_grad_matches_closed_form():
@@ -76,7 +77,7 @@ def test_tester_reports_only_the_wrong_input(monkeypatch):
     with pytest.raises(GradcheckError, match="1 of 2 input") as err:
         gradcheck(lambda a, b: a * b, [2.0, 3.0])
     assert [r.ok for r in err.value.rows] == [True, False]
-    assert "[1]" in str(err.value)  # unlabelled inputs are named by index
+    assert "\n  b " in str(err.value)  # unlabelled inputs are named by f's parameters
 
 
 def test_tolerances_are_respected():
@@ -128,3 +129,62 @@ def test_bad_arguments(f, inputs, exc, pattern):
 def test_bad_eps():
     with pytest.raises(ValueError, match="eps must be > 0, got 0"):
         numerical_grad(lambda a: a, [1.0], eps=0)
+
+
+# -- hand-derived gradients, nested inputs, vacuous checks (issue 26) ---------------------------
+
+
+def two_layer_loss(W, b):
+    # a student's loss: one tanh layer of 2 units over a fixed input, summed squares
+    x = [0.5, -1.5]
+    hs = [(W[i][0] * x[0] + W[i][1] * x[1] + b[i]).tanh() for i in range(2)]
+    return hs[0] * hs[0] + hs[1] * hs[1]
+
+
+def hand_gradient(W, b):
+    # d/dW_ij = 2 h_i (1 - h_i**2) x_j, d/db_i = 2 h_i (1 - h_i**2)
+    x = [0.5, -1.5]
+    hs = [math.tanh(W[i][0] * x[0] + W[i][1] * x[1] + b[i]) for i in range(2)]
+    d = [2 * h * (1 - h * h) for h in hs]
+    return [[d[i] * x[j] for j in range(2)] for i in range(2)], d
+
+
+def test_nested_inputs_are_named_after_fs_parameters_and_positions():
+    W, b = [[0.3, -0.2], [0.1, 0.4]], [0.05, -0.1]
+    rows = compare_grads(two_layer_loss, [W, b])
+    assert [r.name for r in rows] == ["W[0][0]", "W[0][1]", "W[1][0]", "W[1][1]", "b[0]", "b[1]"]
+    assert gradcheck(two_layer_loss, [W, b])
+    # a dict of named parameters is passed as keyword arguments
+    assert [r.name for r in compare_grads(two_layer_loss, {"b": b, "W": W})][:2] == ["b[0]", "b[1]"]
+    assert W == [[0.3, -0.2], [0.1, 0.4]] and b == [0.05, -0.1]  # the caller's inputs are untouched
+
+
+def test_expected_adds_a_yours_column_and_fails_where_the_hand_formula_is_wrong():
+    W, b = [[0.3, -0.2], [0.1, 0.4]], [0.05, -0.1]
+    gw, gb = hand_gradient(W, b)
+    assert gradcheck(two_layer_loss, [W, b], expected=[gw, gb])
+    gw[1][0] *= -1  # a sign slip in the student's formula
+    with pytest.raises(GradcheckError, match="1 of 6 input") as err:
+        gradcheck(two_layer_loss, [W, b], expected=[gw, gb])
+    text = str(err.value)
+    assert "yours" in text.splitlines()[1]
+    bad = [line for line in text.splitlines() if "<-- FAIL" in line]
+    assert len(bad) == 1 and bad[0].lstrip().startswith("W[1][0]") and bad[0].endswith("<-- FAIL (yours)")
+    with pytest.raises(ValueError, match="expected= has 5 number"):
+        gradcheck(two_layer_loss, [W, b], expected=[gw[0], gw[1][0], gb])
+
+
+def test_a_function_closing_over_a_models_parameters_does_not_pass_vacuously():
+    import nn
+
+    model = nn.MLP(2, [2, 1], seed=0)
+
+    def loss(*params):  # closes over the model: the Values it is given are never used
+        return model([Value(0.5), Value(-1.0)]) ** 2
+
+    with pytest.raises(ValueError, match="no input is in f's graph"):
+        gradcheck(loss, model.parameters())
+    # an input f does not use, among others it does, is marked in the table
+    rows = compare_grads(lambda x, y: x * 2.0, [1.0, 3.0])
+    assert [r.used for r in rows] == [True, False]
+    assert "(not in f's graph)" in format_rows(rows).splitlines()[2]
