@@ -22,6 +22,9 @@ class GradcheckError(AssertionError):
     An ``AssertionError`` so that pytest reports it as a test failure.
     """
 
+    rows: list[Row]
+    """One ``Row`` per input, in the order of the inputs."""
+
     def __init__(self, message: str, rows: list[Row]) -> None:
         super().__init__(message)
         self.rows = rows
@@ -36,13 +39,21 @@ class Row:
     """One input's comparison in a gradcheck."""
 
     index: int
+    """The input's position in the inputs."""
     label: str
+    """The input's label (empty for a number or an unlabelled Value)."""
     value: float
+    """The input's value."""
     analytic: float
+    """The gradient ``backward()`` gave."""
     numeric: float
+    """The central difference ``(f(x + eps) - f(x - eps)) / (2 eps)``."""
     abs_err: float
+    """``|analytic - numeric|``."""
     rel_err: float
+    """``abs_err / |numeric|`` (0 or inf where ``numeric`` is 0)."""
     ok: bool
+    """``abs_err <= atol + rtol * |numeric|``."""
 
 
 def _floats(inputs: Sequence[Input], who: str) -> list[float]:
