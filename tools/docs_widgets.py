@@ -37,7 +37,7 @@ def progress_bar(model_id: str, models: dict) -> str | None:
     label, bar, counter = children
     value, top = float(bar["state"].get("value", 0)), float(bar["state"].get("max", 1))
     return (
-        f'<pre class="stepgrad-progress">{_text(label)} '
+        f'<pre class="stepgrad-progress" style="white-space: pre; overflow-x: auto">{_text(label)} '
         f'<progress value="{value:g}" max="{top:g}"></progress> {_text(counter)}</pre>'
     )
 
