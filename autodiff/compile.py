@@ -212,7 +212,7 @@ class Compiled:
     """A traced function: call it with input floats; ``.source`` is the generated code."""
 
     name: str
-    """The traced function's name (its ``__name__``, or ``name=``), used in every error message."""
+    """The function's name (``name=``, else its ``__name__``, or ``lambda at file:line``), in every error."""
 
     source: str
     """The generated Python code: ``vjp`` (forward, one line per node) and ``backward`` (one per edge)."""

@@ -111,7 +111,7 @@ class Stepper:
     """True: every grad starts from 0; False: the leaves keep their grads and add to them."""
 
     max_nodes: int
-    """The most nodes a picture draws (a larger graph is an error naming ``collapse=``)."""
+    """The most nodes a picture draws; a larger graph is a ``ValueError`` saying what to pass."""
 
     parameters: list[Value] | None
     """The Values drawn as parameters (orange), or None: labelled leaves named as ``nn`` names them."""

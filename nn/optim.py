@@ -162,7 +162,7 @@ class SGD(Optimizer):
     """L2 weight decay (>= 0), added to each grad as ``weight_decay * p``."""
 
     velocity: list[float]
-    """The momentum buffer, one number per parameter (all 0 until a step with momentum)."""
+    """The buffer ``v`` (with momentum, the running sum of gradients), one number per parameter, 0 at first."""
 
     def __init__(self, params: Iterable[Value], lr: float, momentum: float = 0.0, weight_decay: float = 0.0) -> None:
         ps = _params(params, "SGD")

@@ -525,3 +525,60 @@ def test_changelog_reaches_the_site(site):
     shown = (site / "changelog.html").read_text(encoding="utf-8")
     assert versions and all(f">{v}<" in shown or f"[{v}]" in shown for v in versions), versions
     assert "All notable changes to stepgrad" in page_text(site / "changelog.html")
+
+
+# --- the hooks' helpers, on small pages -------------------------------------------------------------
+
+
+def tool(name: str):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(f"tools_{name}", ROOT / "tools" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def widget_page(*views: str, extra: dict | None = None) -> str:
+    state = {
+        "bar": {"model_name": "HBoxModel", "state": {"children": ["IPY_MODEL_a", "IPY_MODEL_b", "IPY_MODEL_c"]}},
+        "a": {"model_name": "HTMLModel", "state": {"value": "fit:\u2007100%"}},
+        "b": {"model_name": "FloatProgressModel", "state": {"value": 40.0, "max": 40.0}},
+        "c": {"model_name": "HTMLModel", "state": {"value": "\u200740/40\u2007[00:01&lt;00:00]"}},
+        **(extra or {}),
+    }
+    scripts = "".join(
+        f'<script type="application/vnd.jupyter.widget-view+json">{{"model_id": "{v}"}}</script>' for v in views
+    )
+    loader = (
+        "<script>\n(function() {\n  function addWidgetsRenderer() { var x = 'https://unpkg.com/'; }\n}());\n</script>"
+    )
+    state_json = json.dumps({"state": state})
+    return f'<script type="application/vnd.jupyter.widget-state+json">{state_json}</script>{loader}<div>{scripts}</div>'
+
+
+def test_a_tqdm_bar_becomes_static_html_and_other_widgets_stay():
+    widgets = tool("docs_widgets")
+    page = widgets.static_progress_bars(widget_page("bar"))
+    assert re.search(r'<pre class="stepgrad-progress"[^>]*>fit: 100% <progress value="40" max="40"></progress> '
+                     r"40/40 \[00:01&lt;00:00\]</pre>", page), page  # fmt: skip
+    assert "unpkg" not in page and "widget-state" not in page and "widget-view" not in page
+    button = {"button": {"model_name": "ButtonModel", "state": {}}}
+    page = widgets.static_progress_bars(widget_page("bar", "button", extra=button))
+    assert "stepgrad-progress" in page and '"model_id": "button"' in page  # the Stepper's buttons are kept
+    assert "unpkg" in page and "widget-state" in page  # ... and what draws them
+
+
+def test_a_notebook_toc_nests_the_headings_the_page_has():
+    toc = tool("docs_toc")
+    page = (
+        '<h1 id="t">T<a class="anchor-link" href="#t">¶</a></h1>'
+        '<h2 id="check-it-gradcheck">Check it: <code>gradcheck</code><a class="anchor-link" href="#c">¶</a></h2>'
+        '<h3 id="x">x &lt; y<a class="anchor-link" href="#x">¶</a></h3><h2 id="z">Z<a class="anchor-link">¶</a></h2>'
+    )
+    found = toc.headings(page)
+    assert found == [(1, "t", "T"), (2, "check-it-gradcheck", "Check it: gradcheck"), (3, "x", "x < y"), (2, "z", "Z")]
+    (top,) = toc.toc_tokens(found)
+    assert [c["id"] for c in top["children"]] == ["check-it-gradcheck", "z"]
+    assert top["children"][0]["children"][0]["name"] == "x &lt; y"
