@@ -90,7 +90,7 @@ def test_every_notebook_is_in_the_site_navigation():
 def test_readme_links_the_docs_pages_by_relative_path():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     linked = set(re.findall(r"\]\(docs/([a-z-]+)\.md\)", readme))
-    assert set(GUIDE) | {"api"} <= linked
+    assert set(GUIDE) | {"api", "troubleshooting"} <= linked
     for page in linked:
         assert (DOCS / f"{page}.md").is_file(), f"README links docs/{page}.md, which does not exist"
 
