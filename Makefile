@@ -38,8 +38,8 @@ $(VENV)/.installed-base: pyproject.toml autodiff/__init__.py | $(BIN)/python
 	$(BIN)/python -m pip install -q -e .
 	@touch $@
 
-# Graphviz `dot`: already there, else Debian's package when root (said before, apt's output shown
-# if it fails, and why), else the `dot` extra (PyPI's graphviz-pure) in the venv
+# Graphviz `dot`: already on PATH, else the `dot` extra (PyPI's graphviz-pure) in the venv, linked as
+# .venv/bin/dot; Debian's package as root only if pip cannot install it (said before, apt's output and why)
 dot: | $(BIN)/python
 	@sh tools/ensure_dot.sh $(BIN)/python
 

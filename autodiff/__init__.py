@@ -8,21 +8,22 @@
 0.355789
 """
 
-from . import arrays, backprop, eager, rules, second_order, source, steps
+from . import arrays, backprop, diagnostics, eager, rules, second_order, source, steps, value, vocabulary
 from .backprop import backward, zero_grad
 from .compile import Compiled, TraceError, compile  # noqa: A004 - autodiff.compile, as torch.compile
 from .edges import Edge, trace
 from .elementary import dot, exp, log, logsumexp, relu, sigmoid, sqrt, sum, tanh  # noqa: A004 - autodiff.sum is an n-ary node
 from .functional import JacobianResult, grad, hessian, hvp, jacobian, jvp
-from .gradcheck import GradcheckError, GradcheckWarning, Row, compare_grads, gradcheck, numerical_grad
+from .gradcheck import KINKS, GradcheckError, GradcheckWarning, Row, compare_grads, gradcheck, numerical_grad
 from .graph import topological_order
 from .primitives import Primitive, PrimitiveWarning, RuleReport, RuleRow, check_rule, primitive
-from .rules import KINKS, OPS, RULES
+from .rules import OPS, RULES
 from .scopes import current_scope, enter_scope, leave_scope, scope
 from .stepper import Stepper
 from .steps import Step, backward_steps
 from .value import Value
 from .viz import GraphvizError, GraphvizNotFound, draw, save, to_svg
+from .why import ChainRule, chain_rule
 
 __all__ = [
     "Value",
@@ -76,17 +77,21 @@ __all__ = [
     "jacobian",
     "JacobianResult",
     "jvp",
+    "chain_rule",
+    "ChainRule",
 ]
 
 # The core (value, rules, graph, backprop) imports nothing outside itself; what it leaves to the
 # interpreters is handed in here, once: the words each kind of number speaks, eager's rules
 # specialised for floats, and the two passes that are not the idea.
-rules.speak(float, eager.WORDS)
-rules.speak(Value, second_order.WORDS)
-rules.speak("array", arrays.WORDS)
-rules.speak(source.Sym, source.VOCABULARY)
+vocabulary.speak(float, eager.WORDS)
+vocabulary.speak(Value, second_order.WORDS)
+vocabulary.speak("array", arrays.WORDS)
+vocabulary.speak(source.Sym, source.VOCABULARY)
+vocabulary.hand_in()
+value.hand_in(diagnostics.other_number, diagnostics.HELP)
 rules.RULES.update(eager.specialised())
-backprop.extend(steps.explain, second_order.value_pass)
+backprop.hand_in(steps.explain, second_order.value_pass)
 
 # the one place the version is written: pyproject.toml reads it, `autodiff --version` prints it
 __version__ = "0.1.0"

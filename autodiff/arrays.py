@@ -1,6 +1,6 @@
 """The rules' vocabulary over numpy arrays: numpy's functions, elementwise.
 
-``rules.speak("array", WORDS)`` lets a definition run on whole columns of a batch
+``vocabulary.speak("array", WORDS)`` lets a definition run on whole columns of a batch
 (``Compiled.batch``) or on an array given to ``autodiff.exp`` and the rest. A check
 fails for the whole array if it fails for any element (the batch is then replayed a
 sample at a time, for eager's error). numpy is imported only when an array is met.
@@ -13,7 +13,7 @@ import math
 import sys
 from typing import Any
 
-from . import rules
+from . import vocabulary
 from .eager import Operators
 
 INF = math.inf
@@ -59,9 +59,9 @@ class Arrays(Operators):
         return functools.reduce(_numpy().maximum, xs)
 
     @staticmethod
-    def check(ok: Any, check: rules.Check) -> None:
+    def check(ok: Any, check: vocabulary.Check) -> None:
         if not ok.all():
-            raise rules.Failed(check)
+            raise vocabulary.Failed(check)
 
 
 WORDS = Arrays()

@@ -8,7 +8,7 @@ Semantics of a call on ``root``:
 * every leaf's grad has d(root)/d(leaf) *added* (so two calls give twice it),
   as in PyTorch; call ``zero_grad`` between steps of an optimizer.
 
-Two passes are not the idea and live outside the core, handed in by ``extend``:
+Two passes are not the idea and live outside the core, handed in by ``hand_in``:
 the search that names the edge where a gradient stopped being finite
 (``autodiff.steps``) and the pass made of Values (``autodiff.second_order``).
 """
@@ -16,7 +16,7 @@ the search that names the edge where a gradient stopped being finite
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
@@ -43,12 +43,13 @@ def backward(root: Value, method: str = "push", create_graph: bool = False) -> N
         raise TypeError(f"backward: create_graph must be True or False, got {create_graph!r}")
     order = topological_order(root)
     if create_graph:
-        _value_pass(order, root)
+        value_pass(order, root)
     else:
-        _float_pass(order, root, method, list(map(GRAD, order)))
+        float_pass(order, root, method, list(map(GRAD, order)))
 
 
-def _float_pass(order: list[Value], root: Value, method: str, before: list[Any]) -> None:
+def float_pass(order: list[Value], root: Value, method: str, before: list[Any]) -> None:
+    """The float pass of ``backward`` over ``order``; ``before``: the grads to put back if it fails."""
     try:
         start(order, root)
         if method == "push":
@@ -63,7 +64,7 @@ def _float_pass(order: list[Value], root: Value, method: str, before: list[Any])
     # a float if a leaf held a Value grad; a sum that merely overflows: the search then finds nothing.
     if type(total) is not float or not -_INF < total < _INF:
         try:
-            error = _explain(order, root, method, before)
+            error = explain(order, root, method, before)
         except BaseException:  # an interrupt during the search
             restore(order, before)
             raise
@@ -89,7 +90,7 @@ def push(order: list[Value]) -> None:
             b = node._p1
             if b is not None:
                 b.grad += node._d1 * g
-        else:  # leaves add nothing
+        elif ps:  # three or more parents; leaves add nothing
             for p, local in zip(ps, node._ds):  # type: ignore[arg-type]
                 p.grad += local * g
 
@@ -114,24 +115,6 @@ def consumers(order: list[Value]) -> dict[int, list[tuple[Value, int]]]:
     return uses
 
 
-def gradients(root: Value, wrt: Sequence[Value], order: list[Value] | None = None) -> list[float]:
-    """d(root)/d(w) for each w in ``wrt`` (0.0 where root does not depend on w), changing no grad.
-
-    The push pass of ``backward``, the same numbers bit for bit, started from zero
-    grads everywhere; raises as ``backward`` does. ``order``: root's topological order.
-    """
-    order = topological_order(root) if order is None else order
-    held = list(map(GRAD, order))
-    try:
-        zeros = [0.0] * len(order)
-        restore(order, zeros)
-        _float_pass(order, root, "push", zeros)
-        inside = {id(v) for v in order}
-        return [w.grad if id(w) in inside else 0.0 for w in wrt]
-    finally:
-        restore(order, held)
-
-
 def restore(order: list[Value], grads: list[Any]) -> None:
     """Put ``grads`` back, one per node of ``order``."""
     for v, g in zip(order, grads):
@@ -149,26 +132,20 @@ def zero_grad(root: Value) -> None:
         v.grad = 0.0
 
 
-# -- the two passes handed in from outside the core (by ``extend``) ---------------------------
+# -- handed in from outside the core, once, by autodiff/__init__ ------------------------------
 
 
-def _unexplained(order: list[Value], root: Value, method: str, before: list[Any]) -> Exception:
-    restore(order, before)
-    return FloatingPointError(f"backward ({method}): a gradient is inf or NaN; every grad is as it was before")
+def _not_handed_in(*args: Any) -> Any:
+    raise RuntimeError("autodiff.backprop: this pass is handed in when autodiff is imported; import autodiff")
 
 
-def _no_value_pass(order: list[Value], root: Value) -> None:
-    raise NotImplementedError("backward(create_graph=True) is autodiff.second_order's; import autodiff")
+# explain(order, root, method, before): after a float pass that ends with a gradient not finite, puts
+# ``before`` back and returns the error naming the edge, or None if all are finite after all (autodiff.steps)
+explain: Callable[[list[Value], Value, str, list[Any]], Exception | None] = _not_handed_in
+value_pass: Callable[[list[Value], Value], None] = _not_handed_in  # create_graph=True (autodiff.second_order)
 
 
-_explain: Callable[[list[Value], Value, str, list[Any]], Exception | None] = _unexplained
-_value_pass: Callable[[list[Value], Value], None] = _no_value_pass
-
-
-def extend(explain: Callable[..., Exception | None], value_pass: Callable[[list[Value], Value], None]) -> None:
-    """Hand in what the core leaves to others (autodiff/__init__ does): ``explain(order, root, method,
-    before)``, called when a float pass ends with a gradient not finite, puts ``before`` back and returns
-    the error naming the edge (None if all are finite after all); ``value_pass(order, root)`` is
-    ``backward(create_graph=True)``."""
-    global _explain, _value_pass
-    _explain, _value_pass = explain, value_pass
+def hand_in(explain_with: Callable[..., Exception | None], value_pass_with: Callable[..., None]) -> None:
+    """Set ``explain`` and ``value_pass`` (autodiff/__init__ does)."""
+    global explain, value_pass
+    explain, value_pass = explain_with, value_pass_with

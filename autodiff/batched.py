@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import rules
+from . import rules, vocabulary
 
 # a tape entry: (kind, arg, parents), as autodiff.compile writes it
 Entry = tuple[str, Any, tuple[int, ...]]
@@ -323,7 +323,7 @@ class Plan:
         with np.errstate(all="ignore"):
             try:
                 locals_ = [g.forward(np, V, U, B) for g in self.groups]
-            except rules.Failed:  # an input outside a rule's domain: eager's error, a sample at a time
+            except vocabulary.Failed:  # an input outside a rule's domain: eager's error, a sample at a time
                 return V, U, [], False
         return V, U, locals_, bool(np.isfinite(V).all())
 

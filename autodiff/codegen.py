@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from . import rules, source
+from . import rules, source, vocabulary
 from .graph import topological_order
 from .value import Value, check_number
 
@@ -123,7 +123,7 @@ class Writer:
         self.local: dict[int, list[str]] = {}
         self.callees: dict[str, Any] = {}
         self.users: dict[int, str] = {}  # id of a user primitive -> its name in the text
-        self.checks: list[rules.Check] = []
+        self.checks: list[vocabulary.Check] = []
 
     def node(self, i: int) -> None:
         kind, arg, parents = self.entries[i]

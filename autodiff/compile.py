@@ -62,6 +62,7 @@ from typing import Any, cast
 
 from . import batched, codegen, source, value
 from .backprop import backward as eager_backward
+from .diagnostics import short
 from .value import Value
 
 _DATA = Value.__dict__["data"]  # the slot descriptor behind Value.data
@@ -505,7 +506,7 @@ class Compiled:
                 if isinstance(row, (Value, numbers.Number, str, bytes)) or not isinstance(row, Iterable):
                     raise TypeError(
                         f"{who}: batch row {i} must be a sequence of {n} inputs, got {type(row).__name__} "
-                        f"{value.short(row)}; a batch has one row per sample"
+                        f"{short(row)}; a batch has one row per sample"
                     )
                 r = tuple(row)
                 if len(r) != n:
@@ -584,14 +585,14 @@ class Compiled:
             where = f"{self.name}: into[{k}], the gradient of {self._param_name(k)},"
             if type(v) is bool or not isinstance(v, (int, float)):
                 raise TypeError(
-                    f"{where} must be a real number (int or float), got {type(v).__name__} {value.short(v)}; {fix}"
+                    f"{where} must be a real number (int or float), got {type(v).__name__} {short(v)}; {fix}"
                 )
             try:
                 f = float(v)
             except OverflowError:  # an int beyond the float range
                 f = _INF
             if not -_INF < f < _INF:
-                raise ValueError(f"{where} must be finite, got {value.short(v)}; {fix}, and zero it after each step")
+                raise ValueError(f"{where} must be finite, got {short(v)}; {fix}, and zero it after each step")
 
     def _eager(self, x: tuple[float, ...], p: tuple[float, ...], seeds: tuple[float, ...] | None = None) -> None:
         """Replay the tape with Values, as eager mode runs it; raise what eager raises, if anything."""

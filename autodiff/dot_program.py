@@ -4,12 +4,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import pathlib
 import shutil
 import subprocess
 import sys
 import sysconfig
-from typing import TYPE_CHECKING
+import threading
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 from .labels import shorten
 
@@ -125,14 +129,15 @@ def svg_markup(g: graphviz.Digraph) -> str:
 
 
 def digraph_class() -> type[graphviz.Digraph]:
-    """A ``graphviz.Digraph`` whose Jupyter picture comes from ``render``, so it shows with graphviz-pure too."""
-    # (graphviz's own rendering runs a `dot` on PATH only); made on first use: graphviz loads only to draw
+    """A ``graphviz.Digraph`` drawn by the ``dot`` that ``find_dot`` finds: in Jupyter, and by its own
+    ``pipe``, ``render`` and ``view`` (graphviz's run a program named ``dot``, found on PATH only)."""
+    # made on first use: graphviz loads only to draw
     global _Digraph
     if _Digraph is None:
         import graphviz
 
         class Digraph(graphviz.Digraph):
-            """A ``graphviz.Digraph`` drawn in Jupyter by the ``dot`` that ``autodiff.viz.find_dot`` finds."""
+            """A ``graphviz.Digraph`` drawn by the ``dot`` that ``autodiff.viz.find_dot`` finds (graphviz-pure too)."""
 
             def _repr_image_svg_xml(self) -> str:
                 return render(self, "svg").decode("utf-8")
@@ -143,8 +148,41 @@ def digraph_class() -> type[graphviz.Digraph]:
             def _repr_image_jpeg(self) -> bytes:
                 return render(self, "jpeg")
 
+            def pipe(self, *args: Any, **kwargs: Any) -> Any:
+                with graphviz_runs_found_dot():
+                    return super().pipe(*args, **kwargs)
+
+            def render(self, *args: Any, **kwargs: Any) -> Any:  # view() renders through it too
+                with graphviz_runs_found_dot():
+                    return super().render(*args, **kwargs)
+
         _Digraph = Digraph
     return _Digraph
 
 
 _Digraph: type[graphviz.Digraph] | None = None
+_RUNNING = threading.RLock()
+
+
+@contextlib.contextmanager
+def graphviz_runs_found_dot() -> Iterator[None]:
+    """Inside, the ``graphviz`` package runs the program ``find_dot`` finds instead of ``dot`` on PATH.
+
+    graphviz names its program once, ``graphviz.backend.dot_command.DOT_BINARY`` (``dot``): it is
+    set to what ``find_dot`` found (graphviz-pure when there is no ``dot``) and put back on the
+    way out; the lock keeps two threads from mixing their settings up. With no program found,
+    or a graphviz without that name, nothing changes (graphviz then raises ``ExecutableNotFound``).
+    """
+    from graphviz.backend import dot_command
+
+    exe = find_dot()
+    if exe is None or not hasattr(dot_command, "DOT_BINARY"):
+        yield
+        return
+    with _RUNNING:
+        before = dot_command.DOT_BINARY
+        dot_command.DOT_BINARY = pathlib.Path(exe)
+        try:
+            yield
+        finally:
+            dot_command.DOT_BINARY = before

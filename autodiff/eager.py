@@ -21,7 +21,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from . import rules, source
+from . import rules, source, vocabulary
 
 INF = math.inf
 Rule = Callable[..., Any]
@@ -49,7 +49,7 @@ class Operators:
 
 
 class Floats(Operators):
-    """The rules' vocabulary over floats (``rules.speak(float, WORDS)``)."""
+    """The rules' vocabulary over floats (``vocabulary.speak(float, WORDS)``)."""
 
     @staticmethod
     def exp(x: float) -> float:
@@ -81,9 +81,9 @@ class Floats(Operators):
         return max(xs)
 
     @staticmethod
-    def check(ok: bool, check: rules.Check) -> None:
+    def check(ok: bool, check: vocabulary.Check) -> None:
         if not ok:
-            raise rules.Failed(check)
+            raise vocabulary.Failed(check)
 
 
 WORDS = Floats()
@@ -95,7 +95,7 @@ def float_rule(define: Callable[..., Any]) -> Rule:
     def rule(*xs: float) -> tuple[float, tuple[float, ...]]:
         try:
             return define(*xs)  # type: ignore[no-any-return]
-        except rules.Failed as f:
+        except vocabulary.Failed as f:
             raise f.check.exception(xs) from None
 
     rule.__name__ = rule.__qualname__ = define.__name__

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Iterable
 from typing import Any
 
-from . import rules
+from . import rules, vocabulary
 from .value import Number, Value, apply, check_number, const
 
 
@@ -55,7 +55,7 @@ def _apply(op: str, x: Any) -> Any:
     if hasattr(x, "__array_ufunc__") or type(x).__module__ == "numpy":
         return on_arrays(lambda a: rules.OPS[op].define(a)[0], rules.RULES[op], (x,), op)
     try:
-        rules.words(x)  # compile's traced numbers, or anything else that speaks the rules' words
+        vocabulary.words(x)  # compile's traced numbers, or anything else that speaks the rules' words
     except TypeError as e:
         raise TypeError(f"{op}: {e}; convert it with float() first") from None
     return rules.OPS[op].define(x)[0]
@@ -73,7 +73,7 @@ def on_arrays(fn: Any, rule: Any, xs: tuple[Any, ...], who: str) -> Any:
                 out = fn(*xs)
             if all(np.isfinite(a).all() for a in arrays) and np.isfinite(out).all():
                 return out
-        except rules.Failed:
+        except vocabulary.Failed:
             pass
     # the exact path: every element through the float rule, which raises eager's error
     columns = [a.ravel().tolist() for a in np.broadcast_arrays(*arrays)]

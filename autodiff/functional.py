@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, NamedTuple, Union
 
-from . import backprop, second_order
+from . import second_order, steps
 from .elementary import dot
 from .forward import tangents
 from .graph import topological_order
@@ -246,7 +246,7 @@ def _gradients(root: Value, wrt: Sequence[Value], create_graph: bool) -> tuple[l
     if create_graph:
         grads = second_order.value_grads(order, root)
         return [grads[id(w)] if id(w) in grads else const(0.0) for w in wrt], edges
-    return backprop.gradients(root, wrt, order), edges
+    return steps.gradients(root, wrt, order), edges
 
 
 def _callable(f: object, who: str) -> str:

@@ -106,7 +106,8 @@ def sigmoid(a: Any) -> Any:
     # s(a) = 1 / (1 + e**-a), d(s(a))/da = s(a) (1 - s(a)); written with e**-|a|, which never overflows
     up = ge(a, 0.0)
     e = exp(where(up, -a, a))
-    s = where(up, 1.0 / (1.0 + e), e / (1.0 + e))
+    d = 1.0 + e
+    s = where(up, 1.0 / d, e / d)
     return s, (s * (1.0 - s),)
 
 
@@ -191,7 +192,6 @@ OPS: dict[str, Op] = {
         Op("logsumexp", logsumexp, (1, None)),
     )
 }
-KINKS: dict[str, float] = {op.name: op.kink for op in OPS.values() if op.kink is not None}
 
 
 def table_op(op: str) -> str:
@@ -204,84 +204,30 @@ def const_exponent(op: str) -> float:
     return float(op[2:])
 
 
-# -- the vocabulary: words each kind of number brings ------------------------------------------
-# A definition computes with these words; each kind of number speaks them its own way, handed in
-# with ``speak`` (autodiff/__init__ does): floats (``autodiff.eager``: math, with inf where Python
-# would raise, as IEEE gives), Values (``autodiff.second_order``), numpy arrays (``autodiff.arrays``)
-# and compile's traced numbers (``autodiff.source``). Ints and bools are spoken as floats.
+# -- the vocabulary ---------------------------------------------------------------------------
+# The words a definition computes with. Each kind of number (floats, Values, numpy arrays, compile's
+# traced numbers) speaks them its own way; autodiff.vocabulary picks the way by the kind of the
+# inputs, and hands its words in here, once (autodiff/__init__ does it).
 
-WORDS = ("exp", "log", "sqrt", "tanh", "power", "where", "gt", "ge", "lt", "ne", "finite", "maximum")
-_SPOKEN: dict[Any, Any] = {}
+WORDS = ("exp", "log", "sqrt", "tanh", "power", "where", "gt", "ge", "lt", "ne", "finite", "maximum", "check")
 
 
-def speak(kind: Any, words: Any) -> None:
-    """Let numbers of ``kind`` (a type, or ``"array"``: anything with ``__array_ufunc__``) run the
-    definitions: ``words`` has a method for each of ``WORDS`` and ``check(ok, check)``."""
-    missing = [w for w in (*WORDS, "check") if not callable(getattr(words, w, None))]
-    if missing:
-        raise TypeError(f"speak: the words for {kind!r} lack {', '.join(missing)}")
-    _SPOKEN[kind] = words
+def _not_handed_in(*xs: Any) -> Any:
+    raise RuntimeError("autodiff.rules: the vocabulary is handed in when autodiff is imported; import autodiff")
 
 
-def words(*xs: Any) -> Any:
-    """The words of the first of ``xs`` that is not a float, int or bool (else floats')."""
-    for x in xs:
-        kind = type(x)
-        if kind is not float and kind is not int and kind is not bool:
-            found = _SPOKEN.get(kind)
-            if found is None and (hasattr(x, "__array_ufunc__") or kind.__module__ == "numpy"):
-                found = _SPOKEN.get("array")  # numpy's arrays and its scalars
-            if found is None:
-                raise TypeError(f"expects a number, a Value or a numpy array, got {kind.__name__} {x!r:.60}")
-            return found
-    return _SPOKEN[float]
+# power(a, n): a ** n, where floats give inf rather than raise; where(cond, yes, no); gt ge lt ne: > >= < !=
+# (of a Value: its data); finite(x): -inf < x < inf, so not NaN; maximum: the largest (of arrays, elementwise);
+# check(ok, error, message, about): where ok is False, error(message) about input number `about`
+exp = log = sqrt = tanh = power = where = gt = ge = lt = ne = finite = maximum = check = _not_handed_in
 
 
-def _word(name: str) -> Callable[..., Any]:
-    def word(*xs: Any) -> Any:
-        try:
-            spoken = words(*xs)
-        except TypeError as e:
-            raise TypeError(f"{name}: {e}; convert it with float() first") from None
-        return getattr(spoken, name)(*xs)
-
-    word.__name__ = word.__qualname__ = name
-    return word
-
-
-exp, log, sqrt, tanh = _word("exp"), _word("log"), _word("sqrt"), _word("tanh")
-power = _word("power")  # a ** n, where floats give inf rather than raise
-where = _word("where")  # yes where cond holds, else no: where(cond, yes, no)
-gt, ge, lt, ne = _word("gt"), _word("ge"), _word("lt"), _word("ne")  # >, >=, <, != (a Value: its data)
-finite = _word("finite")  # -inf < x < inf, so not NaN either
-maximum = _word("maximum")  # the largest (elementwise for arrays; of Values, the largest data)
-
-
-def check(ok: Any, error: type[Exception], message: str, about: int = 0) -> None:
-    """State a domain: where ``ok`` is False, raise ``Failed`` (arrays: anywhere; Values pass)."""
-    if ok is not True:
-        words(ok).check(ok, Check(error, message, about))
-
-
-class Check(NamedTuple):
-    """A domain a definition states: ``error(message.format(*inputs))`` where it fails;
-    ``about``: which input the message is about (the divisor of ``/``), so eager names its node."""
-
-    error: type[Exception]
-    message: str
-    about: int
-
-    def exception(self, inputs: tuple[Any, ...]) -> Exception:
-        err = self.error(self.message.format(*[float(x) for x in inputs]))
-        err.about = self.about  # type: ignore[attr-defined]
-        return err
-
-
-class Failed(Exception):
-    """A check failed; ``RULES`` turns it into the check's own exception."""
-
-    def __init__(self, check: Check) -> None:
-        self.check = check
+def hand_in(**words: Callable[..., Any]) -> None:
+    """Set the words of ``WORDS`` the definitions call (``autodiff.vocabulary.hand_in`` does)."""
+    unknown = set(words).difference(WORDS)
+    if unknown:
+        raise TypeError(f"hand_in: {', '.join(sorted(unknown))} is not a word of the rules")
+    globals().update(words)
 
 
 # eager mode's rules, each op's definition over floats, filled by autodiff/__init__: autodiff.eager

@@ -10,9 +10,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from . import rules
-from .backprop import gradients
-from .steps import name
+from . import rules, vocabulary
+from .steps import gradients, name
 
 if TYPE_CHECKING:
     from .value import Value
@@ -21,7 +20,7 @@ _INF = math.inf
 
 
 class Values:
-    """The rules' vocabulary over Values (``rules.speak(Value, WORDS)``): a definition run on Values
+    """The rules' vocabulary over Values (``vocabulary.speak(Value, WORDS)``): a definition run on Values
     builds its derivatives as nodes. Elementary functions are nodes; comparisons, ``finite`` and
     ``maximum`` read the data (so ``where`` gets a bool); checks pass: a node's numbers were
     checked when it was made."""
@@ -75,7 +74,7 @@ class Values:
         return max(map(_data, xs))  # type: ignore[no-any-return]
 
     @staticmethod
-    def check(ok: Any, check: rules.Check) -> None:
+    def check(ok: Any, check: vocabulary.Check) -> None:
         pass
 
 

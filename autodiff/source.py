@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import rules
+from . import vocabulary
 
 ATOM, POWER, UNARY, PRODUCT, SUM, COMPARE, CHOICE = 100, 90, 80, 70, 60, 50, 40
 DEEPEST = 50  # expressions nested deeper than this become a statement of their own
@@ -41,7 +41,7 @@ class Program:
     prefix: str
     inputs: list[str]
     lines: list[str] = field(default_factory=list)
-    checks: list[rules.Check] = field(default_factory=list)
+    checks: list[vocabulary.Check] = field(default_factory=list)
     risky: bool = False  # a division by a number that may be 0, a power, log or sqrt: Python raises, IEEE not
     every: bool = False  # every operation a statement of its own: a value used twice is computed once
 
@@ -52,7 +52,7 @@ class Program:
 
 
 class Vocabulary:
-    """The rules' vocabulary over Syms (``rules.speak(Sym, VOCABULARY)``): each word writes text."""
+    """The rules' vocabulary over Syms (``vocabulary.speak(Sym, VOCABULARY)``): each word writes text."""
 
     @staticmethod
     def exp(x: Sym) -> Sym:
@@ -102,7 +102,7 @@ class Vocabulary:
         p = next(x.program for x in xs if isinstance(x, Sym))
         return xs[0] if len(xs) == 1 else p.temp(f"max({', '.join(_wrap(x, CHOICE) for x in xs)})")
 
-    def check(self, ok: Sym, check: rules.Check) -> None:
+    def check(self, ok: Sym, check: vocabulary.Check) -> None:
         p = ok.program
         p.checks.append(check)
         p.lines.append(f"if not ({ok.text}): raise fail({len(p.checks) - 1}, ({''.join(a + ', ' for a in p.inputs)}))")
@@ -208,7 +208,7 @@ class Code:
     lines: list[str]
     value: str
     local: list[str]
-    checks: list[rules.Check]
+    checks: list[vocabulary.Check]
     risky: bool
 
 
@@ -217,7 +217,7 @@ def definition(
     inputs: list[str],
     extra: tuple[float, ...] = (),
     prefix: str = "t",
-    checks: list[rules.Check] | None = None,
+    checks: list[vocabulary.Check] | None = None,
     every: bool = False,
 ) -> Code:
     """Run ``define`` on Syms named ``inputs`` (``extra``: plain numbers, e.g. an exponent).

@@ -34,6 +34,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, cast
 
+from . import quiz as quizzing
 from . import share
 from .backprop import METHODS
 from .dot_program import svg_markup
@@ -45,6 +46,7 @@ from .stepper_views import Views, step_html
 from .steps import Step, backward_steps
 from .value import Value
 from .viz import draw
+from .why import ChainRule, sum_of, walk_latex
 
 if TYPE_CHECKING:
     import graphviz
@@ -101,6 +103,12 @@ class Stepper:
     a slider. Every view follows the Stepper, whatever moves it.
     """
 
+    quiz: str | None
+    """"contribution" (``quiz=True``: each step asks what it adds), "local" (its local derivative), or None."""
+
+    feedback: str
+    """In a quiz, what the last answer got: right (with the step explained), or a hint; '' before any."""
+
     root: Value
     """The output whose backward pass is walked."""
 
@@ -145,9 +153,13 @@ class Stepper:
         max_nodes: int = 500,
         parameters: Any = None,
         granularity: str = "edge",
+        quiz: bool | str = False,
         **draw_kw: Any,
     ) -> None:
         _check_arguments(root, method, fresh, max_nodes, granularity, draw_kw)
+        self.quiz = quizzing.quiz_mode(quiz)
+        if self.quiz and granularity != "edge":
+            raise ValueError("Stepper: quiz asks one question per edge; use granularity='edge' (the default)")
         self.root = root
         self.method = method
         self.fresh = fresh
@@ -172,6 +184,9 @@ class Stepper:
         )
         self.position = 0  # number of steps applied
         self._views = Views()  # the widgets and displays that follow this Stepper
+        self._credit: dict[int, bool] = {}  # quiz: step number -> answered right (True) or revealed
+        self._wrong: set[int] = set()  # quiz: the step now asked, once it had a wrong answer
+        self.feedback = ""  # quiz: what the last answer got (right, or the hint)
 
     def _record(self) -> list[Step]:
         # record the pass once, from the grads the walk starts from, then put the user's grads back
@@ -458,6 +473,57 @@ class Stepper:
     def _repr_html_(self) -> str:
         return step_html(self)
 
+    # -- quiz and why ------------------------------------------------------------
+
+    def question(self) -> str | None:
+        """What the learner is asked before the next step (None with no quiz, or when all are applied)."""
+        if not self.quiz or self.done:
+            return None
+        return quizzing.question(cast(Step, self.steps[self.position]), self.quiz, self._names)
+
+    def answer(self, x: float | str) -> bool:
+        """Check a prediction of the next step's number: right applies the step and returns True; wrong
+        applies nothing, returns False and leaves a hint in ``feedback`` (the rule and its numbers)."""
+        if not self.quiz:
+            raise ValueError("Stepper.answer: this Stepper asks nothing; make it with Stepper(root, quiz=True)")
+        if self.done:
+            raise ValueError(f"Stepper.answer: every step is applied ({self.headline()}); reset() to start again")
+        given = quizzing.read_answer(x)
+        s = cast(Step, self.steps[self.position])
+        want = quizzing.expected(s, self.quiz)
+        k = self.position + 1
+        if not quizzing.is_right(given, want):
+            self._wrong.add(k)
+            self.feedback = f"Not quite ({given!r}). {quizzing.hint(s, self.quiz, self._names)}"
+            self._views.redraw(self)
+            return False
+        self._credit[k] = k not in self._wrong
+        self.feedback = f"Right: {want!r}. {self.explain(s)}"
+        self.step()
+        return True
+
+    def reveal(self) -> AnyStep | None:
+        """Apply the next step without credit (as ``step()`` does in a quiz)."""
+        return self.step()
+
+    @property
+    def score(self) -> tuple[int, int]:
+        """(right, asked): steps applied so far, and those of them answered right at the first try."""
+        return sum(self._credit.values()), len(self._credit)
+
+    def why(self, node: Value) -> ChainRule:
+        """The chain rule's sum for ``node``'s grad at this step: the terms added so far, and those to come."""
+        if not isinstance(node, Value) or id(node) not in self._names:
+            raise ValueError(f"Stepper.why: {node!r:.80} is not a node of this Stepper's graph")
+        applied = sum(len(edge_steps_of(s)) for s in self.steps[: self.position])
+        return sum_of(self.root, node, self.edge_steps, applied, self._names)
+
+    def to_latex(self, document: bool = False) -> str:
+        """The whole backward walk as a derivation for a handout: one line per step, in LaTeX without
+        packages (``\\frac{\\partial y}{\\partial x} \\mathrel{+}= ...``); ``document=True`` wraps it
+        in a document that plain ``pdflatex`` compiles."""
+        return walk_latex(self.root, self.edge_steps, self._names, document)
+
     # -- views -------------------------------------------------------------------
 
     def widget(self) -> Any:  # an ipywidgets.VBox (ipywidgets is optional and untyped)
@@ -468,7 +534,12 @@ class Stepper:
         return self._views.widget(self)
 
     def _changed(self) -> None:
-        # tell every live view; the picture is drawn once for all of them
+        # keep the quiz's score in step with the position, then tell every live view (drawn once for all)
+        for k in [k for k in self._credit if k > self.position]:
+            del self._credit[k]
+        for k in range(1, self.position + 1):
+            self._credit.setdefault(k, False)  # applied without a right answer: revealed
+        self._wrong.clear()  # the question now asked has had no answer yet
         self._views.redraw(self)
 
     def _ipython_display_(self) -> None:
@@ -487,7 +558,7 @@ def _check_arguments(
         raise TypeError(f"Stepper: root must be a Value, got {type(root).__name__}")
     unknown = [k for k in draw_kw if k not in DRAW_OPTIONS]
     if unknown:
-        valid = ("method", "fresh", "max_nodes", "parameters", "granularity", *DRAW_OPTIONS)
+        valid = ("method", "fresh", "max_nodes", "parameters", "granularity", "quiz", *DRAW_OPTIONS)
         close = difflib.get_close_matches(unknown[0], valid, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise TypeError(

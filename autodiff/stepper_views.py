@@ -25,6 +25,7 @@ def step_html(stepper: Stepper) -> str:
         f"<pre class='autodiff-explain' style='margin:4px 0;white-space:pre-wrap'>"
         f"{html.escape(stepper.explain())}</pre>"
     )
+    head += quiz_html(stepper)
     try:
         picture = stepper.svg()
     except (GraphvizNotFound, GraphvizError) as e:
@@ -32,6 +33,19 @@ def step_html(stepper: Stepper) -> str:
     except ValueError as e:  # too many nodes to draw
         picture = f"<p><i>{text(str(e))}</i></p>"
     return f"<div class='autodiff-stepper' data-step='{stepper.position}'>{head}{picture}</div>"
+
+
+def quiz_html(stepper: Stepper) -> str:
+    """A quiz's question, score and feedback as HTML ("" when the Stepper asks nothing)."""
+    if not stepper.quiz:
+        return ""
+    right, asked = stepper.score
+    question = stepper.question() or "Every step is applied: reset to try again."
+    return (
+        f"<div class='autodiff-quiz'><b class='autodiff-question'>{html.escape(question)}</b> "
+        f"<span class='autodiff-score'>right at the first try: {right} of {asked}</span>"
+        f"<div class='autodiff-feedback' style='white-space:pre-wrap'>{html.escape(stepper.feedback)}</div></div>"
+    )
 
 
 class Views:
@@ -96,8 +110,34 @@ class WidgetView:
             b.on_click(lambda _, move=move: move())
             buttons.append(b)
         self.slider.observe(self._slid, names="value")
-        self.box = w.VBox([w.HBox([*buttons, self.slider]), self.picture])
+        rows = [w.HBox([*buttons, self.slider])]
+        if stepper.quiz:
+            rows.append(self._quiz_row(w))
+        self.box = w.VBox([*rows, self.picture])
         self.box.add_class("autodiff-stepper-widget")
+
+    def _quiz_row(self, w: Any) -> Any:
+        # an answer box (Enter checks it), Check and Reveal; the question, score and feedback are in the page
+        self.answer = w.Text(placeholder="your number, then Enter", continuous_update=False)
+        self.answer.add_class("autodiff-answer")
+        self.answer.observe(lambda _: self._check(), names="value")
+        check, reveal = w.Button(description="Check"), w.Button(description="Reveal")
+        check.add_class("autodiff-check")
+        reveal.add_class("autodiff-reveal")
+        check.on_click(lambda _: self._check())
+        reveal.on_click(lambda _: self.stepper.reveal())
+        return w.HBox([self.answer, check, reveal])
+
+    def _check(self) -> None:
+        given = self.answer.value.strip()
+        if not given:
+            return
+        self.answer.value = ""  # fires this observer again, with nothing to check
+        try:
+            self.stepper.answer(given)  # redraws every view, right or wrong
+        except (ValueError, TypeError) as e:  # not a number, or every step applied: said in the page
+            self.stepper.feedback = str(e)
+            self.show(step_html(self.stepper))
 
     def _slid(self, change: dict[str, Any]) -> None:
         self.stepper.goto(change["new"])  # a no-op when show() set it to where the Stepper is

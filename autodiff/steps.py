@@ -1,16 +1,16 @@
 """A backward pass one edge at a time: the records the stepper and the pictures show, and the
-search that names the edge where a gradient stopped being finite (``backprop.extend`` hands
+search that names the edge where a gradient stopped being finite (``backprop.hand_in`` hands
 it to ``backward``).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .backprop import GRAD, check_method, consumers, restore, start
+from .backprop import GRAD, check_method, consumers, float_pass, restore, start
 from .graph import topological_order
 
 if TYPE_CHECKING:
@@ -175,3 +175,21 @@ def _non_finite_message(step: Step, method: str) -> str:
     else:
         fix = "the gradients added into this node overflowed: scale the loss down or call zero_grad() between passes"
     return f"{where}; {fix}. Every grad is as it was before this pass."
+
+
+def gradients(root: Value, wrt: Sequence[Value], order: list[Value] | None = None) -> list[float]:
+    """d(root)/d(w) for each w in ``wrt`` (0.0 where root does not depend on w), changing no grad.
+
+    The push pass of ``backward``, the same numbers bit for bit, started from zero
+    grads everywhere; raises as ``backward`` does. ``order``: root's topological order.
+    """
+    order = topological_order(root) if order is None else order
+    held = list(map(GRAD, order))
+    try:
+        zeros = [0.0] * len(order)
+        restore(order, zeros)
+        float_pass(order, root, "push", zeros)
+        inside = {id(v) for v in order}
+        return [w.grad if id(w) in inside else 0.0 for w in wrt]
+    finally:
+        restore(order, held)

@@ -15,7 +15,6 @@ slots). A node is then one object for the cycle collector instead of three.
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Callable
 from contextvars import ContextVar
 from typing import NoReturn, Union
@@ -56,9 +55,12 @@ class Value:
     _ds: tuple[float, ...] | None
     scope: tuple[str, ...]
 
-    def __init__(self, data: Number, label: str = "", _children: tuple[object, ...] = (), _op: str = "") -> None:
-        if _children or _op or isinstance(label, (tuple, list, set, frozenset)):
-            raise TypeError(_MICROGRAD_CONSTRUCTOR)
+    def __init__(self, data: Number, label: str = "", *micrograd: object, **micrograd_names: object) -> None:
+        # micrograd's Value(data, _children, _op) is caught and explained (an empty one is a leaf, as there)
+        if not {"_children", "_op"}.issuperset(micrograd_names):
+            raise TypeError(f"Value() takes data and label, got the keyword(s) {', '.join(micrograd_names)}")
+        if micrograd or any(micrograd_names.values()) or isinstance(label, (tuple, list, set, frozenset)):
+            raise TypeError(HELP["Value(data, _children, _op)"])
         self.data = check_number(data, label)
         if not isinstance(label, str):
             raise TypeError(f"Value: label must be a str, got {type(label).__name__} {label!r:.80}")
@@ -105,7 +107,7 @@ class Value:
 
     def _no_closure(self, *fn: object) -> NoReturn:
         """micrograd's ``_backward`` closure, read or set: not kept here (AttributeError saying what to use)."""
-        raise AttributeError(_NO_BACKWARD_CLOSURE)
+        raise AttributeError(HELP["_backward"])
 
     _backward = property(_no_closure, _no_closure)
 
@@ -167,23 +169,29 @@ class Value:
         return const(other) ** self
 
     def exp(self) -> Value:
+        """e**self; d/dself = e**self."""
         return apply("exp", (self,))
 
     def log(self) -> Value:
+        """ln(self), for self > 0; d/dself = 1/self."""
         return apply("log", (self,))
 
     def sqrt(self) -> Value:
+        """sqrt(self), for self >= 0; d/dself = 0.5 / sqrt(self)."""
         return apply("sqrt", (self,))
 
     def tanh(self) -> Value:
+        """tanh(self); d/dself = 1 - tanh(self)**2."""
         v, d = _RULES["tanh"](self.data)
         return _node(v, "tanh", (self,), d)
 
     def sigmoid(self) -> Value:
+        """1 / (1 + e**-self); d/dself = s (1 - s)."""
         v, d = _RULES["sigmoid"](self.data)
         return _node(v, "sigmoid", (self,), d)
 
     def relu(self) -> Value:
+        """max(0, self); d/dself = 1 where self > 0, else 0."""
         v, d = _RULES["relu"](self.data)
         return _node(v, "relu", (self,), d)
 
@@ -197,18 +205,6 @@ class Value:
         backprop.zero_grad(self)
 
 
-_MICROGRAD_CONSTRUCTOR = (
-    "Value(data, _children, _op) is micrograd's way to make a node whose _backward closure "
-    "you then set; autodiff records each op's local derivatives instead, and a Value takes only "
-    "Value(data, label=''). Build new ops from existing ones (x.tanh(), x.exp(), "
-    "(1 + x.exp()).log(), ...); see 'Coming from micrograd' in the README."
-)
-
-_NO_BACKWARD_CLOSURE = (
-    "Value has no _backward closure (micrograd's): autodiff records each op's local derivatives "
-    "instead. To run backprop one edge at a time use autodiff.Stepper(o) or autodiff.backward_steps(o); "
-    "for the whole pass, o.backward()."
-)
 _RULES = rules.RULES  # each op's definition over floats
 _POWERS: dict[float, str] = {}  # exponent -> op name ("**2"), for the exponents met first
 
@@ -224,50 +220,42 @@ def _power_name(n: float) -> str:
 def check_number(x: object, label: str, who: str = "Value: data") -> float:
     """``x`` as a finite float, or the TypeError/ValueError that names it (``label``) and the fix."""
     t = type(x)
-    if t is float and -_INF < x < _INF:  # type: ignore[operator] # the common cases first: no ABC check
+    if t is float and -_INF < x < _INF:  # type: ignore[operator] # the common cases here: no ABC check
         return x  # type: ignore[return-value]
     if t is int and -_BIG < x < _BIG:  # type: ignore[operator]
         return float(x)  # type: ignore[arg-type]
-    what, node = (f" for {label!r}", f" (node {label!r})") if label else ("", "")
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(
-            f"{who}{what} must be a real number (int or float), got {type(x).__name__} {short(x)}; "
-            "convert it with float() first"
-        )
-    try:
-        f = float(x)
-    except OverflowError:  # an int or Fraction beyond the float range; no str(): huge ints have a digit limit
-        digits = int(abs(int(math.trunc(x))).bit_length() * 0.30103)
-        raise ValueError(
-            f"{who} must be finite, got {type(x).__name__} {short(x)} (about 1e{digits}), "
-            f"too large for a float{node}; scale it down"
-        ) from None
-    if not -_INF < f < _INF:
-        raise ValueError(f"{who} must be finite, got {f!r}{node}; check the input for NaN or inf")
-    return f
+    return other_number(x, label, who)
 
 
-def short(x: object) -> str:
-    """``repr(x)`` cut to 40 characters, for messages (a 5,000-digit int is not an error message)."""
-    try:
-        r = repr(x)
-    except ValueError:  # int too large for its decimal repr
-        return "<a very large int>"
-    return r if len(r) <= 40 else r[:37] + "..."
+def _not_handed_in(*args: object) -> NoReturn:
+    raise RuntimeError("autodiff.value: other_number is handed in when autodiff is imported; import autodiff")
+
+
+# handed in from outside the core, once, by autodiff/__init__ (autodiff.diagnostics): any number other than
+# a float or int, as a float or the error naming it; the help for micrograd's habits, by the habit
+other_number: Callable[[object, str, str], float] = _not_handed_in
+HELP: dict[str, str] = {}
+
+
+def hand_in(number: Callable[[object, str, str], float], help: dict[str, str]) -> None:  # noqa: A002
+    """Set ``other_number`` and ``HELP`` (autodiff/__init__ does)."""
+    global other_number
+    other_number = number
+    HELP.update(help)
 
 
 def const(x: object) -> Value:
     """A Python number met in an expression, as a constant leaf (a Value stays itself)."""
     if isinstance(x, Value):
         return x
-    v = _new(Value)  # Value(x) without its checks of label and arguments
+    v = _new(Value)  # a leaf made here, not by make_node: numbers in expressions are common
     v.data = check_number(x, "")
     v.grad = 0.0
     v.label = v.op = ""
     v._p0 = v._p1 = None
-    v._ps = v._ds = ()
     v.scope = _scope_now()
     v._visit = None
+    v._ps = v._ds = ()
     return v
 
 

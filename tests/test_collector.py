@@ -10,7 +10,7 @@ import threading
 import pytest
 
 import autodiff
-from autodiff import Value, backprop
+from autodiff import Value, backprop, steps
 
 
 @pytest.fixture(params=[True, False], ids=["collector-on", "collector-off"])
@@ -60,7 +60,7 @@ CALLS = {
     "backward push": lambda r: r.backward(),
     "topological_order": autodiff.topological_order,
     "zero_grad": lambda r: r.zero_grad(),
-    "gradients": lambda r: backprop.gradients(r, [r]),
+    "gradients": lambda r: steps.gradients(r, [r]),
 }
 
 

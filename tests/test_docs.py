@@ -1,8 +1,9 @@
 """The documentation site cannot rot: it builds in strict mode with every notebook executed, as
 `make docs` builds it (from the packages the `docs` extra installs), its API reference lists
 every public name with a docstring, every internal link and anchor resolves, the notebook pages
-render their LaTeX and progress bars offline, the README links its pages, and the guide's code
-examples run."""
+render their LaTeX and progress bars offline, the README links its pages, the troubleshooting
+page's messages are the ones raised, and the README's sections reach the site. The pages' code
+examples and console blocks run in tests/test_readme_runs.py."""
 
 from __future__ import annotations
 
@@ -93,18 +94,6 @@ def test_readme_links_the_docs_pages_by_relative_path():
     assert set(GUIDE) | {"api", "troubleshooting"} <= linked
     for page in linked:
         assert (DOCS / f"{page}.md").is_file(), f"README links docs/{page}.md, which does not exist"
-
-
-@pytest.mark.parametrize("page", GUIDE)
-def test_guide_examples_run(page, tmp_path, monkeypatch):
-    """Each page's ```python blocks, in order, in one namespace (our own docs, not user text)."""
-    text = (DOCS / f"{page}.md").read_text(encoding="utf-8")
-    blocks = re.findall(r"^```python\n(.*?)^```", text, re.M | re.S)
-    assert blocks, f"docs/{page}.md has no python example"
-    monkeypatch.chdir(tmp_path)  # examples may write files (neuron.svg, walk.html ...)
-    namespace: dict = {"__name__": f"docs_{page}"}
-    for i, code in enumerate(blocks):
-        exec(compile(code, f"docs/{page}.md (example {i + 1})", "exec"), namespace)
 
 
 def test_docstring_examples_show_as_code_not_quotes(site):
@@ -319,8 +308,7 @@ def test_the_link_checker_finds_a_dead_file_and_anchor(tmp_path):
 CORE_UNDOCUMENTED = {
     "autodiff.KINKS", "autodiff.OPS", "autodiff.RULES",  # rules.py
     "autodiff.Value.data", "autodiff.Value.grad", "autodiff.Value.label", "autodiff.Value.op",
-    "autodiff.Value.scope", "autodiff.Value.__repr__", "autodiff.Value.exp", "autodiff.Value.log",
-    "autodiff.Value.sqrt", "autodiff.Value.tanh", "autodiff.Value.sigmoid", "autodiff.Value.relu",
+    "autodiff.Value.scope", "autodiff.Value.__repr__",
     "autodiff.Value.__add__", "autodiff.Value.__sub__", "autodiff.Value.__mul__", "autodiff.Value.__truediv__",
     "autodiff.Value.__pow__", "autodiff.Value.__neg__", "autodiff.Value.__abs__", "autodiff.Value.__pos__",
     "autodiff.Value.__radd__", "autodiff.Value.__rsub__", "autodiff.Value.__rmul__",
@@ -363,13 +351,18 @@ NO_MATPLOTLIB = "# (without matplotlib)"
 
 
 def troubleshooting_examples() -> list[tuple[str, str | None]]:
-    """(python code, the message shown under it or None) for each python block of the page."""
+    """(code, the message shown under it) of each example of the page, in order: a ```py block
+    raises the message of the ```text block under it; a ```python block (run by the page-runner
+    of tests/test_readme_runs.py too) raises nothing (None)."""
     blocks = FENCE.findall((DOCS / "troubleshooting.md").read_text(encoding="utf-8"))
     out: list[tuple[str, str | None]] = []
     for i, (lang, body) in enumerate(blocks):
-        if lang == "python":
-            after = blocks[i + 1] if i + 1 < len(blocks) else ("", "")
-            out.append((body, after[1].strip() if after[0] == "text" else None))
+        after = blocks[i + 1] if i + 1 < len(blocks) else ("", "")
+        if lang == "py":
+            assert after[0] == "text", "troubleshooting.md: a ```py example without the ```text message it raises"
+            out.append((body, after[1].strip()))
+        elif lang == "python":
+            out.append((body, None))
     return out
 
 
@@ -381,7 +374,7 @@ def shown_matches(shown: str, message: str) -> bool:
 
 def test_troubleshooting_messages_are_the_ones_raised(tmp_path, monkeypatch):
     """Each example on docs/troubleshooting.md, in order in one namespace, with warnings as errors:
-    one followed by a text block raises exactly that message; the others run."""
+    a ```py example raises exactly the message shown under it; a ```python one runs."""
     import shutil
     import warnings
 
@@ -418,48 +411,6 @@ def test_the_message_matcher_takes_dots_for_any_text():
 
 
 # --- what the guide shows is what the code prints and draws ----------------------------------------
-
-
-def console_blocks() -> list[tuple[str, str, list[str]]]:
-    """(page, command, the lines shown under it) for each `$ autodiff ...` of a ```console block."""
-    found = []
-    for page in sorted(DOCS.glob("*.md")):
-        for lang, body in FENCE.findall(page.read_text(encoding="utf-8")):
-            if lang != "console":
-                continue
-            lines = body.rstrip("\n").splitlines()
-            starts = [i for i, line in enumerate(lines) if line.startswith("$ ")] + [len(lines)]
-            for i, j in zip(starts, starts[1:]):
-                found.append((page.name, lines[i][2:], lines[i + 1 : j]))
-    return found
-
-
-def lines_match(shown: list[str], printed: list[str]) -> bool:
-    """``shown`` is ``printed``, but that a line ``...`` stands for any number of lines."""
-    pattern = "".join(r"(?:.*\n)*?" if line.strip() == "..." else re.escape(line) + r"\n" for line in shown)
-    return re.fullmatch(pattern, "".join(line + "\n" for line in printed)) is not None
-
-
-@pytest.mark.requires_dot
-@pytest.mark.parametrize(("page", "command", "shown"), console_blocks(), ids=lambda v: str(v)[:40])
-def test_console_examples_print_what_the_page_shows(page, command, shown, tmp_path):
-    """docs/stepping.md showed the old step numbering ("   0  seed: ...")."""
-    import shlex
-
-    argv = shlex.split(command)
-    assert Path(argv[0]).name == "autodiff", f"{page}: only autodiff commands are run, not {command!r}"
-    done = subprocess.run(
-        [sys.executable, "-m", "autodiff", *argv[1:]], cwd=tmp_path, capture_output=True, text=True, timeout=60
-    )
-    printed = (done.stdout + done.stderr).rstrip("\n").splitlines()
-    assert lines_match(shown, printed), f"{page}: `{command}` printed\n" + "\n".join(printed)
-
-
-def test_the_line_matcher_takes_dots_for_any_lines():
-    assert lines_match(["a", "...", "d"], ["a", "b", "c", "d"])
-    assert lines_match(["a", "...", "b"], ["a", "b"])
-    assert not lines_match(["a", "c"], ["a", "b", "c"])
-    assert not lines_match(["   0  seed"], ["Step 1 of 6  seed"])
 
 
 def test_picture_captions_say_what_docs_render_draws():

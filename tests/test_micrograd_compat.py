@@ -7,6 +7,8 @@ below is written the way micrograd's ``trace_graph.ipynb`` and ``demo.ipynb`` wr
 
 from __future__ import annotations
 
+import inspect
+
 import pytest
 
 import nn
@@ -126,3 +128,12 @@ def test_micrograd_demo_prints_micrographs_losses_step_by_step(micrograd_demo_re
         assert ao == at, f"step {k}: accuracy {ao} vs micrograd's {at}"
     assert our_params == pytest.approx(theirs["params"], rel=1e-6, abs=1e-9)
     assert ours[-1][1] >= 0.95  # and it learned: the accuracies above are micrograd's own
+
+
+def test_value_signature_names_no_private_parameter_and_a_misspelt_keyword_is_named():
+    # the signature showed micrograd's private _children and _op (the API reference printed them); a
+    # misspelt keyword must not be mistaken for micrograd's form, nor ignored
+    params = inspect.signature(Value).parameters
+    assert [p for p in params if p.startswith("_")] == []
+    with pytest.raises(TypeError, match="takes data and label, got the keyword.*lable"):
+        Value(1.0, lable="x")

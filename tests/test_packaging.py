@@ -70,6 +70,49 @@ def test_svg_is_drawn_with_graphviz_pure_when_no_system_dot_is_on_path(monkeypat
     assert "(graphviz-pure)" in bundle["image/svg+xml"]
 
 
+def test_the_digraph_draw_returns_renders_itself_with_graphviz_pure(tmp_path, monkeypatch):
+    """graphviz's own pipe / render / view on draw's Digraph run what find_dot finds, not `dot` by name."""
+    import graphviz
+
+    pure = beside_python()
+    assert pure, 'graphviz-pure is not installed beside this Python: pip install -e ".[dot]" (the test extra has it)'
+    monkeypatch.setenv("PATH", path_without_dot())
+    g = autodiff.draw(neuron())
+    assert "(graphviz-pure)" in g.pipe(format="svg", encoding="utf-8")
+    png = g.render(tmp_path / "neuron", format="png")
+    assert open(png, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+    opened = []
+    monkeypatch.setattr(g, "_view", lambda path, **kw: opened.append(path))  # no viewer window in a test
+    assert g.view(tmp_path / "shown") == str(tmp_path / "shown.svg") and opened
+    assert "(graphviz-pure)" in (tmp_path / "shown.svg").read_text(encoding="utf-8")
+    # graphviz is left as it was: a Digraph of your own still runs `dot` by name
+    assert graphviz.backend.dot_command.DOT_BINARY == Path("dot")
+    with pytest.raises(graphviz.ExecutableNotFound):
+        graphviz.Digraph(body=["a -> b"]).pipe(format="svg")
+
+
+def test_a_digraph_of_your_own_needs_a_dot_and_the_readme_says_how(tmp_path, monkeypatch):
+    """The README's limit, as it states it: graphviz-pure alone, your own Digraph fails; its two ways out work."""
+    import graphviz
+
+    pure = beside_python()
+    assert pure, 'graphviz-pure is not installed beside this Python: pip install -e ".[dot]"'
+    monkeypatch.setenv("PATH", path_without_dot())
+    mine = graphviz.Digraph(body=["a -> b"])  # as micrograd's draw_dot builds it
+    with pytest.raises(graphviz.ExecutableNotFound):
+        mine.pipe(format="svg")
+    assert "raises `ExecutableNotFound`" in README
+    # autodiff's dot draws it
+    assert 'autodiff.viz.render(g, "svg")' in README
+    assert "(graphviz-pure)" in autodiff.viz.render(mine, "svg").decode()
+    # or a `dot` linked to graphviz-pure where the graphviz package looks for it
+    assert 'ln -s graphviz-pure "$(dirname "$(command -v python)")/dot"' in README
+    (tmp_path / "graphviz-pure").symlink_to(pure)
+    (tmp_path / "dot").symlink_to("graphviz-pure")
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert "(graphviz-pure)" in mine.pipe(format="svg", encoding="utf-8")
+
+
 def test_graphviz_pure_on_path_is_found_too(tmp_path, monkeypatch):
     pure = beside_python()
     assert pure, 'graphviz-pure is not installed beside this Python: pip install -e ".[dot]"'
@@ -189,20 +232,27 @@ OFFLINE = (
 )
 
 
-def fake_system(tmp_path: Path, uid: int, apt_output: str | None, system_dot: bool = False) -> tuple[Path, dict]:
+def fake_system(
+    tmp_path: Path, uid: int, apt_output: str | None, system_dot: bool = False, pip_ok: bool = True
+) -> tuple[Path, dict]:
     """A PATH of the few real tools the script needs, plus a fake id, apt-get, dot and venv python."""
     bin_ = tmp_path / "bin"
     bin_.mkdir()
-    for tool in ("mktemp", "cat", "grep", "head", "rm", "touch", "cp"):
+    for tool in ("mktemp", "cat", "grep", "head", "rm", "touch", "cp", "ln"):
         (bin_ / tool).symlink_to(shutil.which(tool))
+    pip = (
+        f"touch {tmp_path}/pure"
+        if pip_ok
+        else "echo 'ERROR: No matching distribution found for graphviz-pure' >&2; exit 1"
+    )
     scripts = {
         "id": f'case "$1" in -u) echo {uid} ;; -un) echo learner ;; esac',
         # every call logged; the output given, then a failure (or a dot appears, when apt_output is None)
         "apt-get": f'echo "apt-get $*" >> {tmp_path}/calls\n'
         + (f"cat <<'EOF'\n{apt_output}\nEOF\nexit 100" if apt_output is not None else f"cp {bin_}/fake-dot {bin_}/dot"),
         "fake-dot": "exit 0",
-        # the venv's python: `-m pip install` installs graphviz-pure, `-c` (find_dot) prints it once there
-        "python": f'case "$1" in -m) echo "python $*" >> {tmp_path}/calls; touch {tmp_path}/pure ;;\n'
+        # the venv's python: `-m pip install` installs graphviz-pure (or fails), `-c` (find_dot) prints it once there
+        "python": f'case "$1" in -m) echo "python $*" >> {tmp_path}/calls; {pip} ;;\n'
         f"-c) [ -f {tmp_path}/pure ] && echo {bin_}/fake-dot ;; esac",
     }
     for name, body in scripts.items():
@@ -213,8 +263,8 @@ def fake_system(tmp_path: Path, uid: int, apt_output: str | None, system_dot: bo
     return bin_, {"PATH": str(bin_), "HOME": str(tmp_path)}
 
 
-def ensure_dot(tmp_path: Path, uid: int, apt_output: str | None, system_dot: bool = False):
-    bin_, env = fake_system(tmp_path, uid, apt_output, system_dot)
+def ensure_dot(tmp_path: Path, uid: int, apt_output: str | None, system_dot: bool = False, pip_ok: bool = True):
+    bin_, env = fake_system(tmp_path, uid, apt_output, system_dot, pip_ok)
     done = subprocess.run(
         ["/bin/sh", str(ROOT / "tools" / "ensure_dot.sh"), str(bin_ / "python")],
         cwd=ROOT,
@@ -232,39 +282,56 @@ def test_demo_uses_a_system_dot_and_installs_nothing(tmp_path):
     assert done.returncode == 0 and done.stdout == f"dot: using {tmp_path}/bin/dot\n" and calls == ""
 
 
-def test_demo_says_before_it_installs_a_system_package(tmp_path):
+@pytest.mark.parametrize("uid", [0, 1000], ids=["root", "user"])
+def test_demo_installs_the_dot_extra_into_the_venv_never_apt_and_links_it_as_dot(tmp_path, uid):
+    done, calls = ensure_dot(tmp_path, uid=uid, apt_output=None)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("dot: no Graphviz dot on PATH; installing the project's dot extra into the venv")
+    assert calls.splitlines() == ["python -m pip install -q -e .[dot]"]  # no apt-get, even as root
+    assert done.stdout.splitlines()[-1] == (
+        f"dot: using {tmp_path}/bin/fake-dot (PyPI's graphviz-pure, the dot extra), "
+        f"linked as {tmp_path}/bin/dot for the graphviz package"
+    )
+    # the venv's `dot`, which the graphviz package (a draw_dot of your own) runs by name
+    assert os.readlink(tmp_path / "bin" / "dot") == f"{tmp_path}/bin/fake-dot"
+
+
+def test_demo_with_graphviz_pure_already_in_the_venv_installs_nothing(tmp_path):
+    (tmp_path / "pure").touch()
     done, calls = ensure_dot(tmp_path, uid=0, apt_output=None)
+    assert done.returncode == 0 and calls == "" and (tmp_path / "bin" / "dot").is_symlink()
+
+
+def test_demo_falls_back_to_apt_only_when_pip_fails_and_says_so_first(tmp_path):
+    done, calls = ensure_dot(tmp_path, uid=0, apt_output=None, pip_ok=False)
     lines = done.stdout.splitlines()
     assert done.returncode == 0, done.stderr
-    assert lines[0].startswith("dot: installing the Debian package graphviz (its dot draws the graphs)")
-    assert lines[1] == f"dot: installed {tmp_path}/bin/dot"
-    assert calls.splitlines() == ["apt-get update -q", "apt-get install -y -q --no-install-recommends graphviz"]
+    assert "No matching distribution found for graphviz-pure" in done.stderr  # pip's own words, shown
+    assert lines[1].startswith("dot: could not install the dot extra (pip's output is above); installing the Debian")
+    assert lines[2] == f"dot: installed {tmp_path}/bin/dot"
+    assert calls.splitlines()[1:] == ["apt-get update -q", "apt-get install -y -q --no-install-recommends graphviz"]
 
 
-def test_demo_with_apt_lock_held_says_so_shows_apt_and_falls_back_to_the_dot_extra(tmp_path):
-    done, calls = ensure_dot(tmp_path, uid=0, apt_output=LOCK)
-    assert done.returncode == 0, done.stderr
+def test_demo_with_apt_lock_held_says_so_and_shows_apt(tmp_path):
+    done, calls = ensure_dot(tmp_path, uid=0, apt_output=LOCK, pip_ok=False)
+    assert done.returncode == 1
     assert "It is held by process 4242 (apt-get)" in done.stderr  # apt's own output, shown
-    assert "apt-get could not install graphviz: its lock is held by process 4242 (apt-get)" in done.stdout
-    assert "needs root" not in done.stdout  # not the old lie
-    assert "python -m pip install -q -e .[dot]" in calls
-    assert done.stdout.splitlines()[-1] == f"dot: using {tmp_path}/bin/fake-dot"
+    assert "apt-get could not install graphviz: its lock is held by process 4242 (apt-get)" in done.stderr
+    assert "needs root" not in done.stderr + done.stdout  # not the old lie
 
 
-def test_demo_offline_says_no_network_and_falls_back_to_the_dot_extra(tmp_path):
-    done, calls = ensure_dot(tmp_path, uid=0, apt_output=OFFLINE)
-    assert done.returncode == 0, done.stderr
+def test_demo_offline_says_no_network(tmp_path):
+    done, calls = ensure_dot(tmp_path, uid=0, apt_output=OFFLINE, pip_ok=False)
+    assert done.returncode == 1
     assert "Temporary failure resolving 'deb.debian.org'" in done.stderr
-    assert "apt-get could not install graphviz: no network" in done.stdout
-    assert "python -m pip install" in calls
+    assert "apt-get could not install graphviz: no network" in done.stderr
 
 
-def test_demo_without_root_never_calls_apt_and_uses_the_dot_extra(tmp_path):
-    done, calls = ensure_dot(tmp_path, uid=1000, apt_output=LOCK)
-    assert done.returncode == 0, done.stderr
-    assert "installing Debian's graphviz needs root (you are learner)" in done.stdout
-    assert "apt-get" not in calls and "python -m pip install -q -e .[dot]" in calls
-    assert done.stdout.splitlines()[-1] == f"dot: using {tmp_path}/bin/fake-dot"
+def test_demo_without_root_never_calls_apt(tmp_path):
+    done, calls = ensure_dot(tmp_path, uid=1000, apt_output=LOCK, pip_ok=False)
+    assert done.returncode == 1
+    assert "installing Debian's graphviz needs root (you are learner)" in done.stderr
+    assert "apt-get" not in calls and "pip install graphviz-pure in the venv" in done.stderr
 
 
 # -- the wheel, built and installed outside the checkout (slow) ------------------------------------

@@ -119,3 +119,16 @@ def test_dot_without_bias_and_with_numbers():
 def test_dot_length_mismatch():
     with pytest.raises(ValueError, match="dot: 2 weights but 1 inputs"):
         autodiff.dot([1.0, 2.0], [Value(1.0)])
+
+
+def test_the_core_is_handed_its_words_once_and_refuses_a_word_it_does_not_have():
+    # the definitions call rules.exp, rules.check ...: the dispatchers autodiff.vocabulary handed in, which
+    # speak floats, Values and arrays alike; a misspelt word is refused, not silently added to the module
+    from autodiff import vocabulary
+
+    assert rules.exp(0.0) == 1.0 and rules.exp(Value(0.0)).data == 1.0
+    assert rules.where(rules.gt(Value(2.0), 1.0), 3.0, 4.0) == 3.0
+    with pytest.raises(TypeError, match="expo is not a word of the rules"):
+        rules.hand_in(expo=vocabulary.dispatcher("exp"))
+    with pytest.raises(TypeError, match=r"exp: expects a number, a Value or a numpy array, got str"):
+        rules.exp("1.0")
