@@ -10,7 +10,8 @@ export PATH := $(BIN):$(PATH)
 # no bytecode or pip chatter in a fresh clone
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test test-all bench lint docs dist notebooks notebook-copies dot browser clean help
+.PHONY: demo test test-all bench lint docs dist notebooks notebook-copies dot browser clean help \
+	playground playground-serve playground-npm
 
 help:
 	@echo "make demo       set up .venv, run a small example, write an SVG, print where"
@@ -22,6 +23,8 @@ help:
 	@echo "make dist       build the sdist and wheel into dist/, check them, smoke-test the wheel in a fresh venv"
 	@echo "make notebooks  open Jupyter in the venv on your copies of the notebooks, in $(NOTEBOOK_COPIES)/ (git-ignored;"
 	@echo "                made when missing, never overwritten: your work is kept; notebooks/*.ipynb stay as stored)"
+	@echo "make playground build the playground (the engine in a browser page) into build/playground/"
+	@echo "make playground-serve  build it, serve it on 127.0.0.1 and open it in the browser"
 	@echo "make clean      remove .venv and build leftovers"
 
 $(BIN)/python:
@@ -70,11 +73,25 @@ browser:
 demo: $(VENV)/.installed-base dot
 	$(BIN)/python -m autodiff demo
 
-test: $(VENV)/.installed-test dot browser
+test: $(VENV)/.installed-test dot browser playground-npm
 	$(BIN)/python -m pytest -p no:cacheprovider --doctest-modules autodiff nn tests $(wildcard notebooks/*.ipynb) --nbmake
 
 bench: $(VENV)/.installed-bench
 	cd benchmarks && $(BIN)/python bench_engine.py && $(BIN)/python bench_mlp.py && $(BIN)/python bench_draw.py
+
+# the playground: a static site of Pyodide, viz.js and stepgrad's wheels (tools/build_playground.py,
+# docs/playground.md). Its npm packages (playground/package-lock.json) come the way `dot` does:
+# npm already there, else Debian's npm when root; then `npm ci` when the lock changed. For make test
+# that is optional: without npm the playground test skips, saying so
+playground-npm:
+	@sh tools/ensure_npm.sh --optional
+
+playground: $(VENV)/.installed-base
+	@sh tools/ensure_npm.sh
+	$(BIN)/python tools/build_playground.py
+
+playground-serve: playground
+	$(BIN)/python -m autodiff playground
 
 # every CPython 3.10-3.13 found (PATH, pyenv); notebooks and browser tests left to `make test`
 test-all: $(VENV)/.installed-dev

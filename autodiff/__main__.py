@@ -415,7 +415,49 @@ def build_parser() -> argparse.ArgumentParser:
         help="write a self-contained page that clicks through every step (.html or .htm; at most 500 nodes)",
     )
     grad.set_defaults(func=_grad)
+    _add_playground(sub)
     return parser
+
+
+def _add_playground(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from .serve import DEFAULT_FOLDER
+
+    play = sub.add_parser(
+        "playground",
+        help="serve the playground (the engine in a browser page) on 127.0.0.1 and open it",
+        description=(
+            "Serve a built playground folder on 127.0.0.1 and open it in the browser: type an expression, "
+            "see its value, gradients and graph, step through backprop, run gradcheck; stepgrad itself runs "
+            "in the page (Pyodide), nothing is installed or sent anywhere. Build the folder first with "
+            "`make playground` in a clone of stepgrad; it is a static site that any web server can host."
+        ),
+    )
+    play.add_argument(
+        "--dir", default=DEFAULT_FOLDER, metavar="DIR", help=f"the built site (default: {DEFAULT_FOLDER})"
+    )
+    play.add_argument(
+        "--port", type=int, default=8000, help="the port on 127.0.0.1 (default: 8000; 0 picks a free one)"
+    )
+    play.add_argument("--no-browser", action="store_true", help="serve only; do not open a browser")
+    play.set_defaults(func=_playground)
+
+
+def _playground(args: argparse.Namespace) -> int:
+    from .serve import check_folder, serve
+
+    problem = check_folder(args.dir)
+    if problem is not None:
+        print(f"autodiff playground: {problem}", file=sys.stderr)
+        return BAD_INPUT
+    try:
+        serve(args.dir, args.port, open_browser=not args.no_browser)
+    except OSError as e:  # the port is taken, or not ours to bind
+        print(
+            f"autodiff playground: cannot serve on 127.0.0.1:{args.port}: {e.strerror or e}; try --port 0",
+            file=sys.stderr,
+        )
+        return BAD_INPUT
+    return OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import sysconfig
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from .labels import shorten
@@ -121,11 +121,30 @@ def svg_markup(g: graphviz.Digraph) -> str:
     keeping its aspect ratio, so a graph whose labels grow while stepping never runs off the
     right edge; ``draw(..., rankdir="TB")`` suits tall, narrow graphs better.
     """
-    out = render(g, "svg").decode("utf-8")
-    start = out.find("<svg")
+    return fitted(render(g, "svg").decode("utf-8"))
+
+
+# the style that makes an inline <svg> as wide as dot drew it, or as wide as its container when that is narrower
+FIT_STYLE = "max-width:100%;height:auto"
+# a node's tooltip is a link around it: a page's link style (Jupyter underlines on hover) must not reach its text
+PLAIN_LINKS = "<style>svg.autodiff-drawing a, svg.autodiff-drawing a:hover { text-decoration: none }</style>"
+
+
+def fitted(svg: str) -> str:
+    """``dot -Tsvg``'s output as an ``<svg>`` element to inline in HTML, scaled down to fit its container.
+
+    dot gives the element its size in points (``width="749pt"``) and a ``viewBox``; the style
+    ``FIT_STYLE`` keeps that size when there is room and otherwise shrinks the picture, text and
+    all, to the container's width, keeping its aspect ratio. Its class is ``autodiff-drawing``; its
+    tooltips' links are never underlined.
+    """
+    start = svg.find("<svg")
     if start < 0:
-        raise GraphvizError(f"dot -Tsvg returned no <svg> element (it began {shorten(out, 80)!r}); check `dot -V`")
-    return '<svg style="max-width:100%;height:auto"' + out[start + 4 :]
+        raise GraphvizError(f"dot -Tsvg returned no <svg> element (it began {shorten(svg, 80)!r}); check `dot -V`")
+    end = svg.find(">", start) + 1
+    if "viewBox=" not in svg[start:end]:
+        raise GraphvizError("dot -Tsvg returned an <svg> element without a viewBox, which cannot scale; check `dot -V`")
+    return f'<svg class="autodiff-drawing" style="{FIT_STYLE}"' + svg[start + 4 : end] + PLAIN_LINKS + svg[end:]
 
 
 def digraph_class() -> type[graphviz.Digraph]:
@@ -138,6 +157,26 @@ def digraph_class() -> type[graphviz.Digraph]:
 
         class Digraph(graphviz.Digraph):
             """A ``graphviz.Digraph`` drawn by the ``dot`` that ``autodiff.viz.find_dot`` finds (graphviz-pure too)."""
+
+            def _repr_mimebundle_(
+                self, include: Iterable[str] | None = None, exclude: Iterable[str] | None = None, **_: Any
+            ) -> dict[str, str | bytes]:
+                """What Jupyter shows: by default the picture as HTML, scaled down to the output's width
+                when wider (``fitted``), and as the SVG file dot wrote; ``include``/``exclude`` pick
+                among those two and ``image/png``, ``image/jpeg`` (as graphviz's own Digraph does)."""
+                wanted = set(include) if include is not None else {"text/html", "image/svg+xml"}
+                wanted -= set(exclude or ())
+                bundle: dict[str, str | bytes] = {}
+                if wanted & {"text/html", "image/svg+xml"}:
+                    svg = self._repr_image_svg_xml()
+                    if "text/html" in wanted:
+                        bundle["text/html"] = fitted(svg)
+                    if "image/svg+xml" in wanted:
+                        bundle["image/svg+xml"] = svg
+                for mime, make in (("image/png", self._repr_image_png), ("image/jpeg", self._repr_image_jpeg)):
+                    if mime in wanted:
+                        bundle[mime] = make()
+                return bundle
 
             def _repr_image_svg_xml(self) -> str:
                 return render(self, "svg").decode("utf-8")

@@ -44,6 +44,9 @@ def digraph(
     hot_ids = _hot_ids(pic, hot_nodes, hot_edges)
     g: graphviz.Digraph = digraph_class()("autodiff", format="svg")
     g.attr(rankdir=rankdir, bgcolor="white", fontname="Helvetica", nodesep="0.25", ranksep="0.35")
+    if pic.boxes:
+        # straight edges: a curve from a box's output row to another's shared "in" row bends back over the grads
+        g.attr(splines="polyline")
     g.attr("node", fontname="Helvetica", fontsize="11")
     g.attr("edge", fontname="Helvetica", fontsize="9", arrowsize="0.6")
     # with group, every element goes in its block's cluster: the body is written block by block

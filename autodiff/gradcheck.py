@@ -205,6 +205,7 @@ def gradcheck(
     >>> gradcheck(lambda x, y: x * y.exp(), [2.0, 0.5])
     True
     """
+    __tracebackhide__ = True  # pytest: show the failure's table, not gradcheck's own code
     rows = _compare(f, inputs, eps, atol, rtol, method)
     if all(r.ok for r in rows):
         return True

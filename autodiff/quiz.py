@@ -59,10 +59,16 @@ def read_answer(answer: object) -> float:
 def is_right(answer: float, want: float) -> bool:
     """``want`` to 3 significant digits: within half a unit of its third digit (0.786 and 0.7864 for
     0.78645, not 0.787 or 0.79); where the step adds exactly 0, only 0 is right."""
+    low, high = accepted(want)
+    return low <= answer <= high
+
+
+def accepted(want: float) -> tuple[float, float]:
+    """The answers ``is_right`` takes for ``want``, as an interval (the HTML page checks against it)."""
     if want == 0.0:
-        return answer == 0.0
-    unit = 10.0 ** (math.floor(math.log10(abs(want))) - (DIGITS - 1))
-    return abs(answer - want) <= 0.5 * unit * (1 + 1e-9)
+        return 0.0, 0.0
+    half = 0.5 * 10.0 ** (math.floor(math.log10(abs(want))) - (DIGITS - 1)) * (1 + 1e-9)
+    return want - half, want + half
 
 
 def question(step: Step, mode: str, name: dict[int, str]) -> str:

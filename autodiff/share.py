@@ -17,16 +17,21 @@ import html
 import json
 import os
 import re
-from typing import TYPE_CHECKING
+from collections import Counter
+from typing import TYPE_CHECKING, Any
 
+from . import quiz as quizzing
 from .dot_program import svg_markup
 from .dot_source import BOX_COLOUR, COLOURS, HIGHLIGHT
 from .files import write_files
 from .labels import fmt
 from .scope_steps import edge_steps_of
 from .viz import draw
+from .why import sum_of
 
 if TYPE_CHECKING:
+    import graphviz
+
     from .stepper import Stepper
 
 _PAGE = """<!DOCTYPE html>
@@ -46,6 +51,11 @@ body { font-family: Helvetica, Arial, sans-serif; margin: 1.2em; color: #222; }
 .hot polygon, .hot path, .hot ellipse { stroke: __HL__ !important; stroke-width: 3px !important; }
 .hot text { fill: __HL__; }
 .legend span { display: inline-block; padding: .1em .5em; margin-right: .4em; border: 1px solid #999; }
+#why { font-family: monospace; white-space: pre-wrap; background: #eef4fb; padding: .5em; }
+#why:empty { display: none; }
+#quiz { background: #fff8e6; padding: .5em; margin: .6em 0; }
+#quiz-feedback { white-space: pre-wrap; }
+#graph g[id^="node-"] { cursor: pointer; }
 </style>
 </head>
 <body>
@@ -60,47 +70,81 @@ body { font-family: Helvetica, Arial, sans-serif; margin: 1.2em; color: #222; }
 <div id="context"></div>
 <div id="explain"></div>
 <div id="hint"></div>
+<div id="quiz" hidden>
+<label><input id="quiz-on" type="checkbox"> quiz: predict each step before it is applied</label>
+<div id="quiz-body" hidden>
+<b id="quiz-question"></b><br>
+<input id="quiz-answer" type="text" placeholder="your number, then Enter" autocomplete="off">
+<button id="quiz-check" type="button">Check</button>
+<button id="quiz-reveal" type="button">Reveal</button>
+<span id="quiz-score"></span>
+<div id="quiz-feedback"></div>
+</div>
+</div>
 <div id="graph">__SVG__</div>
+<div id="why"></div>
 <p class="legend">__LEGEND__</p>
 <p>Keys: &larr; / &rarr; step, Home resets, space plays. Each box: label, data, grad; ellipses are ops;
-edges read &part; (the local derivative). The red node and edge are the current step.</p>
+edges read &part; (the local derivative). The red node and edge are the current step. Click a node to
+see why its grad is what it is: the chain rule's sum over its uses, as far as this step.</p>
 <script id="steps" type="application/json">__DATA__</script>
 <script>
+__SHOW__
 (function () {
   "use strict";
   var data = JSON.parse(document.getElementById("steps").textContent);
   var pos = 0, timer = null;
-  function gradText(cell) {
-    // cell: [element id, k]: the grad is the k-th text from the end of the element (a node's last
-    // line, or an output row of a collapsed scope's box); a label may read "grad ..." too
-    var g = document.getElementById(cell[0]);
-    if (!g) return null;
-    var texts = g.getElementsByTagName("text");
-    var t = texts.length > cell[1] ? texts[texts.length - 1 - cell[1]] : null;
-    return t && t.textContent.indexOf("grad ") === 0 ? t : null;
+  var picked = null, credit = {}, tried = false;
+  function whyText() {
+    var w = picked && data.why[picked];
+    if (!w) return "";
+    var lines = w.head.slice(), total = w.start, added = 0;
+    if (w.root) return lines.join("\\n");
+    w.terms.forEach(function (t) { lines.push(t[0] <= pos ? t[1] : t[2]); if (t[0] <= pos) added += 1; });
+    w.totals.forEach(function (t) { if (t[0] <= pos) total = t[1]; });
+    var done = added === w.terms.length ? "" : " so far (" + added + " of " + w.terms.length + " terms)";
+    return lines.concat(["  = " + total + done]).join("\\n");
+  }
+  function showQuiz() {
+    var on = data.quiz && document.getElementById("quiz-on").checked;
+    document.getElementById("quiz-body").hidden = !on;
+    if (!on) return;
+    var q = data.quiz[pos], right = 0, asked = 0;
+    Object.keys(credit).forEach(function (k) { asked += 1; if (credit[k]) right += 1; });
+    var asking = q ? q.question : "Every step is applied: Reset to try again.";
+    document.getElementById("quiz-question").textContent = asking;
+    document.getElementById("quiz-score").textContent = "right at the first try: " + right + " of " + asked;
   }
   function show() {
-    var hot = document.querySelectorAll(".hot");
-    for (var k = 0; k < hot.length; k++) hot[k].classList.remove("hot");
-    var grads = data.grads[pos];
-    for (var i = 0; i < grads.length; i++) {
-      var t = gradText(data.cells[i]);
-      if (t) t.textContent = "grad " + grads[i];
-    }
-    var step = pos > 0 ? data.steps[pos - 1] : null;
-    if (step) {
-      step.hot.forEach(function (id) {
-        var el = document.getElementById(id);
-        if (el) el.classList.add("hot");
-      });
-    }
-    document.getElementById("counter").textContent = data.headlines[pos];
-    document.getElementById("explain").textContent = step ? step.text : data.start;
-    document.getElementById("hint").textContent = pos === 0 ? data.hint : "";
-    document.getElementById("context").textContent = step ? step.context : data.method;
-    document.body.setAttribute("data-step", String(pos));
+    Object.keys(credit).forEach(function (k) { if (Number(k) > pos) delete credit[k]; });
+    for (var k = 1; k <= pos; k++) if (!(k in credit)) credit[k] = false;
+    showStep(data, pos);
+    document.getElementById("why").textContent = whyText();
+    showQuiz();
   }
-  function go(p) { pos = Math.max(0, Math.min(data.steps.length, p)); show(); }
+  function check() {
+    var box = document.getElementById("quiz-answer"), text = box.value.trim(), q = data.quiz[pos];
+    box.value = "";
+    if (!text || !q) return;
+    var x = Number(text), said = document.getElementById("quiz-feedback");
+    if (!isFinite(x) || !/^[-+]?[0-9.]+(e[-+]?[0-9]+)?$/i.test(text)) {
+      said.textContent = text + " is not a number; write e.g. 0.5 or -1.25";
+    } else if (x >= q.low && x <= q.high) {
+      credit[pos + 1] = !tried;
+      tried = false;
+      said.textContent = q.right;
+      go(pos + 1);
+    } else {
+      tried = true;
+      said.textContent = "Not quite (" + text + "). " + q.hint;
+    }
+  }
+  function go(p) {
+    var next = Math.max(0, Math.min(data.steps.length, p));
+    if (next !== pos) tried = false;
+    pos = next;
+    show();
+  }
   function stop() {
     if (timer) { clearInterval(timer); timer = null; }
     document.getElementById("play").textContent = "Play";
@@ -115,6 +159,25 @@ edges read &part; (the local derivative). The red node and edge are the current 
   document.getElementById("prev").addEventListener("click", function () { stop(); go(pos - 1); });
   document.getElementById("reset").addEventListener("click", function () { stop(); go(0); });
   document.getElementById("play").addEventListener("click", play);
+  if (data.quiz) {
+    document.getElementById("quiz").hidden = false;
+    document.getElementById("quiz-on").addEventListener("change", function () {
+      document.getElementById("quiz-feedback").textContent = "";
+      showQuiz();
+    });
+    document.getElementById("quiz-check").addEventListener("click", check);
+    document.getElementById("quiz-reveal").addEventListener("click", function () { stop(); go(pos + 1); });
+    document.getElementById("quiz-answer").addEventListener("keydown", function (e) {
+      if (e.key === "Enter") { e.preventDefault(); check(); }
+      e.stopPropagation();  // typing an answer moves no step
+    });
+  }
+  document.getElementById("graph").addEventListener("click", function (e) {
+    var g = e.target.closest ? e.target.closest("g[id]") : null;
+    while (g && !(g.id in data.why)) g = g.parentElement ? g.parentElement.closest("g[id]") : null;
+    picked = g ? g.id : null;
+    document.getElementById("why").textContent = whyText();
+  });
   document.addEventListener("keydown", function (e) {
     if (e.key === "ArrowRight") { stop(); go(pos + 1); }
     else if (e.key === "ArrowLeft") { stop(); go(pos - 1); }
@@ -129,7 +192,44 @@ edges read &part; (the local derivative). The red node and edge are the current 
 """
 
 
-_PLACEHOLDER = re.compile(r"__(TITLE|HL|LEGEND|SVG|DATA)__")
+# step k of a walk-through's data (``walk_data``) shown in the page: the grads written into the
+# picture, the step's node and edge lit, the headline and the words; the HTML page and the
+# playground both run it (tools/build_playground.py writes it into the site as walkthrough.js)
+SHOW_STEP = """
+function showStep(data, pos) {
+  "use strict";
+  function gradText(cell) {
+    // cell: [element id, k]: the grad is the k-th text from the end of the element (a node's last
+    // line, or an output row of a collapsed scope's box); a label may read "grad ..." too
+    var g = document.getElementById(cell[0]);
+    if (!g) return null;
+    var texts = g.getElementsByTagName("text");
+    var t = texts.length > cell[1] ? texts[texts.length - 1 - cell[1]] : null;
+    return t && t.textContent.indexOf("grad ") === 0 ? t : null;
+  }
+  var hot = document.querySelectorAll(".hot");
+  for (var k = 0; k < hot.length; k++) hot[k].classList.remove("hot");
+  var grads = data.grads[pos];
+  for (var i = 0; i < grads.length; i++) {
+    var t = gradText(data.cells[i]);
+    if (t) t.textContent = "grad " + grads[i];
+  }
+  var step = pos > 0 ? data.steps[pos - 1] : null;
+  if (step) {
+    step.hot.forEach(function (id) {
+      var el = document.getElementById(id);
+      if (el) el.classList.add("hot");
+    });
+  }
+  document.getElementById("counter").textContent = data.headlines[pos];
+  document.getElementById("explain").textContent = step ? step.text : data.start;
+  document.getElementById("hint").textContent = pos === 0 ? data.hint : "";
+  document.getElementById("context").textContent = step ? step.context : data.method;
+  document.body.setAttribute("data-step", String(pos));
+}
+""".strip()
+
+_PLACEHOLDER = re.compile(r"__(TITLE|HL|LEGEND|SVG|DATA|SHOW)__")
 
 
 def _json_for_script(obj: object) -> str:
@@ -137,11 +237,12 @@ def _json_for_script(obj: object) -> str:
     return json.dumps(obj, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def page(stepper: Stepper, title: str | None = None) -> str:
-    """The HTML text of a step-by-step page for ``stepper``: frame k is its step k (its position is kept).
+def walk_data(stepper: Stepper) -> tuple[graphviz.Digraph, dict[str, Any]]:
+    """The picture a page lays out once (each grad drawn as the widest number it can print as, so
+    that no value written in later overflows its box) and the data its script replays: per step
+    the ids to highlight, every grad (``cells`` says where each is shown), the headline and words.
 
-    A Stepper with ``collapse`` (or ``group``, ``compact``) gives the same page over its collapsed
-    picture: a step lights up the box holding its edge and the edge crossing into it.
+    The page of ``page`` and the playground (its own Graphviz) both show exactly these.
     """
     pic = stepper.picture
     scoped = {k: stepper.draw_kw[k] for k in ("collapse", "group", "compact") if k in stepper.draw_kw}
@@ -159,7 +260,6 @@ def page(stepper: Stepper, title: str | None = None) -> str:
             parameters=stepper.parameters,
             **scoped,
         )
-        svg = svg_markup(g)
     finally:
         for v, grad in zip(stepper.nodes, held):
             v.grad = grad
@@ -172,15 +272,6 @@ def page(stepper: Stepper, title: str | None = None) -> str:
             continue
         hot = [h for e in edge_steps_of(s) for h in pic.hot_ids(e)]
         steps.append({"text": stepper.explain(s), "context": stepper.context(s), "hot": list(dict.fromkeys(hot))})
-    name = stepper.name(stepper.root)
-    title = title or f"Backprop through {name}, {stepper.method} ({'V2' if stepper.method == 'push' else 'V1'})"
-    legend = (
-        " ".join(f'<span style="background:{colour}">{html.escape(role)}</span>' for role, colour in COLOURS.items())
-        + f' <span style="border-color:{HIGHLIGHT};border-width:3px">current step</span>'
-    )
-    if pic.boxes:
-        legend += f' <span style="background:{BOX_COLOUR}">collapsed scope</span>'
-    legend += f"<br>Step 0: {html.escape(stepper.start_words())}, not the grads an earlier backward pass left."
     data = {
         "cells": [[element, k] for _, element, k in cells],
         "steps": steps,
@@ -189,8 +280,100 @@ def page(stepper: Stepper, title: str | None = None) -> str:
         "start": stepper.explain(0),
         "hint": f"Press Next or the → key to take step 1; Play walks through all {len(stepper)} steps.",
         "method": stepper.context(None),
+        "why": why_data(stepper, cells),
     }
-    parts = {"TITLE": html.escape(title), "HL": HIGHLIGHT, "LEGEND": legend, "SVG": svg, "DATA": _json_for_script(data)}
+    if stepper.quiz:
+        data["quiz"] = quiz_data(stepper)
+    return g, data
+
+
+# a page carries the chain rule's sum of each node it draws up to this many edges in all (then none)
+WHY_MAX_EDGES = 5000
+
+
+def why_data(stepper: Stepper, cells: list[tuple[int, str, int]]) -> dict[str, Any]:
+    """For each drawn node (by the id of the element that shows it alone): the chain rule's sum for its
+    grad, each term with the page position at which it is added, and the total after it."""
+    if len(stepper.edge_steps) > WHY_MAX_EDGES:
+        return {}
+    at: dict[int, int] = {}  # edge step number -> the page position that adds it (one box step adds many)
+    for position, s in enumerate(stepper.steps, 1):
+        for e in edge_steps_of(s):
+            at[e.index] = position
+    owners = Counter(element for _, element, _ in cells)
+    names = {id(v): stepper.name(v) for v in stepper.nodes}
+    out = {}
+    for i, element, _ in cells:
+        if owners[element] != 1:
+            continue  # a box's row shows several nodes' grads: no single sum to show
+        node = stepper.nodes[i]
+        rule = sum_of(stepper.root, node, stepper.edge_steps, len(stepper.edge_steps), names)
+        added = [at[s.index] for s in stepper.edge_steps if s.kind == "edge" and s.parent is node]
+        out[element] = {
+            "head": rule.head(),
+            "terms": [[added[k], rule.term_line(k), rule.term_line(k, False)] for k in range(len(rule.terms))],
+            "totals": _totals(stepper, node, at),
+            "start": repr(rule.start),
+            "root": node is stepper.root,
+        }
+    return out
+
+
+def _totals(stepper: Stepper, node: Any, at: dict[int, int]) -> list[list[Any]]:
+    # [page position, the node's grad after it] for each term added into the node
+    return [[at[s.index], repr(s.grad_after)] for s in stepper.edge_steps if s.kind == "edge" and s.parent is node]
+
+
+def quiz_data(stepper: Stepper) -> list[dict[str, Any]]:
+    """Per step, what the page's quiz asks, the answers it takes (an interval, ``quiz.accepted``), the
+    hint after a wrong one and the words after a right one."""
+    mode = stepper.quiz or "contribution"
+    names = {id(v): stepper.name(v) for v in stepper.nodes}
+    out = []
+    for s in stepper.edge_steps:
+        want = quizzing.expected(s, mode)
+        low, high = quizzing.accepted(want)
+        out.append(
+            {
+                "question": quizzing.question(s, mode, names),
+                "low": low,
+                "high": high,
+                "hint": quizzing.hint(s, mode, names),
+                "right": f"Right: {want!r}. {stepper.explain(s)}",
+            }
+        )
+    return out
+
+
+def legend(stepper: Stepper) -> str:
+    """The HTML legend under a walk-through's picture: the colours of the roles, the current step's
+    frame, a collapsed scope's box when there is one, and what step 0 shows."""
+    text = (
+        " ".join(f'<span style="background:{colour}">{html.escape(role)}</span>' for role, colour in COLOURS.items())
+        + f' <span style="border-color:{HIGHLIGHT};border-width:3px">current step</span>'
+    )
+    if stepper.picture.boxes:
+        text += f' <span style="background:{BOX_COLOUR}">collapsed scope</span>'
+    return text + f"<br>Step 0: {html.escape(stepper.start_words())}, not the grads an earlier backward pass left."
+
+
+def page(stepper: Stepper, title: str | None = None) -> str:
+    """The HTML text of a step-by-step page for ``stepper``: frame k is its step k (its position is kept).
+
+    A Stepper with ``collapse`` (or ``group``, ``compact``) gives the same page over its collapsed
+    picture: a step lights up the box holding its edge and the edge crossing into it.
+    """
+    g, data = walk_data(stepper)
+    name = stepper.name(stepper.root)
+    title = title or f"Backprop through {name}, {stepper.method} ({'V2' if stepper.method == 'push' else 'V1'})"
+    parts = {
+        "TITLE": html.escape(title),
+        "HL": HIGHLIGHT,
+        "LEGEND": legend(stepper),
+        "SVG": svg_markup(g),
+        "DATA": _json_for_script(data),
+        "SHOW": SHOW_STEP,
+    }
     # one pass over the template: text that was put in is never searched again
     return _PLACEHOLDER.sub(lambda m: parts[m.group(1)], _PAGE)
 

@@ -16,6 +16,7 @@ from .dot_program import (
     GraphvizError,
     GraphvizNotFound,
     find_dot,
+    fitted,
     render,
     svg_markup,
 )
@@ -52,6 +53,7 @@ __all__ = [
     "draw",
     "export",
     "find_dot",
+    "fitted",
     "fmt",
     "plan",
     "render",
@@ -83,7 +85,8 @@ def draw(
     collapse: Collapse = None,
     compact: bool = False,
 ) -> graphviz.Digraph:
-    """The graph of ``root`` as a ``graphviz.Digraph`` (rendered inline by Jupyter).
+    """The graph of ``root`` as a ``graphviz.Digraph``, shown inline by Jupyter: as wide as it is
+    drawn, or scaled down, text and all, to the width of the output when wider (see ``fitted``).
 
     Legend:
 
@@ -117,7 +120,8 @@ def draw(
       how many nodes it holds and the parameters and constants folded into it
       (``272 params``), a row per input (a value from outside: name, data) and a
       row per output (a value used outside, or the root: name, data, grad).
-      Edges between boxes carry the values that cross them, one edge per value.
+      Edges between boxes carry the values that cross them, one edge per value;
+      a drawing with boxes draws its edges straight, so none runs over a box's text.
     * ``compact=True`` (the notes' compressed notation): no op ellipses (the op
       is written in the value's box) and no constants or parameters: each box
       names (up to two) or counts those it uses.

@@ -87,8 +87,8 @@ class ChainRule:
             return f"-{args[0]}"
         return f"{child.op}({', '.join(args)})"
 
-    def lines(self) -> list[str]:
-        """The sum written out, one line per term with its numbers, and the total."""
+    def head(self) -> list[str]:
+        """The sum's first line (and the grad a leaf held, if any); for the root, the whole of it."""
         r, n = self.name(self.root), self.name(self.node)
         if self.node is self.root:
             return [f"∂{r}/∂{r} = 1.0: the root's own derivative, which seeds the backward pass"]
@@ -96,16 +96,24 @@ class ChainRule:
         out = [f"∂{r}/∂{n} = Σ over the {uses} of {n} of ∂{r}/∂use × ∂use/∂{n}"]
         if self.start != 0.0:
             out.append(f"  {self.start!r}   the grad {n} held when this pass started (a leaf accumulates)")
-        for i, t in enumerate(self.terms):
-            c = self.name(t.child)
-            where = f"{c} = {self.expression(t.child)}, {n} as input {t.slot + 1}"
-            if i < self.applied:
-                out.append(f"  + ∂{r}/∂{c} ({t.upstream!r}) × ∂{c}/∂{n} ({t.local!r})   {where}")
-            else:
-                out.append(f"  + ∂{r}/∂{c} × ∂{c}/∂{n} (not added yet)   {where}")
-        done = "" if self.applied == len(self.terms) else f" so far ({self.applied} of {len(self.terms)} terms)"
-        out.append(f"  = {self.total!r}{done}")
         return out
+
+    def term_line(self, i: int, added: bool = True) -> str:
+        """Term ``i`` as a line: with its numbers once added, else as the product still to come."""
+        r, n, t = self.name(self.root), self.name(self.node), self.terms[i]
+        c = self.name(t.child)
+        where = f"{c} = {self.expression(t.child)}, {n} as input {t.slot + 1}"
+        if added:
+            return f"  + ∂{r}/∂{c} ({t.upstream!r}) × ∂{c}/∂{n} ({t.local!r})   {where}"
+        return f"  + ∂{r}/∂{c} × ∂{c}/∂{n} (not added yet)   {where}"
+
+    def lines(self) -> list[str]:
+        """The sum as text, line by line (``str`` joins them)."""
+        if self.node is self.root:
+            return self.head()
+        out = self.head() + [self.term_line(i, i < self.applied) for i in range(len(self.terms))]
+        done = "" if self.applied == len(self.terms) else f" so far ({self.applied} of {len(self.terms)} terms)"
+        return [*out, f"  = {self.total!r}{done}"]
 
     def __str__(self) -> str:
         """``lines()`` joined: what ``print(chain_rule(y, x))`` shows."""

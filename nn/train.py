@@ -121,6 +121,8 @@ def fit(
     """
     from tqdm.auto import tqdm
 
+    if sys.platform == "emscripten":  # a browser (Pyodide) starts no thread: no monitor thread for the bar
+        tqdm.monitor_interval = 0
     epochs, batch_size, l2 = _check_options(model, epochs, batch_size, l2, compile, progress, live)
     rng = make_rng(seed, "fit")
     loss_fn, correct = _loss_of(loss)

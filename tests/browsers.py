@@ -53,8 +53,9 @@ BROWSER_HINT = (
 
 
 @contextlib.contextmanager
-def chrome(width: int = 1000, height: int = 700) -> Iterator:
-    """A headless Chromium WebDriver with a throwaway profile; quit on the way out."""
+def chrome(width: int = 1000, height: int = 700, flags: tuple[str, ...] = ()) -> Iterator:
+    """A headless Chromium WebDriver with a throwaway profile and more command-line ``flags``; quit on
+    the way out. Its console is kept for ``driver.get_log("browser")``."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -73,8 +74,10 @@ def chrome(width: int = 1000, height: int = 700) -> Iterator:
             "--hide-scrollbars",
             f"--user-data-dir={profile}",
             f"--window-size={width},{height}",
+            *flags,
         ):
             options.add_argument(flag)
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
         driver = webdriver.Chrome(service=Service(executable_path=_tool("chromedriver", CHROMEDRIVER)), options=options)
         driver.set_page_load_timeout(60)
         try:
@@ -110,7 +113,8 @@ class Lab:
         self.folder, self.port, self.token, self.log = folder, port, token, log
 
     def url(self, notebook: str) -> str:
-        return f"http://127.0.0.1:{self.port}/lab/tree/{notebook}?token={self.token}"
+        # reset: the page shows this notebook alone, not also the ones opened before (the saved workspace)
+        return f"http://127.0.0.1:{self.port}/lab/tree/{notebook}?reset&token={self.token}"
 
     def api(self, path: str, method: str = "GET", body: dict | None = None) -> bytes:
         req = urllib.request.Request(

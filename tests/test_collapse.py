@@ -163,6 +163,112 @@ def test_boxes_show_inputs_and_outputs_with_value_and_grad():
     assert len(re.findall(r"-> b2:i0:w", layers)) == 16 and len(re.findall(r"-> b0:i\d:w", layers)) == 2
 
 
+# -- no edge over a box's text -----------------------------------------------------------------
+
+SVG = "{http://www.w3.org/2000/svg}"
+# advance widths (em) of DejaVu Sans, wider than Helvetica's: what fontconfig and browsers often use for
+# "Helvetica" on Linux; a text's box is cut to its node's outline, so dot's own metrics never matter more
+EM = dict.fromkeys("0123456789#", 0.64) | dict.fromkeys(".,: ·/-", 0.36) | dict.fromkeys("fijlrt", 0.4)
+
+
+def _numbers(s):
+    return [float(v) for v in re.findall(r"-?\d+(?:\.\d+)?(?:e-?\d+)?", s)]
+
+
+def _edge_points(d):
+    # dot's edges are cubic Bezier pieces, "M x,y C x,y x,y x,y ...": points 1 unit apart or less
+    v = _numbers(d)
+    q = list(zip(v[0::2], v[1::2]))
+    for j in range(3, len(q), 3):
+        c = q[j - 3 : j + 1]
+        n = 1 + int(sum(abs(a[0] - b[0]) + abs(a[1] - b[1]) for a, b in zip(c, c[1:])))
+        for s in range(n + 1):
+            t = s / n
+            k = ((1 - t) ** 3, 3 * (1 - t) ** 2 * t, 3 * (1 - t) * t * t, t**3)
+            yield tuple(sum(w * p[a] for w, p in zip(k, c)) for a in (0, 1))
+
+
+def _text_boxes(root):
+    # (text, x0, y0, x1, y1) of every node's text, its width estimated wide and cut to the node's outline
+    for g in root.iter(f"{SVG}g"):
+        if g.get("class") != "node":
+            continue
+        shape = next(e for e in g.iter() if e.tag in (f"{SVG}polygon", f"{SVG}ellipse", f"{SVG}path"))
+        if shape.tag == f"{SVG}ellipse":
+            cx, cy, rx, ry = (float(shape.get(a)) for a in ("cx", "cy", "rx", "ry"))
+            outline = (cx - rx, cy - ry, cx + rx, cy + ry)
+        else:
+            v = _numbers(shape.get("points") or shape.get("d"))
+            outline = (min(v[0::2]), min(v[1::2]), max(v[0::2]), max(v[1::2]))
+        for t in g.iter(f"{SVG}text"):
+            size, x, y = float(t.get("font-size")), float(t.get("x")), float(t.get("y"))
+            width = size * sum(EM.get(ch, 0.75 if ch.isupper() else 0.62) for ch in t.text or "")
+            x0 = {"start": x, "middle": x - width / 2, "end": x - width}[t.get("text-anchor")]
+            yield (
+                t.text,
+                max(x0, outline[0]),
+                max(y - 0.8 * size, outline[1]),
+                min(x0 + width, outline[2]),
+                min(y + 0.25 * size, outline[3]),
+            )
+
+
+def edges_over_text(svg):
+    """``(edge id, text)`` for every edge of a dot SVG that passes over a node's text."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(svg)
+    texts = list(_text_boxes(root))
+    hits = []
+    for g in root.iter(f"{SVG}g"):
+        if g.get("class") == "edge":
+            for path in g.iter(f"{SVG}path"):
+                for x, y in _edge_points(path.get("d")):
+                    hits += [(g.get("id"), t) for t, x0, y0, x1, y1 in texts if x0 < x < x1 and y0 < y < y1]
+    return sorted(set(hits))
+
+
+def digits_loss():
+    """Notebook 11's picture: the cross-entropy of MLP(64, [32, 10]) on one 8x8 image, after backward."""
+    model = nn.MLP(64, [32, 10], seed=0)
+    loss = nn.cross_entropy(model([(k % 7) / 6 for k in range(64)]), 3)
+    loss.backward()
+    return model, loss
+
+
+@requires_dot
+def test_no_edge_crosses_the_text_of_a_box():
+    model, y = demo_sample()
+    digits, loss = digits_loss()
+    for g in (
+        draw(y, collapse=2, group=True),  # notebook 10's and the README's one box per layer
+        draw(y, collapse=2),
+        draw(y, collapse=3, group=True, compact=True),
+        draw(y, collapse="L1", compact=True),
+        draw(loss, collapse=2, parameters=digits.parameters()),  # notebook 11's
+        draw(loss, collapse=2, parameters=digits.parameters(), rankdir="TB"),
+    ):
+        svg = render(g, "svg").decode()
+        assert svg.count('class="node"') > 3 and svg.count('class="edge"') > 10
+        assert edges_over_text(svg) == []
+    # the check sees an edge laid over a text: the first edge moved straight across the title "MLP/L1"
+    import xml.etree.ElementTree as ET
+
+    svg = render(draw(y, collapse=2), "svg").decode()
+    _, x0, y0, x1, y1 = next(t for t in _text_boxes(ET.fromstring(svg)) if t[0] == "MLP/L1")
+    m = (y0 + y1) / 2
+    line = rf"\g<1>M{x0 - 9},{m}C{x0},{m} {x1},{m} {x1 + 9},{m}"
+    across = re.sub(r'(class="edge">.*?<path[^>]* d=")[^"]*', line, svg, count=1, flags=re.S)
+    assert across != svg and edges_over_text(svg) == [] and len(edges_over_text(across)) == 1
+
+
+def test_drawings_with_boxes_use_straight_edges_and_others_curves():
+    # a curve from a box's output rows into another box's one "in" row bends back over the grads
+    _, y = demo_sample()
+    assert "splines=polyline" in draw(y, collapse=2).source
+    assert "splines" not in draw(y).source and "splines" not in draw(y, group=True, max_nodes=1000).source
+
+
 def test_explicit_parameters_are_folded_too():
     x, w = Value(2.0, label="x"), Value(3.0, label="w")
     with scope("f"):

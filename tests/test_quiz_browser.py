@@ -101,3 +101,56 @@ def test_quiz_in_the_widget_wrong_malformed_right_and_reveal(lab, browser):
     except BaseException:
         print(f"--- JupyterLab's log ---\n{tail(lab.log)}")
         raise
+
+
+PAGE = """
+return {
+  counter: document.getElementById('counter').textContent,
+  question: document.getElementById('quiz-question').textContent,
+  score: document.getElementById('quiz-score').textContent,
+  feedback: document.getElementById('quiz-feedback').textContent,
+  why: document.getElementById('why').textContent,
+  quizShown: !document.getElementById('quiz').hidden,
+};
+"""
+
+
+def test_the_page_quiz_and_a_clicked_nodes_sum(browser, tmp_path):
+    # the self-contained page: the quiz toggle, a wrong then a right answer, reveal, and a node's
+    # chain-rule sum as far as the step shown; every number from the Stepper, computed here
+    s = neuron()
+    x = next(v for v in s.nodes if v.label == "x")
+    browser.get(f"file://{s.save_html(tmp_path / 'quiz.html')}")
+    page = browser.execute_script(PAGE)
+    assert page["quizShown"] and page["counter"] == "Step 0 of 6"
+    browser.find_element("id", "quiz-on").click()
+    assert browser.execute_script(PAGE)["question"] == s.question()
+
+    answer = browser.find_element("id", "quiz-answer")
+    answer.send_keys("3\n")
+    wrong = browser.execute_script(PAGE)
+    assert wrong["counter"] == "Step 0 of 6" and wrong["feedback"].startswith("Not quite (3). The seed")
+    answer.send_keys("1\n")
+    right = browser.execute_script(PAGE)
+    assert right["counter"] == "Step 1 of 6" and right["score"] == "right at the first try: 0 of 1"
+    s.answer(1.0)
+    answer.send_keys(f"{s.steps[1].contribution:.4g}\n")
+    assert browser.execute_script(PAGE)["score"] == "right at the first try: 1 of 2"
+    s.answer(s.steps[1].contribution)
+    answer.send_keys("what\n")
+    assert "is not a number" in browser.execute_script(PAGE)["feedback"]
+    browser.find_element("id", "quiz-reveal").click()
+    page = browser.execute_script(PAGE)
+    assert page["counter"] == "Step 3 of 6" and page["score"] == "right at the first try: 1 of 3"
+    s.reveal()
+
+    node_x = browser.find_element("css selector", f"#node-n{s.nodes.index(x)} text")
+    node_x.click()
+    assert browser.execute_script(PAGE)["why"] == str(s.why(x))  # not added yet at step 3
+    for _ in range(3):
+        browser.find_element("id", "next").click()
+    s.run()
+    assert browser.execute_script(PAGE)["why"] == str(s.why(x))  # the whole sum: x.grad
+    assert repr(x.grad) in browser.execute_script(PAGE)["why"]
+    errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert errors == []

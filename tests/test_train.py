@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import warnings
 
 import pytest
 
@@ -74,6 +75,26 @@ def test_progress_bar_goes_to_stderr_only_when_asked(capsys, monkeypatch):
     nn.fit(nn.MLP(2, [2, 1], seed=0), X, y, epochs=2, progress=True)
     out, err = capsys.readouterr()
     assert out == "" and "fit" in err and "2/2" in err
+
+
+def test_progress_bar_in_a_browser_starts_no_monitor_thread(monkeypatch):
+    # Pyodide (sys.platform "emscripten") cannot start a thread: tqdm's monitor would warn
+    # "tqdm:disabling monitor support ... can't start new thread" on every first bar
+    import threading
+
+    from tqdm.auto import tqdm
+
+    def no_thread(self):
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(sys, "platform", "emscripten")
+    monkeypatch.setattr(threading.Thread, "start", no_thread)
+    monkeypatch.setattr(tqdm, "monitor_interval", 10)  # tqdm's default, whatever ran before
+    monkeypatch.setattr(tqdm, "monitor", None)
+    X, y = moons_pm1(10)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        nn.fit(nn.MLP(2, [2, 1], seed=0), X, y, epochs=2, progress=True)
 
 
 @pytest.mark.parametrize(

@@ -135,3 +135,25 @@ def test_hostile_label_renders_as_text():
 def test_digraph_displays_inline_in_jupyter():
     bundle = draw(neuron()[3])._repr_mimebundle_()
     assert "image/svg+xml" in bundle and "<svg" in bundle["image/svg+xml"]
+
+
+@pytest.mark.requires_dot
+def test_jupyter_shows_a_drawing_scaled_down_to_the_output_width():
+    # a chain of 12 tanh: wider than any notebook cell when laid out left to right
+    v = Value(0.5, label="x")
+    for _ in range(12):
+        v = v.tanh()
+    bundle = draw(v)._repr_mimebundle_()
+    assert set(bundle) == {"text/html", "image/svg+xml"}  # JupyterLab shows the HTML
+    html = bundle["text/html"]
+    head = html[: html.index(">")]
+    # as wide as dot drew it when there is room, else as wide as the output, keeping the aspect ratio
+    assert head.startswith('<svg class="autodiff-drawing" style="max-width:100%;height:auto"'), head
+    width = float(re.search(r' width="([\d.]+)pt"', head)[1])
+    view_box = [float(n) for n in re.search(r' viewBox="([^"]+)"', head)[1].split()]
+    assert width * 96 / 72 > 1000 and abs(view_box[2] - width) < 1, head
+    assert "<?xml" not in html and html.count("<svg") == 1 and html == autodiff.viz.svg_markup(draw(v))
+    assert bundle["image/svg+xml"].lstrip().startswith("<?xml")  # the file as dot wrote it, unscaled
+    # graphviz's include/exclude still pick the formats
+    assert set(draw(v)._repr_mimebundle_(include=["image/png"])) == {"image/png"}
+    assert set(draw(v)._repr_mimebundle_(exclude=["text/html"])) == {"image/svg+xml"}

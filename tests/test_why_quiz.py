@@ -305,3 +305,47 @@ def test_the_widget_checks_what_is_typed_and_shows_question_score_and_hint():
     plain.widget()
     assert "autodiff-quiz" not in plain._views.widgets[0]().picture.value  # no quiz, no quiz row
     assert not hasattr(plain._views.widgets[0](), "answer")
+
+
+def test_the_page_carries_each_drawn_nodes_sum_and_the_quiz_only_when_asked():
+    from autodiff import share
+
+    x, w, b = Value(0.5, label="x"), Value(-1.2, label="w"), Value(0.1, label="b")
+    y = (x * w + b + x).tanh()
+    y.label = "y"
+    _, data = share.walk_data(Stepper(y))
+    assert "quiz" not in data
+    y.backward()
+    s = Stepper(y, quiz=True)
+    _, data = share.walk_data(s)
+    for i, v in enumerate(s.nodes):
+        why = data["why"][f"node-n{i}"]
+        if v is y:
+            assert why["root"]
+            continue
+        assert why["totals"][-1][1] == repr(v.grad)  # the last term leaves backward()'s grad
+        assert [t[0] for t in why["terms"]] == [k for k, st in enumerate(s.steps, 1) if st.parent is v]
+        assert why["head"] == chain_rule(y, v).head()
+    assert len(data["quiz"]) == len(s.steps)
+    for q, st in zip(data["quiz"], s.steps):
+        assert q["low"] <= st.contribution <= q["high"] and q["question"].startswith(f"Step {st.index}:")
+    page = share.page(s)
+    assert 'id="quiz-on"' in page and 'id="why"' in page
+
+
+def test_a_collapsed_page_gives_each_shown_grad_its_sum():
+    import nn
+    from autodiff import share
+
+    model = nn.MLP(2, [3, 1], seed=0)
+    out = model([Value(0.5), Value(-0.3)])
+    s = Stepper(out, collapse=1)
+    _, data = share.walk_data(s)
+    s.run()
+    owner = {e: i for i, e, _ in s.picture.grad_cells()}
+    assert data["why"] and set(data["why"]) <= set(owner)
+    for element, why in data["why"].items():
+        node = s.nodes[owner[element]]
+        if not why["root"]:
+            assert why["totals"][-1][1] == repr(node.grad)
+            assert why["terms"][-1][0] <= len(s.steps)  # added at a box step of this page
