@@ -96,3 +96,4 @@ backprop.hand_in(steps.explain, second_order.value_pass)
 
 # the one place the version is written: pyproject.toml reads it, `autodiff --version` prints it
 __version__ = "0.1.0"
+"""stepgrad's version (``autodiff --version`` prints it); written here only."""

@@ -178,8 +178,11 @@ class Result:
     """
 
     value: Any
+    """The output's value: a float for one output, else a tuple of floats."""
     input_grads: tuple[float, ...]
+    """One gradient per input: d(sum_k seed_k * output_k)/d(input)."""
     param_grads: tuple[float, ...]
+    """One gradient per parameter given at compile time, in their order."""
 
 
 @dataclass(frozen=True)
@@ -192,8 +195,11 @@ class BatchResult:
     """
 
     value: Any
+    """The outputs per sample: a numpy array of shape (samples,), or (samples, outputs)."""
     input_grads: Any
+    """The input gradients per sample: a numpy array of shape (samples, inputs)."""
     param_grads: tuple[float, ...]
+    """One gradient per parameter, summed over the samples."""
 
 
 # a tape entry per node: (kind, arg, parents). kind "x"/"p": input/parameter number arg;
@@ -205,6 +211,24 @@ Entry = tuple[str, Any, tuple[int, ...]]
 
 class Compiled:
     """A traced function: call it with input floats; ``.source`` is the generated code."""
+
+    name: str
+    """The function's name (``name=``, else its ``__name__``, or ``lambda at file:line``), in every error."""
+
+    source: str
+    """The generated Python code: ``vjp`` (forward, one line per node) and ``backward`` (one per edge)."""
+
+    n_inputs: int
+    """How many input floats a call takes."""
+
+    params: list[Value]
+    """The parameters given at compile time; calls read their data unless ``params=`` is given."""
+
+    n_outputs: int
+    """How many outputs the function returns."""
+
+    scalar: bool
+    """True when the function returns one Value (``value`` is then a float, not a tuple)."""
 
     def __init__(
         self,
@@ -601,6 +625,7 @@ class Compiled:
             raise FloatingPointError(f"{self.name}: {e}") from None
 
     def __repr__(self) -> str:
+        """``<Compiled f: 3 inputs, 0 params, 1 output(s), 7 nodes>``."""
         return (
             f"<Compiled {self.name}: {self.n_inputs} inputs, {len(self.params)} params, "
             f"{self.n_outputs} output(s), {len(self._tape)} nodes>"

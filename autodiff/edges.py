@@ -14,9 +14,13 @@ class Edge(NamedTuple):
     """An edge parent -> child: ``child.parents[slot] is parent``."""
 
     parent: int
+    """The parent's index in the node list."""
     child: int
+    """The child's index in the node list."""
     slot: int
+    """The parent's position in ``child.parents`` (``a + a`` has slots 0 and 1)."""
     local_grad: float
+    """d(child)/d(parent), recorded when the child was made."""
 
 
 def trace(root: Value) -> tuple[list[Value], list[Edge]]:

@@ -141,7 +141,9 @@ class JacobianResult(NamedTuple):
     """``jacobian(f, count=True)(xs)``: the matrix and the multiply-adds the passes did."""
 
     matrix: list[list[Any]]
+    """The m x n Jacobian: a list of rows, ``matrix[i][j]`` = df_i/dx_j."""
     multiply_adds: int
+    """The multiply-adds the passes did: one per edge per pass."""
 
 
 def jacobian(f: Callable[..., Any], mode: str = "reverse", count: bool = False) -> Callable[[Any], Any]:

@@ -25,6 +25,9 @@ class GradcheckError(AssertionError):
     An ``AssertionError`` so that pytest reports it as a test failure.
     """
 
+    rows: list[Row]
+    """One ``Row`` per input, in the order of the inputs."""
+
     def __init__(self, message: str, rows: list[Row]) -> None:
         super().__init__(message)
         self.rows = rows
@@ -39,17 +42,29 @@ class Row:
     """One input's comparison in a gradcheck."""
 
     index: int
+    """The input's position in the inputs."""
     label: str
+    """The input's label (empty for a number or an unlabelled Value)."""
     value: float
+    """The input's value."""
     analytic: float
+    """The gradient ``backward()`` gave."""
     numeric: float
+    """The central difference ``(f(x + eps) - f(x - eps)) / (2 eps)``."""
     abs_err: float
+    """``|analytic - numeric|``."""
     rel_err: float
+    """``abs_err / |numeric|`` (0 or inf where ``numeric`` is 0)."""
     ok: bool
-    name: str = ""  # how the table names the input: its label, f's parameter name ("W[0][1]"), or "[i]"
-    expected: float | None = None  # ``expected=``: the caller's own (hand-derived) gradient
-    expected_ok: bool = True  # the caller's gradient agrees with the numeric one
-    used: bool = True  # False: f never uses this input (0 = 0 in its row)
+    """``abs_err <= atol + rtol * |numeric|`` (and the caller's ``expected`` agrees, if given)."""
+    name: str = ""
+    """How the table names the input: its label, else ``f``'s parameter and position (``W[0][1]``), or ``[i]``."""
+    expected: float | None = None
+    """With ``expected=``: the caller's own (hand-derived) gradient."""
+    expected_ok: bool = True
+    """The caller's gradient agrees with the numeric one (True without ``expected=``)."""
+    used: bool = True
+    """False where ``f`` never uses this input (its row compares 0 with 0)."""
 
 
 def _floats(inputs: Sequence[Input], who: str) -> list[float]:

@@ -69,6 +69,21 @@ class Primitive:
     or None; ``op`` the name its nodes record; ``rule`` its checked float rule.
     """
 
+    name: str
+    """The name it was registered under; its nodes' ``op`` reads it."""
+
+    fn: Callable[..., Any]
+    """The function as written: ``fn(*xs) -> (value, derivatives)``."""
+
+    derivative: Callable[..., Any] | None
+    """The Value-level derivative given as ``derivative=``, or None."""
+
+    arity: tuple[int, int | None]
+    """(fewest inputs, most inputs or None for any number), read from ``fn``'s signature."""
+
+    op: OpName
+    """The op name its nodes record (a ``str`` that also carries this primitive)."""
+
     def __init__(self, name: str, fn: Callable[..., Any], derivative: Callable[..., Any] | None) -> None:
         self.name = name
         self.fn = fn
@@ -80,6 +95,7 @@ class Primitive:
         self.__wrapped__ = fn
 
     def __call__(self, *xs: Any) -> Any:
+        """On Values: a node whose op is this primitive; on numbers: a float; on numpy arrays: an array."""
         self._check_count(len(xs))
         if any(isinstance(x, Value) for x in xs):
             return value.apply(self.op, tuple(const(x) for x in xs))
@@ -147,6 +163,7 @@ class Primitive:
             raise TypeError(f"{self.name}: takes {want} input(s), got {n}")
 
     def __repr__(self) -> str:
+        """``<primitive 'softplus'>`` (``, with derivative=`` when one was given)."""
         second = ", with derivative=" if self.derivative is not None else ""
         return f"<primitive {self.name!r}{second}>"
 
@@ -265,12 +282,19 @@ class RuleRow:
     """
 
     point: tuple[float, ...]
+    """The inputs it was checked at."""
     check: str
+    """Which comparison: ``"d/dx1"``, ``"as Value d/dx1"`` or ``"d2/dx1dx2"`` (see above)."""
     analytic: float
+    """The derivative the definition gives."""
     numeric: float
+    """The central difference it is compared with."""
     abs_err: float
+    """``|analytic - numeric|``."""
     rel_err: float
+    """``abs_err`` relative to ``|numeric|``."""
     ok: bool
+    """Whether the two agree within the tolerances."""
 
 
 @dataclass(frozen=True)
@@ -278,19 +302,26 @@ class RuleReport:
     """What ``check_rule`` found: ``ok`` when every row passes (and there is at least one)."""
 
     name: str
+    """The primitive's name."""
     rows: tuple[RuleRow, ...]
+    """Every comparison made, one ``RuleRow`` each."""
     skipped: tuple[tuple[tuple[float, ...], str], ...]  # points outside the rule's domain, and why
+    """The points left out (outside the op's domain), each with the reason."""
     second_order: bool  # a Value-level derivative was there and checked
+    """True when a Value-level derivative was there and checked (second derivatives)."""
 
     @property
     def ok(self) -> bool:
+        """True when there is at least one row and every row passes."""
         return bool(self.rows) and all(r.ok for r in self.rows)
 
     @property
     def failures(self) -> tuple[RuleRow, ...]:
+        """The rows that failed."""
         return tuple(r for r in self.rows if not r.ok)
 
     def __str__(self) -> str:
+        """The verdict and a table: the failures, else the first rows (what ``print(report)`` shows)."""
         points = len({r.point for r in self.rows})
         order = "first and second derivatives" if self.second_order else "first derivatives (no derivative=: no second)"
         verdict = "ok" if self.ok else f"FAILED: {len(self.failures)} of {len(self.rows)} checks"

@@ -103,6 +103,48 @@ class Stepper:
     a slider. Every view follows the Stepper, whatever moves it.
     """
 
+    quiz: str | None
+    """"contribution" (``quiz=True``: each step asks what it adds), "local" (its local derivative), or None."""
+
+    feedback: str
+    """In a quiz, what the last answer got: right (with the step explained), or a hint; '' before any."""
+
+    root: Value
+    """The output whose backward pass is walked."""
+
+    method: str
+    """"push" (V2: each node pushes into its parents) or "pull" (V1: each node pulls from its children)."""
+
+    fresh: bool
+    """True: every grad starts from 0; False: the leaves keep their grads and add to them."""
+
+    max_nodes: int
+    """The most nodes a picture draws; a larger graph is a ``ValueError`` saying what to pass."""
+
+    parameters: list[Value] | None
+    """The Values drawn as parameters (orange), or None: labelled leaves named as ``nn`` names them."""
+
+    draw_kw: dict[str, Any]
+    """The ``draw`` options used for every picture (``collapse``, ``group``, ``rankdir`` ...)."""
+
+    granularity: str
+    """"edge" (a step per edge) or "scope" (a step per collapsed box: ``by_scope()``)."""
+
+    picture: Picture
+    """Where each node is drawn (its box, when collapsed)."""
+
+    nodes: list[Value]
+    """The graph's nodes in topological order (the root last)."""
+
+    edge_steps: list[Step]
+    """The backward pass, one ``Step`` per edge (the seed first), recorded when the Stepper was made."""
+
+    steps: list[AnyStep]
+    """The steps walked: ``edge_steps``, or one per box with ``granularity='scope'``."""
+
+    position: int
+    """How many steps are applied (0: none; ``len(s)``: all)."""
+
     def __init__(
         self,
         root: Value,
@@ -167,6 +209,7 @@ class Stepper:
     # -- moving ------------------------------------------------------------------
 
     def __len__(self) -> int:
+        """The number of steps, the seed included."""
         return len(self.steps)
 
     @property
@@ -176,6 +219,7 @@ class Stepper:
 
     @property
     def done(self) -> bool:
+        """True when every step is applied."""
         return self.position == len(self.steps)
 
     def step(self) -> AnyStep | None:
@@ -219,9 +263,11 @@ class Stepper:
             self._changed()
 
     def __enter__(self) -> Stepper:
+        """``with Stepper(f) as s:`` ... puts back your grads on the way out (``restore()``)."""
         return self
 
     def __exit__(self, *exc: object) -> None:
+        """``restore()``: every grad back to what it was when the Stepper was made."""
         self.restore()
 
     def _forward(self) -> AnyStep:
@@ -500,6 +546,7 @@ class Stepper:
         self._views.display(self)
 
     def __repr__(self) -> str:
+        """``Stepper(f, method='push'): Step 2 of 6``."""
         return f"Stepper({self.name(self.root)}, method={self.method!r}): {self.headline()}"
 
 

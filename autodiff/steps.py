@@ -49,16 +49,27 @@ class Step:
     """
 
     index: int
+    """The step's number, from 1 (the seed)."""
     kind: str
+    """"seed" or "edge"."""
     method: str
+    """"push" or "pull"."""
     node: Value
+    """The child (for the seed: the root)."""
     parent: Value | None
+    """The parent whose grad grows, or None for the seed."""
     slot: int
+    """The parent's position in ``node.parents``."""
     local: float
+    """d(node)/d(parent)."""
     node_grad: float
+    """``node.grad`` when the step is taken."""
     contribution: float
+    """``local * node_grad``: what is added."""
     grad_before: float
+    """The parent's grad before the step (the root's, for the seed)."""
     grad_after: float
+    """The parent's grad after it (1.0 for the seed)."""
 
 
 def backward_steps(root: Value, method: str = "push") -> Iterator[Step]:

@@ -58,12 +58,19 @@ class ChainRule:
     leaf held when a Stepper with ``fresh=False`` started) plus those terms, added in order."""
 
     root: Value
+    """The output the derivative is of."""
     node: Value
+    """The node it is taken with respect to."""
     terms: tuple[Term, ...]
+    """One ``Term`` per use of ``node`` (each edge into a child), in the backward pass's order."""
     applied: int
+    """How many of the terms are added so far (all of them for ``chain_rule``)."""
     start: float
+    """The grad the sum starts from: 0, or a leaf's grad when a ``Stepper(fresh=False)`` began."""
     total: float
+    """``start`` plus the applied terms, added in order: ``node.grad`` after those steps."""
     names: dict[int, str]
+    """Each node's name by ``id``: its label, or ``n<i>`` as in the pictures."""
 
     def name(self, v: Value) -> str:
         """A node's label, or ``n<i>`` (its index in topological order, as in the pictures)."""
@@ -109,6 +116,7 @@ class ChainRule:
         return [*out, f"  = {self.total!r}{done}"]
 
     def __str__(self) -> str:
+        """``lines()`` joined: what ``print(chain_rule(y, x))`` shows."""
         return "\n".join(self.lines())
 
     @property
@@ -134,6 +142,7 @@ class ChainRule:
         return f"$${self.latex}$$"
 
     def __repr__(self) -> str:
+        """``ChainRule(∂y/∂x = 2.5, 2 terms)``."""
         return f"ChainRule(∂{self.name(self.root)}/∂{self.name(self.node)} = {self.total!r}, {len(self.terms)} terms)"
 
 

@@ -65,6 +65,21 @@ class Neuron(Module):
     see the module docstring (``None`` draws from the global ``random``).
     """
 
+    activation: str
+    """Its activation: "relu", "tanh", "sigmoid" or "linear"."""
+
+    nonlin: bool
+    """micrograd's flag: True unless the activation is linear."""
+
+    name: str
+    """Its structural name (``L0.N3``): the prefix of its parameters' names and its scope."""
+
+    w: list[Value]
+    """The weights, one per input, labelled ``<name>.w<i>``."""
+
+    b: Value
+    """The bias, labelled ``<name>.b``; it starts at 0."""
+
     def __init__(
         self, nin: int, nonlin: bool = True, *, activation: str | None = None, seed: Seed = None, name: str = "N0"
     ) -> None:
@@ -79,6 +94,7 @@ class Neuron(Module):
         self.b = Value(0.0, label=f"{name}.b")
 
     def __call__(self, x: Input) -> Value:
+        """``act(b + w . x)`` on ``len(w)`` inputs (numbers or Values), inside the scope ``N<j>``."""
         try:
             n = len(x)
         except TypeError:
@@ -94,17 +110,21 @@ class Neuron(Module):
             leave_scope(token)
 
     def named_parameters(self) -> list[tuple[str, Value]]:
+        """``(name, parameter)`` pairs: the weights ``<name>.w<i>``, then the bias ``<name>.b``."""
         # structural names (what nn.save writes), not the labels, which are the user's to change
         n = self.name
         return [(f"{n}.w{i}", p) for i, p in enumerate(self.w)] + [(f"{n}.b", self.b)]
 
     def parameters(self) -> list[Value]:
+        """The weights, then the bias."""
         return self.w + [self.b]
 
     def config(self) -> dict:
+        """``nin``, ``activation`` and ``name``: what ``nn.save`` writes to rebuild it."""
         return {"nin": len(self.w), "activation": self.activation, "name": self.name}
 
     def __repr__(self) -> str:
+        """micrograd's form: ``ReLUNeuron(3)``, ``LinearNeuron(3)``, ``TanhNeuron(3)``."""
         return f"{_ACTIVATION[self.activation][1]}Neuron({len(self.w)})"
 
 
@@ -113,6 +133,12 @@ class Layer(Module):
 
     ``seed``: see the module docstring (``None`` draws from the global ``random``).
     """
+
+    name: str
+    """Its structural name (``L0``): the prefix of its neurons' names and its scope."""
+
+    neurons: list[Neuron]
+    """Its ``nout`` neurons, named ``<name>.N<j>``."""
 
     def __init__(
         self,
@@ -133,6 +159,7 @@ class Layer(Module):
         self.neurons = [Neuron(nin, activation=act, seed=rng, name=f"{name}.N{j}") for j in range(nout)]
 
     def __call__(self, x: Input) -> Value | list[Value]:
+        """Each neuron on ``x``, inside the scope ``L<i>``: a list of Values, or one Value if ``nout == 1``."""
         token = enter_scope(_scope(self.name))
         try:
             out = [n(x) for n in self.neurons]
@@ -141,12 +168,15 @@ class Layer(Module):
         return out[0] if len(out) == 1 else out
 
     def named_parameters(self) -> list[tuple[str, Value]]:
+        """Each neuron's ``(name, parameter)`` pairs, neuron by neuron."""
         return [pair for n in self.neurons for pair in n.named_parameters()]
 
     def parameters(self) -> list[Value]:
+        """Each neuron's parameters, neuron by neuron."""
         return [p for n in self.neurons for p in n.parameters()]
 
     def config(self) -> dict:
+        """``nin``, ``nout``, ``activation`` and ``name``: what ``nn.save`` writes to rebuild it."""
         return {
             "nin": len(self.neurons[0].w),
             "nout": len(self.neurons),
@@ -155,6 +185,7 @@ class Layer(Module):
         }
 
     def __repr__(self) -> str:
+        """micrograd's form: ``Layer of [ReLUNeuron(2), ReLUNeuron(2)]``."""
         return f"Layer of [{', '.join(str(n) for n in self.neurons)}]"
 
 
@@ -168,6 +199,9 @@ class MLP(Module):
     then ``MLP(nin, nouts)`` gives micrograd's ``MLP(nin, nouts)`` weights.
     Every argument is checked before any weight is drawn.
     """
+
+    layers: list[Layer]
+    """Its layers, named ``L0``, ``L1`` ...; the last one gives the output."""
 
     def __init__(
         self,
@@ -202,6 +236,7 @@ class MLP(Module):
         ]
 
     def __call__(self, x: Input) -> Value | list[Value]:
+        """The layers in turn on ``x``, inside the scope ``MLP``: one Value for one output, else a list."""
         out: Any = x  # the input, then each layer's output as a list
         token = enter_scope("MLP")
         try:
@@ -214,12 +249,15 @@ class MLP(Module):
         return out[0] if len(out) == 1 else out
 
     def named_parameters(self) -> list[tuple[str, Value]]:
+        """Each layer's ``(name, parameter)`` pairs, layer by layer (``L0.N0.w0`` first)."""
         return [pair for layer in self.layers for pair in layer.named_parameters()]
 
     def parameters(self) -> list[Value]:
+        """Each layer's parameters, layer by layer: micrograd's order."""
         return [p for layer in self.layers for p in layer.parameters()]
 
     def config(self) -> dict:
+        """``nin``, ``nouts`` and the activation of each layer: what ``nn.save`` writes to rebuild it."""
         return {
             "nin": len(self.layers[0].neurons[0].w),
             "nouts": [len(layer.neurons) for layer in self.layers],
@@ -227,4 +265,5 @@ class MLP(Module):
         }
 
     def __repr__(self) -> str:
+        """micrograd's form: ``MLP of [Layer of [...], ...]``."""
         return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]"

@@ -73,12 +73,15 @@ class Optimizer:
     """Holds the parameters; ``zero_grad()`` clears their grads, ``step()`` updates their data."""
 
     params: list[Value]
+    """The parameters it updates, in the order given."""
 
     def zero_grad(self) -> None:
+        """Set every parameter's grad to 0 (before each ``backward()``)."""
         for p in self.params:
             p.grad = 0.0
 
     def step(self) -> None:
+        """Update each parameter's data from its grad (a subclass says how); all or nothing."""
         raise NotImplementedError
 
     def check(self) -> None:
@@ -146,6 +149,21 @@ class SGD(Optimizer):
     ``FloatingPointError`` and changes nothing.
     """
 
+    params: list[Value]
+    """The parameters it updates, in the order given."""
+
+    lr: float
+    """The learning rate (finite, > 0); may be changed between steps."""
+
+    momentum: float
+    """The momentum factor in [0, 1); 0 is plain gradient descent."""
+
+    weight_decay: float
+    """L2 weight decay (>= 0), added to each grad as ``weight_decay * p``."""
+
+    velocity: list[float]
+    """The buffer ``v`` (with momentum, the running sum of gradients), one number per parameter, 0 at first."""
+
     def __init__(self, params: Iterable[Value], lr: float, momentum: float = 0.0, weight_decay: float = 0.0) -> None:
         ps = _params(params, "SGD")
         self.lr = _positive(lr, "lr", "SGD")
@@ -162,6 +180,7 @@ class SGD(Optimizer):
         )
 
     def step(self) -> None:
+        """One update ``p -= lr * v`` of every parameter; raises and changes nothing if a number would not be finite."""
         lr, mu, wd = self._hyper()
         ps = self.params
         gs = self._grads(len(self.velocity))
@@ -199,6 +218,30 @@ class Adam(Optimizer):
     nothing (not even the step count ``t``).
     """
 
+    params: list[Value]
+    """The parameters it updates, in the order given."""
+
+    lr: float
+    """The learning rate (finite, > 0); may be changed between steps."""
+
+    betas: tuple[float, float]
+    """``(b1, b2)``, the decay rates of the first and second moments, each in [0, 1)."""
+
+    eps: float
+    """Added to the denominator (finite, > 0)."""
+
+    weight_decay: float
+    """L2 weight decay (>= 0), added to each grad as ``weight_decay * p``."""
+
+    m: list[float]
+    """The first moment (mean of the gradients), one number per parameter."""
+
+    s: list[float]
+    """The square root of the second moment, one number per parameter (see the class docstring)."""
+
+    t: int
+    """The number of steps taken (for the bias correction)."""
+
     def __init__(
         self,
         params: Iterable[Value],
@@ -235,6 +278,7 @@ class Adam(Optimizer):
         )
 
     def step(self) -> None:
+        """One Adam update of every parameter; a number that would not be finite raises and changes nothing."""
         lr, b1, b2, eps, wd = self._hyper()
         ps = self.params
         gs = self._grads(min(len(self.m), len(self.s)))

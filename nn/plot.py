@@ -141,6 +141,24 @@ class LiveLoss:
     the last epoch is always drawn.
     """
 
+    show: Callable[[bytes], None]
+    """Called with each redraw's PNG bytes (by default: shown in Jupyter, replaced in place)."""
+
+    interval: float
+    """The fewest seconds between two redraws."""
+
+    budget: float
+    """The most of the training time that drawing may take, as a fraction (0.05: 5%)."""
+
+    redraws: int
+    """How many times it has drawn."""
+
+    shown: int
+    """The number of epochs in the picture on screen."""
+
+    drawing: float
+    """Seconds spent drawing so far."""
+
     def __init__(self, show: Callable[[bytes], None] | None = None, interval: float = 0.5, budget: float = 0.05):
         if not (isinstance(interval, (int, float)) and interval >= 0 and math.isfinite(interval)):
             raise ValueError(f"LiveLoss: interval must be a finite number of seconds >= 0, got {interval!r}")

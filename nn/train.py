@@ -43,7 +43,9 @@ class History:
     """Per-epoch mean training loss and accuracy (None where the loss has no notion of it)."""
 
     loss: list[float] = field(default_factory=list)
+    """The mean training loss of each epoch."""
     accuracy: list[Union[float, None]] = field(default_factory=list)
+    """The training accuracy of each epoch (a fraction), or None for a loss without one (mse, mae)."""
 
     def plot(self, ax: Any = None) -> Any:
         """Loss and accuracy per epoch as a matplotlib figure (needs the ``notebooks`` extra); see ``nn.plot``."""

@@ -36,7 +36,11 @@ EXTRAS = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["p
 SCRIPTS = Path(sys.executable).parent  # this environment's bin/ (Scripts\ on Windows)
 # the extra the README's install line names for everyone: `pip install ".[dot]"`
 BASE_EXTRAS = {"dot"}
-PAGES = ["README.md", *sorted(f"docs/{p.name}" for p in (ROOT / "docs").glob("*.md"))]
+# docs pages that only include README.md's sections or CHANGELOG.md (a pymdownx.snippets `--8<--` line,
+# docs/extend.md ...) hold no blocks of their own: theirs run as README.md's
+PAGES = ["README.md"] + sorted(
+    f"docs/{p.name}" for p in (ROOT / "docs").glob("*.md") if "\n--8<-- " not in p.read_text(encoding="utf-8")
+)
 
 
 def page_blocks(page: str) -> list[Block]:
