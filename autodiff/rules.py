@@ -192,6 +192,7 @@ OPS: dict[str, Op] = {
         Op("logsumexp", logsumexp, (1, None)),
     )
 }
+"""Every built-in op by name: its definition (``define``) and what is known of it (arity, kink, domain)."""
 
 
 def table_op(op: str) -> str:
@@ -234,3 +235,4 @@ def hand_in(**words: Callable[..., Any]) -> None:
 # writes each definition out for floats (the same numbers, without a call per word)
 Rule = Callable[..., "tuple[float, tuple[float, ...]]"]
 RULES: dict[str, Rule] = {}
+"""Each op's definition over floats, ``rule(*parent_values) -> (value, local_grads)``; replace one to break it."""

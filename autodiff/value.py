@@ -44,9 +44,13 @@ class Value:
     __slots__ = ("data", "grad", "label", "op", "_p0", "_p1", "_d0", "_d1", "_ps", "_ds", "scope", "_visit")
 
     data: float
-    grad: float  # a Value after backward(create_graph=True)
+    """The node's value."""
+    grad: float
+    """d(root)/d(self) after ``root.backward()`` (a Value after ``backward(create_graph=True)``)."""
     label: str
+    """A name for pictures and messages ("" for none)."""
     op: str
+    """The op that made the node ("+", "tanh", "**2", ...; "" for a leaf)."""
     _p0: Value | None
     _p1: Value | None
     _d0: float
@@ -54,6 +58,7 @@ class Value:
     _ps: tuple[Value, ...] | None
     _ds: tuple[float, ...] | None
     scope: tuple[str, ...]
+    """The names of the ``autodiff.scope`` blocks the node was made in, outermost first."""
 
     def __init__(self, data: Number, label: str = "", *micrograd: object, **micrograd_names: object) -> None:
         # micrograd's Value(data, _children, _op) is caught and explained (an empty one is a leaf, as there)
@@ -71,6 +76,7 @@ class Value:
         self._visit: object = None
 
     def __repr__(self) -> str:
+        """``Value(data=..., grad=..., label=..., op=...)``; a Value grad shown by its data."""
         g = self.grad  # a Value after backward(create_graph=True): shown by its data, not recursively
         parts = [f"data={self.data!r}", f"grad={f'<Value {g.data!r}>' if isinstance(g, Value) else repr(g)}"]
         parts += [f"label={self.label!r}"] * bool(self.label) + [f"op={self.op!r}"] * bool(self.op)
@@ -114,24 +120,29 @@ class Value:
     # -- arithmetic: each operator is its definition (autodiff.rules) plus one node ---------
 
     def __add__(self, other: Value | Number) -> Value:
+        """self + other; d/dself = 1, d/dother = 1 (a number is lifted to a constant leaf)."""
         o = other if type(other) is Value else const(other)
         v, d = _RULES["+"](self.data, o.data)
         return _node(v, "+", (self, o), d)
 
     def __sub__(self, other: Value | Number) -> Value:
+        """self - other; d/dself = 1, d/dother = -1."""
         o = other if type(other) is Value else const(other)
         v, d = _RULES["-"](self.data, o.data)
         return _node(v, "-", (self, o), d)
 
     def __mul__(self, other: Value | Number) -> Value:
+        """self * other; d/dself = other, d/dother = self."""
         o = other if type(other) is Value else const(other)
         v, d = _RULES["*"](self.data, o.data)
         return _node(v, "*", (self, o), d)
 
     def __truediv__(self, other: Value | Number) -> Value:
+        """self / other; d/dself = 1/other, d/dother = -self/other**2 (other != 0)."""
         return apply("/", (self, other if type(other) is Value else const(other)))
 
     def __pow__(self, other: Value | Number) -> Value:
+        """self ** other; d/dself = n self**(n-1) for a number n; for a Value, d/dother = self**other ln(self)."""
         if isinstance(other, Value):
             return apply("**", (self, other))
         n = check_number(other, "", "**: the exponent")
@@ -142,14 +153,17 @@ class Value:
         return _node(v, _POWERS.get(n) or _power_name(n), (self,), d)
 
     def __neg__(self) -> Value:
+        """-self; d/dself = -1 (op 'neg')."""
         v, d = _RULES["neg"](self.data)
         return _node(v, "neg", (self,), d)
 
     def __abs__(self) -> Value:
+        """|self|; d/dself = sign(self), 0 at 0."""
         v, d = _RULES["abs"](self.data)
         return _node(v, "abs", (self,), d)
 
     def __pos__(self) -> Value:
+        """+self: self itself, no node."""
         return self
 
     # reflected operators: `number op Value` lifts the number to a constant leaf
