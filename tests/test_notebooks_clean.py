@@ -213,3 +213,10 @@ def test_notebook_03_measures_the_cost_of_the_gradient():
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_readme_links_it(path):
     assert f"(notebooks/{path.name})" in README
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_first_cell_says_how_to_try_it_without_installing(path):
+    # issue 23: each notebook's first cell links the playground (the docs site rewrites the link to its page)
+    first = "".join(load(path)["cells"][0]["source"])
+    assert "[playground](../docs/playground.md)" in first

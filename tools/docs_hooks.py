@@ -11,6 +11,7 @@ at it, with ``config/local/stepgrad.js`` choosing the web font that package ship
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import docs_toc  # tools/docs_toc.py and docs_widgets.py (MkDocs puts a hook's folder on the path while loading it)
@@ -65,8 +66,13 @@ def on_files(files: Files, config) -> Files:
     return files
 
 
+# a notebook's link to a docs page, written for the repository (../docs/playground.md), as the site has it
+REPO_DOCS_LINK = re.compile(r'href="\.\./docs/([\w-]+)\.md(#[^"]*)?"')
+
+
 def on_page_content(html: str, page, config, files) -> str:
     if page.file.src_uri.endswith(".ipynb"):
         page.toc = get_toc(docs_toc.toc_tokens(docs_toc.headings(html)))
+        html = REPO_DOCS_LINK.sub(lambda m: f'href="../{m.group(1)}.html{m.group(2) or ""}"', html)
         return docs_widgets.static_progress_bars(html)
     return html
