@@ -95,6 +95,41 @@ def jupyterlab_screenshot() -> None:
     print(f"wrote {HERE / 'jupyterlab_stepper.png'}")
 
 
+def quiz_screenshot() -> None:
+    """docs/quiz_widget.png: the Stepper's quiz in JupyterLab, after a right answer and a wrong one.
+
+    Driven as tests/test_quiz_browser.py drives it (same needs as ``jupyterlab_screenshot``).
+    """
+    from selenium.webdriver.common.by import By
+
+    from tests.browsers import browser_missing, chrome, jupyter_lab, lab_missing, open_notebook, run_all, wait_for
+
+    if browser_missing() or lab_missing():
+        print(f"no {_missing(browser_missing(), lab_missing())}: quiz_widget.png not redrawn")
+        return
+    notebook = ROOT / "tests" / "jupyter" / "quiz_stepper.ipynb"
+    with jupyter_lab([notebook]) as lab, chrome(1000, 820) as driver:
+        open_notebook(driver, lab, notebook.name)
+        driver.find_element(By.CSS_SELECTOR, ".jp-SideBar.jp-mod-left .lm-TabBar-tab.lm-mod-current").click()
+        run_all(driver)
+        for typed, counter in (("1", "Step 1 of 6"), ("0.5", "Step 1 of 6")):  # the seed, then a wrong guess
+            box = driver.find_element(By.CSS_SELECTOR, ".autodiff-stepper-widget .autodiff-answer input")
+            box.click()
+            box.send_keys(typed + "\n")
+            wait_for(
+                driver,
+                "var c = document.querySelector('.autodiff-stepper-widget .autodiff-counter');"
+                f" var f = document.querySelector('.autodiff-feedback'); return c && c.textContent === '{counter}'"
+                " && f && f.textContent.length > 0;",
+                f"the quiz to show {counter}",
+            )
+        time.sleep(0.5)
+        driver.execute_script("document.querySelectorAll('.jp-Notebook .jp-CodeCell')[0].scrollIntoView();")
+        time.sleep(0.5)
+        driver.save_screenshot(str(HERE / "quiz_widget.png"))
+    print(f"wrote {HERE / 'quiz_widget.png'}")
+
+
 if __name__ == "__main__":
     s = neuron_step()
     (HERE / "neuron_step.svg").write_text(s.svg(), encoding="utf-8")
@@ -104,3 +139,4 @@ if __name__ == "__main__":
     print(f"wrote {HERE / 'mlp_layers.svg'}")
     walkthrough_screenshot()
     jupyterlab_screenshot()
+    quiz_screenshot()
