@@ -79,7 +79,7 @@ def grad(expression: str, values: Mapping[str, str], method: str = "push") -> st
         return _error(_one_line(errors))
     try:
         root, leaves = _root(expression, values)
-        walk = Stepper(root, method=method)
+        walk = Stepper(root, method=method, quiz=True)  # its data carries the quiz the page may turn on
         g, data = walk_data(walk)
     except ValueError as e:  # a graph over the page's limit of nodes
         return _error(str(e))

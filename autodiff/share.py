@@ -90,58 +90,19 @@ see why its grad is what it is: the chain rule's sum over its uses, as far as th
 <script id="steps" type="application/json">__DATA__</script>
 <script>
 __SHOW__
+__LEARN__
 (function () {
   "use strict";
   var data = JSON.parse(document.getElementById("steps").textContent);
   var pos = 0, timer = null;
-  var picked = null, credit = {}, tried = false;
-  function whyText() {
-    var w = picked && data.why[picked];
-    if (!w) return "";
-    var lines = w.head.slice(), total = w.start, added = 0;
-    if (w.root) return lines.join("\\n");
-    w.terms.forEach(function (t) { lines.push(t[0] <= pos ? t[1] : t[2]); if (t[0] <= pos) added += 1; });
-    w.totals.forEach(function (t) { if (t[0] <= pos) total = t[1]; });
-    var done = added === w.terms.length ? "" : " so far (" + added + " of " + w.terms.length + " terms)";
-    return lines.concat(["  = " + total + done]).join("\\n");
-  }
-  function showQuiz() {
-    var on = data.quiz && document.getElementById("quiz-on").checked;
-    document.getElementById("quiz-body").hidden = !on;
-    if (!on) return;
-    var q = data.quiz[pos], right = 0, asked = 0;
-    Object.keys(credit).forEach(function (k) { asked += 1; if (credit[k]) right += 1; });
-    var asking = q ? q.question : "Every step is applied: Reset to try again.";
-    document.getElementById("quiz-question").textContent = asking;
-    document.getElementById("quiz-score").textContent = "right at the first try: " + right + " of " + asked;
-  }
+  var learn = learning(function () { return data; }, function () { return pos; }, go);
   function show() {
-    Object.keys(credit).forEach(function (k) { if (Number(k) > pos) delete credit[k]; });
-    for (var k = 1; k <= pos; k++) if (!(k in credit)) credit[k] = false;
     showStep(data, pos);
-    document.getElementById("why").textContent = whyText();
-    showQuiz();
-  }
-  function check() {
-    var box = document.getElementById("quiz-answer"), text = box.value.trim(), q = data.quiz[pos];
-    box.value = "";
-    if (!text || !q) return;
-    var x = Number(text), said = document.getElementById("quiz-feedback");
-    if (!isFinite(x) || !/^[-+]?[0-9.]+(e[-+]?[0-9]+)?$/i.test(text)) {
-      said.textContent = text + " is not a number; write e.g. 0.5 or -1.25";
-    } else if (x >= q.low && x <= q.high) {
-      credit[pos + 1] = !tried;
-      tried = false;
-      said.textContent = q.right;
-      go(pos + 1);
-    } else {
-      tried = true;
-      said.textContent = "Not quite (" + text + "). " + q.hint;
-    }
+    learn.show();
   }
   function go(p) {
     var next = Math.max(0, Math.min(data.steps.length, p));
-    if (next !== pos) tried = false;
+    if (next !== pos) learn.moved();
     pos = next;
     show();
   }
@@ -159,25 +120,7 @@ __SHOW__
   document.getElementById("prev").addEventListener("click", function () { stop(); go(pos - 1); });
   document.getElementById("reset").addEventListener("click", function () { stop(); go(0); });
   document.getElementById("play").addEventListener("click", play);
-  if (data.quiz) {
-    document.getElementById("quiz").hidden = false;
-    document.getElementById("quiz-on").addEventListener("change", function () {
-      document.getElementById("quiz-feedback").textContent = "";
-      showQuiz();
-    });
-    document.getElementById("quiz-check").addEventListener("click", check);
-    document.getElementById("quiz-reveal").addEventListener("click", function () { stop(); go(pos + 1); });
-    document.getElementById("quiz-answer").addEventListener("keydown", function (e) {
-      if (e.key === "Enter") { e.preventDefault(); check(); }
-      e.stopPropagation();  // typing an answer moves no step
-    });
-  }
-  document.getElementById("graph").addEventListener("click", function (e) {
-    var g = e.target.closest ? e.target.closest("g[id]") : null;
-    while (g && !(g.id in data.why)) g = g.parentElement ? g.parentElement.closest("g[id]") : null;
-    picked = g ? g.id : null;
-    document.getElementById("why").textContent = whyText();
-  });
+  learn.wire(stop);
   document.addEventListener("keydown", function (e) {
     if (e.key === "ArrowRight") { stop(); go(pos + 1); }
     else if (e.key === "ArrowLeft") { stop(); go(pos - 1); }
@@ -229,7 +172,88 @@ function showStep(data, pos) {
 }
 """.strip()
 
-_PLACEHOLDER = re.compile(r"__(TITLE|HL|LEGEND|SVG|DATA|SHOW)__")
+# the quiz and a clicked node's chain-rule sum over a walk-through's data (``walk_data``: "quiz",
+# "why"), for the page's elements #quiz* and #why; the HTML page and the playground both run it
+LEARN = """
+function learning(getData, getPos, go) {
+  "use strict";
+  var picked = null, credit = {}, tried = false;
+  function whyText() {
+    var data = getData(), pos = getPos(), w = picked && data && data.why[picked];
+    if (!w) return "";
+    var lines = w.head.slice(), total = w.start, added = 0;
+    if (w.root) return lines.join("\\n");
+    w.terms.forEach(function (t) { lines.push(t[0] <= pos ? t[1] : t[2]); if (t[0] <= pos) added += 1; });
+    w.totals.forEach(function (t) { if (t[0] <= pos) total = t[1]; });
+    var done = added === w.terms.length ? "" : " so far (" + added + " of " + w.terms.length + " terms)";
+    return lines.concat(["  = " + total + done]).join("\\n");
+  }
+  function showQuiz() {
+    var data = getData(), pos = getPos();
+    document.getElementById("quiz").hidden = !(data && data.quiz);
+    var on = data && data.quiz && document.getElementById("quiz-on").checked;
+    document.getElementById("quiz-body").hidden = !on;
+    if (!on) return;
+    var q = data.quiz[pos], right = 0, asked = 0;
+    Object.keys(credit).forEach(function (k) { asked += 1; if (credit[k]) right += 1; });
+    var asking = q ? q.question : "Every step is applied: Reset to try again.";
+    document.getElementById("quiz-question").textContent = asking;
+    document.getElementById("quiz-score").textContent = "right at the first try: " + right + " of " + asked;
+  }
+  function show() {
+    var pos = getPos();
+    Object.keys(credit).forEach(function (k) { if (Number(k) > pos) delete credit[k]; });
+    for (var k = 1; k <= pos; k++) if (!(k in credit)) credit[k] = false;
+    document.getElementById("why").textContent = whyText();
+    showQuiz();
+  }
+  function check() {
+    var data = getData(), pos = getPos(), box = document.getElementById("quiz-answer");
+    var text = box.value.trim(), q = data && data.quiz && data.quiz[pos];
+    box.value = "";
+    if (!text || !q) return;
+    var x = Number(text), said = document.getElementById("quiz-feedback");
+    if (!isFinite(x) || !/^[-+]?[0-9.]+(e[-+]?[0-9]+)?$/i.test(text)) {
+      said.textContent = text + " is not a number; write e.g. 0.5 or -1.25";
+    } else if (x >= q.low && x <= q.high) {
+      credit[pos + 1] = !tried;
+      tried = false;
+      said.textContent = q.right;
+      go(pos + 1);
+    } else {
+      tried = true;
+      said.textContent = "Not quite (" + text + "). " + q.hint;
+    }
+  }
+  function wire(stop) {
+    document.getElementById("quiz-on").addEventListener("change", function () {
+      document.getElementById("quiz-feedback").textContent = "";
+      showQuiz();
+    });
+    document.getElementById("quiz-check").addEventListener("click", check);
+    document.getElementById("quiz-reveal").addEventListener("click", function () { stop(); go(getPos() + 1); });
+    document.getElementById("quiz-answer").addEventListener("keydown", function (e) {
+      if (e.key === "Enter") { e.preventDefault(); check(); }
+      e.stopPropagation();  // typing an answer moves no step
+    });
+    document.getElementById("graph").addEventListener("click", function (e) {
+      var data = getData(), g = e.target.closest ? e.target.closest("g[id]") : null;
+      while (g && data && !(g.id in data.why)) g = g.parentElement ? g.parentElement.closest("g[id]") : null;
+      picked = g && data ? g.id : null;
+      document.getElementById("why").textContent = whyText();
+    });
+  }
+  function forget() {  // a new graph: no score, no node picked
+    credit = {};
+    tried = false;
+    picked = null;
+    document.getElementById("quiz-feedback").textContent = "";
+  }
+  return {show: show, moved: function () { tried = false; }, wire: wire, forget: forget};
+}
+""".strip()
+
+_PLACEHOLDER = re.compile(r"__(TITLE|HL|LEGEND|SVG|DATA|SHOW|LEARN)__")
 
 
 def _json_for_script(obj: object) -> str:
@@ -302,26 +326,25 @@ def why_data(stepper: Stepper, cells: list[tuple[int, str, int]]) -> dict[str, A
             at[e.index] = position
     owners = Counter(element for _, element, _ in cells)
     names = {id(v): stepper.name(v) for v in stepper.nodes}
+    into: dict[int, list[Any]] = {}  # node id -> the edge steps that add into its grad, in order
+    for e in stepper.edge_steps:
+        if e.kind == "edge":
+            into.setdefault(id(e.parent), []).append(e)
     out = {}
     for i, element, _ in cells:
         if owners[element] != 1:
             continue  # a box's row shows several nodes' grads: no single sum to show
         node = stepper.nodes[i]
-        rule = sum_of(stepper.root, node, stepper.edge_steps, len(stepper.edge_steps), names)
-        added = [at[s.index] for s in stepper.edge_steps if s.kind == "edge" and s.parent is node]
+        mine = into.get(id(node), [])
+        rule = sum_of(stepper.root, node, mine, len(mine), names)
         out[element] = {
             "head": rule.head(),
-            "terms": [[added[k], rule.term_line(k), rule.term_line(k, False)] for k in range(len(rule.terms))],
-            "totals": _totals(stepper, node, at),
+            "terms": [[at[e.index], rule.term_line(k), rule.term_line(k, False)] for k, e in enumerate(mine)],
+            "totals": [[at[e.index], repr(e.grad_after)] for e in mine],
             "start": repr(rule.start),
             "root": node is stepper.root,
         }
     return out
-
-
-def _totals(stepper: Stepper, node: Any, at: dict[int, int]) -> list[list[Any]]:
-    # [page position, the node's grad after it] for each term added into the node
-    return [[at[s.index], repr(s.grad_after)] for s in stepper.edge_steps if s.kind == "edge" and s.parent is node]
 
 
 def quiz_data(stepper: Stepper) -> list[dict[str, Any]]:
@@ -373,6 +396,7 @@ def page(stepper: Stepper, title: str | None = None) -> str:
         "SVG": svg_markup(g),
         "DATA": _json_for_script(data),
         "SHOW": SHOW_STEP,
+        "LEARN": LEARN,
     }
     # one pass over the template: text that was put in is never searched again
     return _PLACEHOLDER.sub(lambda m: parts[m.group(1)], _PAGE)

@@ -92,11 +92,13 @@ function showVariables(names, given) {
 function showError(message) {
   // one line, as the command line prints it; nothing of the last expression is left on screen
   $("error").textContent = message;
-  for (const id of ["results", "table", "counter", "context", "explain", "hint", "graph", "legend"]) {
+  for (const id of ["results", "table", "counter", "context", "explain", "hint", "graph", "legend", "why"]) {
     $(id).replaceChildren();
   }
   walk = null;
   pos = 0;
+  learn.forget();
+  learn.show(); // no graph: the quiz hidden, no sum shown
 }
 
 function compute(step, given) {
@@ -122,6 +124,8 @@ function compute(step, given) {
   $("graph").replaceChildren(viz.renderSVGElement(r.dot));
   $("legend").innerHTML = r.legend; // made by Python from escaped text
   walk = r.walk;
+  learn.forget();
+  pos = 0;
   go(step);
   return true;
 }
@@ -139,13 +143,19 @@ function gradcheck() {
 
 // -- replaying the steps (with the HTML walk-through's showStep) ----------------------------------
 
+// the quiz and a clicked node's sum: the HTML walk-through's own (autodiff.share.LEARN, in walkthrough.js)
+const learn = learning(() => walk, () => pos, go);
+
 function show() {
   showStep(walk, pos); // the HTML walk-through's own (autodiff.share.SHOW_STEP, in walkthrough.js)
+  learn.show();
 }
 
 function go(p) {
   if (!walk) return;
-  pos = Math.max(0, Math.min(walk.steps.length, p));
+  const next = Math.max(0, Math.min(walk.steps.length, p));
+  if (next !== pos) learn.moved();
+  pos = next;
   show();
   writeFragment();
 }
@@ -169,6 +179,7 @@ function wire() {
   $("prev").addEventListener("click", () => { stop(); go(pos - 1); });
   $("reset").addEventListener("click", () => { stop(); go(0); });
   $("play").addEventListener("click", play);
+  learn.wire(stop);
   $("compute").addEventListener("click", () => compute(0));
   $("expr").addEventListener("keydown", (e) => { if (e.key === "Enter") compute(0); });
   $("method").addEventListener("change", () => compute(0));

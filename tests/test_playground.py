@@ -447,6 +447,35 @@ with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stderr(
     assert caught == [True]  # the bar was drawn, and nothing warned
 
 
+def test_the_quiz_and_a_clicked_nodes_sum_in_the_playground(site):
+    # issue 24: the same quiz and sums as the HTML page (autodiff.share.LEARN), over the page's graph
+    from selenium.webdriver.common.by import By
+
+    from autodiff import Stepper, Value
+
+    values = {k: v for k, v in NEURON.items() if k != "expr"}
+    site.type_expression(NEURON["expr"], values)
+    x, w, b = (Value(float(values[n]), label=n) for n in ("x", "w", "b"))
+    f = (x * w + b).tanh()
+    f.label = "f"
+    s = Stepper(f, quiz=True)
+    assert not site.js("return document.getElementById('quiz').hidden")
+    site.driver.find_element(By.ID, "quiz-on").click()
+    assert site.text("quiz-question") == s.question()
+    answer = site.driver.find_element(By.ID, "quiz-answer")
+    answer.send_keys("2\n")
+    assert site.text("counter") == "Step 0 of 6" and site.text("quiz-feedback").startswith("Not quite (2).")
+    answer.send_keys("1\n")
+    assert site.text("counter") == "Step 1 of 6" and site.text("quiz-score") == "right at the first try: 0 of 1"
+    s.answer(1.0)
+    node_x = site.driver.find_element(By.CSS_SELECTOR, f"#node-n{s.nodes.index(x)} text")
+    node_x.click()
+    assert site.text("why") == str(s.why(x))
+    site.driver.find_element(By.ID, "quiz-on").click()  # quiz off: the steps move as before
+    site.type_expression(NEURON["expr"], values)  # a new graph: no score, no sum left over
+    assert site.text("why") == "" and site.text("counter") == "Step 0 of 6"
+
+
 def test_every_request_stayed_in_the_site_and_the_console_has_no_error(site):
     # last: after every other test has driven the page
     assert site.requests, "the server saw no request"

@@ -46,12 +46,13 @@ def check_modules() -> None:
 
 
 def copy_runtime(out: Path) -> None:
-    from autodiff.share import SHOW_STEP
+    from autodiff.share import LEARN, SHOW_STEP
 
     for name in PAGE:
         shutil.copy(SOURCES / name, out / name)
     # the HTML walk-through's step replay, the same script in both pages
-    (out / "walkthrough.js").write_text("// autodiff.share.SHOW_STEP\n" + SHOW_STEP + "\n", encoding="utf-8")
+    script = f"// autodiff.share.SHOW_STEP\n{SHOW_STEP}\n// autodiff.share.LEARN\n{LEARN}\n"
+    (out / "walkthrough.js").write_text(script, encoding="utf-8")
     (out / "pyodide").mkdir()
     for name in PYODIDE:
         shutil.copy(MODULES / "pyodide" / name, out / "pyodide" / name)
