@@ -178,15 +178,18 @@ def _unused(out: Value, leaves: list[Value]) -> set[int]:
     return {i for i, leaf in enumerate(leaves) if id(leaf) not in inside}
 
 
-def _refuse_vacuous(rows: list[Row], who: str) -> None:
-    # no input in f's graph: the check would pass for nothing (f closes over a model's own parameters, say)
-    if rows and not any(r.used for r in rows):
-        names = [r.name for r in rows]
-        shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+def _refuse_vacuous(rows: list[Row], out: Value, who: str) -> None:
+    # no input in f's graph, but named Values that are not inputs are (a model's own parameters that f
+    # closes over): the check would pass for nothing. A constant f (a derivative that is constant) is fine.
+    if not rows or any(r.used for r in rows):
+        return
+    foreign = [v.label for v in topological_order(out) if not v.parents and v.label]
+    if foreign:
+        shown = ", ".join(foreign[:4]) + (f" and {len(foreign) - 4} more" if len(foreign) > 4 else "")
         raise ValueError(
-            f"{who}: no input is in f's graph ({shown}): f never uses the Values it is given, so every "
-            "gradient would be 0 = 0 and pass for nothing. Make f compute from its arguments (not, say, "
-            "from a model's own parameters it closes over)."
+            f"{who}: no input is in f's graph, but other Values are ({shown}): f computes from Values it "
+            "closes over, not from the ones it is given, so every gradient would be 0 = 0 and pass for "
+            "nothing. Make f compute from its arguments, e.g. load the given Values into the model first."
         )
 
 
@@ -257,12 +260,13 @@ def compare_grads(
     ``GradcheckWarning`` when a relu or abs in the graph sits within eps of its kink.
     The caller's inputs are not changed. See ``gradcheck`` for ``inputs`` and ``expected``.
     """
-    return _compare(f, inputs, eps, atol, rtol, method, expected)
+    return _compare_at(f, inputs, eps, atol, rtol, method, expected)[0]
 
 
-def _compare(
+def _compare_at(
     f: Callable[..., Value], inputs: Any, eps: float, atol: float, rtol: float, method: str, expected: Any = None
-) -> list[Row]:
+) -> tuple[list[Row], Value]:
+    # the rows, and the output f gave at the inputs
     _check_eps(eps, "gradcheck")
     for name, tol in (("atol", atol), ("rtol", rtol)):
         if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not 0 <= tol < math.inf:
@@ -286,7 +290,7 @@ def _compare(
         mine_ok = mine is None or abs(mine - n) <= atol + rtol * abs(n)
         ok = err <= atol + rtol * abs(n) and mine_ok
         rows.append(Row(i, leaf.label, x, a, n, err, rel, ok, spec.names[i], mine, mine_ok, i not in unused))
-    return rows
+    return rows, out
 
 
 def _expected(expected: Any, spec: Inputs, f: Callable[..., Any]) -> list[float] | None:
@@ -318,8 +322,8 @@ def gradcheck(
     dict of named parameters; a dict at the top is passed as keyword arguments). Each row is
     named by the input's label, else by ``f``'s parameter and the position or key
     (``W[0][1]``, ``b[2]``). An input ``f`` never uses is marked "not in f's graph" (its row
-    is 0 = 0); when ``f`` uses none of them (it closes over a model's own parameters, say) the
-    check would pass for nothing, and it is a ``ValueError`` instead.
+    is 0 = 0); when ``f`` uses none of them but computes from named Values it closes over (a
+    model's own parameters, say), the check would pass for nothing, and it is a ``ValueError``.
 
     ``expected``: your own gradient (a hand-derived formula), nested as ``inputs`` or flat; the
     table gets a "yours" column and a row fails where yours disagrees with the numeric one.
@@ -333,8 +337,8 @@ def gradcheck(
     True
     """
     __tracebackhide__ = True  # pytest: show the failure's table, not gradcheck's own code
-    rows = _compare(f, inputs, eps, atol, rtol, method, expected)
-    _refuse_vacuous(rows, "gradcheck")
+    rows, out = _compare_at(f, inputs, eps, atol, rtol, method, expected)
+    _refuse_vacuous(rows, out, "gradcheck")
     if all(r.ok for r in rows):
         return True
     name = getattr(f, "__qualname__", None) or repr(f)
