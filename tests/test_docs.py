@@ -428,6 +428,7 @@ def test_picture_captions_say_what_docs_render_draws():
 
 README_PAGES = {"micrograd": "Coming from micrograd", "extend": "Extend it", "promises": "What we promise"}
 README_PAGES["benchmarks"] = "Benchmarks"
+README_PAGES["teaching"] = "Teaching with stepgrad"
 
 
 def page_text(page: Path) -> str:
