@@ -36,6 +36,15 @@ BUGS = {
         "topological_order",
         "BUG order",
     ),
+    "breadth_first": (
+        "        self.grad = 1.0\n        for v in reversed(order):\n            v._backward()\n",
+        "        self.grad = 1.0\n        queue, met = [self], {id(self)}\n        while queue:\n"
+        "            v = queue.pop(0)\n            v._backward()\n            for p in v._prev:\n"
+        "                if id(p) not in met:\n"
+        "                    met.add(id(p))\n                    queue.append(p)\n",
+        "topological_order",
+        "BUG order",
+    ),
     "mul_swapped": (
         "self.grad += other.data * out.grad\n            other.grad += self.data * out.grad\n",
         "self.grad += self.data * out.grad\n            other.grad += other.data * out.grad\n",
@@ -88,6 +97,14 @@ def test_the_student_notebook_has_no_solution_left(graded):
     student = (graded / "dist" / "student" / "backward_pass.ipynb").read_text(encoding="utf-8")
     assert "reversed(order)" not in student and "other.data * out.grad" not in student
     assert "BEGIN SOLUTION" not in student and "BEGIN TESTS" not in student
+
+
+def test_the_unfilled_student_notebook_gets_nothing(graded):
+    # a probe found 6 of 7 points for a blank submission: every failure was blamed on "seed", and the
+    # questions asked only whether their own bug was named
+    student = json.loads((graded / "dist" / "student" / "backward_pass.ipynb").read_text(encoding="utf-8"))
+    scores = grade(graded, student, "unfilled")
+    assert {q: s for q, (s, _) in scores.items()} == dict.fromkeys(POINTS, 0.0)
 
 
 def test_the_solution_gets_full_marks(graded):

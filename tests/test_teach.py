@@ -106,3 +106,99 @@ def test_check_backward_passes_a_right_rule_and_names_the_points_of_a_wrong_one(
     assert "raised ZeroDivisionError" in str(check_backward(lambda a: 1 / 0, "exp"))
     with pytest.raises(ValueError, match="op must be one of"):
         check_backward(lambda a: a, "softplus")
+
+
+def test_a_breadth_first_backward_is_named_as_order():
+    # found by a probe: a backward in BFS order passed every graph (no shared node at two depths)
+    BreadthFirst = engine(None)  # a class of its own: its nodes are made by its operators
+
+    def backward(self):
+        self.grad = 1.0
+        queue, seen = [self], {id(self)}
+        while queue:
+            v = queue.pop(0)
+            v._backward()
+            for p in v._prev:
+                if id(p) not in seen:
+                    seen.add(id(p))
+                    queue.append(p)
+
+    BreadthFirst.backward = backward
+    report = check_engine(BreadthFirst)
+    assert list(report.bugs) == ["order"] and not report.clean("order") and report.clean("accumulate")
+
+
+def test_an_engine_that_cannot_run_is_refused_not_given_bug_names():
+    Correct = engine(None)
+
+    class NeedsMore(Correct):
+        def __init__(self, data, scale):
+            super().__init__(data * scale)
+
+    class NoBackward:
+        def __init__(self, data):
+            self.data, self.grad = data, 0.0
+
+    with pytest.raises(TypeError, match=r"NeedsMore\(2.0\) raised TypeError"):
+        check_engine(NeedsMore)
+    with pytest.raises(TypeError, match="has no backward"):
+        check_engine(NoBackward)
+    with pytest.raises(ValueError, match="neither \\+ nor \\*: nothing to check"):
+
+        class Bare:
+            def __init__(self, data):
+                self.data, self.grad = data, 0.0
+
+            def backward(self):
+                pass
+
+        check_engine(Bare)
+
+
+def test_clean_says_a_graph_failed_even_when_an_earlier_bug_took_the_blame():
+    # an unfinished engine (backward does nothing): every graph fails, all counted under "seed"; an
+    # autograder asking report.clean("accumulate") must still say no
+    Blank = engine(None)
+    Blank.backward = lambda self: None
+    report = check_engine(Blank)
+    assert list(report.bugs) == ["seed"]
+    assert not any(report.clean(bug) for bug in ("add", "mul", "accumulate", "order", "pow", "relu"))
+    with pytest.raises(ValueError, match="unknown bug"):
+        report.clean("accumulat")
+
+
+def test_grads_that_are_not_numbers_fail_and_float32_is_not_a_bug():
+    numpy = pytest.importorskip("numpy")
+    Strings = engine(None)
+    right = Strings.backward
+
+    def backward(self):
+        right(self)
+        for v in self._prev:
+            v.grad = str(v.grad)
+
+    Strings.backward = backward
+    assert "a grad is str" in str(check_engine(Strings))
+    Correct = engine(None)
+
+    class Float32(Correct):
+        def __init__(self, data, _children=(), _op=""):
+            super().__init__(numpy.float32(data), _children, _op)
+
+    assert check_engine(Float32).ok
+
+
+def test_a_sign_slip_in_neg_is_named_neg():
+    Correct = engine(None)
+
+    class BadNeg(Correct):
+        def __neg__(self):
+            out = Correct(-self.data, (self,), "neg")
+
+            def _backward():
+                self.grad += out.grad  # should be -=
+
+            out._backward = _backward
+            return out
+
+    assert list(check_engine(BadNeg).bugs) == ["neg"]
