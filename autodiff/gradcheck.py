@@ -128,6 +128,9 @@ def read_inputs(inputs: Any, f: Callable[..., Any], who: str) -> Inputs:
         except TypeError:
             raise TypeError(f"{who}: inputs must be a list, tuple or dict, got {type(inputs).__name__}") from None
     keywords = isinstance(inputs, dict)
+    if keywords and not all(isinstance(k, str) and k.isidentifier() for k in inputs):
+        bad = next(k for k in inputs if not (isinstance(k, str) and k.isidentifier()))
+        raise TypeError(f"{who}: a dict of inputs is passed as keyword arguments; its key {bad!r:.40} is not a name")
     tops = [str(k) for k in inputs] if keywords else _parameter_names(f, len(inputs))
     flat: list[Input] = []
     names: list[str] = []
@@ -275,7 +278,7 @@ def _compare_at(
         raise ValueError(f"gradcheck: method must be 'push' or 'pull', got {method!r}")
     spec = read_inputs(inputs, f, "gradcheck")
     xs = _floats(spec.flat, "gradcheck")
-    yours = _expected(expected, spec, f)
+    yours = _expected(expected, spec, f, inputs)
     leaves, out = _call(f, xs, spec, "gradcheck")
     unused = _unused(out, leaves)
     numeric, crossings = _numeric(f, xs, spec, eps)
@@ -293,10 +296,23 @@ def _compare_at(
     return rows, out
 
 
-def _expected(expected: Any, spec: Inputs, f: Callable[..., Any]) -> list[float] | None:
-    # the caller's own gradient, flat, in the order of the inputs (the same nesting, or flat)
+def _expected(expected: Any, spec: Inputs, f: Callable[..., Any], inputs: Any) -> list[float] | None:
+    # the caller's own gradient, flat, in the order of the inputs: nested as the inputs are (a dict
+    # matched by key, also against f's parameter names), or flat
     if expected is None:
         return None
+    if isinstance(expected, dict) and not isinstance(inputs, dict):
+        names = _parameter_names(f, len(spec.shape)) if isinstance(spec.shape, list) else []
+        if set(expected) == set(names):
+            expected = [expected[n] for n in names]
+    elif isinstance(expected, dict) and isinstance(inputs, dict):
+        if set(map(str, expected)) != set(map(str, inputs)):
+            raise ValueError(
+                f"gradcheck: expected= has the keys {sorted(map(str, expected))} and inputs "
+                f"{sorted(map(str, inputs))}; give one gradient per input, under the input's key"
+            )
+        by_name = {str(k): v for k, v in expected.items()}
+        expected = {k: by_name[str(k)] for k in inputs}
     mine = read_inputs(expected, f, "gradcheck: expected")
     if len(mine.flat) != len(spec.flat):
         raise ValueError(

@@ -19,7 +19,7 @@ import pytest
 from .testing import assert_grads as _assert_grads
 
 
-@pytest.fixture(name="assert_grads")
+@pytest.fixture(name="assert_grads", scope="session")  # no state: usable with hypothesis's @given too
 def assert_grads_fixture() -> Callable[..., bool]:
     """``assert_grads(f, inputs, **gradcheck_options)``: gradcheck as an assertion (see autodiff.testing)."""
     return _assert_grads

@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import inspect
 import math
+import numbers
+import re
+import sys
 from typing import TYPE_CHECKING
 
 from .rules import OPS, table_op
@@ -41,16 +44,22 @@ def expected(step: Step, mode: str) -> float:
     return step.local if mode == "local" and step.kind == "edge" else step.contribution
 
 
+# what an answer may be typed as, in Python and in the page alike: a decimal number, ASCII only
+NUMBER = re.compile(r"^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$")
+
+
 def read_answer(answer: object) -> float:
-    """A learner's answer as a float: a number, or text such as ``"-0.5"`` (a widget's input box)."""
-    if isinstance(answer, bool) or not isinstance(answer, (int, float, str)):
-        raise TypeError(
-            f"Stepper.answer: give a number, e.g. s.answer(0.5), got {type(answer).__name__} {answer!r:.60}"
-        )
-    try:
+    """A learner's answer as a float: a real number (numpy's too), or text such as ``"-0.5"`` or ``"1e-3"``."""
+    if isinstance(answer, str):
+        text = answer.strip()
+        if not NUMBER.match(text):
+            raise ValueError(f"Stepper.answer: {answer!r:.60} is not a number; write e.g. 0.5, -1.25 or 1e-3")
+        x = float(text)
+    elif isinstance(answer, numbers.Real) and not isinstance(answer, bool):
         x = float(answer)
-    except (ValueError, OverflowError):
-        raise ValueError(f"Stepper.answer: {answer!r:.60} is not a number; write e.g. 0.5 or -1.25") from None
+    else:
+        got = f"{type(answer).__name__} {answer!r:.60}"
+        raise TypeError(f"Stepper.answer: give a number, e.g. s.answer(0.5), got {got}")
     if not math.isfinite(x):
         raise ValueError(f"Stepper.answer: {answer!r:.60} is not a finite number; every step's number is finite")
     return x
@@ -68,7 +77,8 @@ def accepted(want: float) -> tuple[float, float]:
     if want == 0.0:
         return 0.0, 0.0
     half = 0.5 * 10.0 ** (math.floor(math.log10(abs(want))) - (DIGITS - 1)) * (1 + 1e-9)
-    return want - half, want + half
+    biggest = sys.float_info.max  # clamped: an interval past the floats would be inf (and no JSON)
+    return max(want - half, -biggest), min(want + half, biggest)
 
 
 def question(step: Step, mode: str, name: dict[int, str]) -> str:

@@ -118,7 +118,7 @@ __LEARN__
   }
   document.getElementById("next").addEventListener("click", function () { stop(); go(pos + 1); });
   document.getElementById("prev").addEventListener("click", function () { stop(); go(pos - 1); });
-  document.getElementById("reset").addEventListener("click", function () { stop(); go(0); });
+  document.getElementById("reset").addEventListener("click", function () { stop(); learn.forget(); go(0); });
   document.getElementById("play").addEventListener("click", play);
   learn.wire(stop);
   document.addEventListener("keydown", function (e) {
@@ -177,7 +177,7 @@ function showStep(data, pos) {
 LEARN = """
 function learning(getData, getPos, go) {
   "use strict";
-  var picked = null, credit = {}, tried = false;
+  var picked = null, credit = {}, spoiled = {};
   function whyText() {
     var data = getData(), pos = getPos(), w = picked && data && data.why[picked];
     if (!w) return "";
@@ -203,7 +203,7 @@ function learning(getData, getPos, go) {
   function show() {
     var pos = getPos();
     Object.keys(credit).forEach(function (k) { if (Number(k) > pos) delete credit[k]; });
-    for (var k = 1; k <= pos; k++) if (!(k in credit)) credit[k] = false;
+    for (var k = 1; k <= pos; k++) if (!(k in credit)) { credit[k] = false; spoiled[k] = true; }
     document.getElementById("why").textContent = whyText();
     showQuiz();
   }
@@ -213,15 +213,14 @@ function learning(getData, getPos, go) {
     box.value = "";
     if (!text || !q) return;
     var x = Number(text), said = document.getElementById("quiz-feedback");
-    if (!isFinite(x) || !/^[-+]?[0-9.]+(e[-+]?[0-9]+)?$/i.test(text)) {
-      said.textContent = text + " is not a number; write e.g. 0.5 or -1.25";
+    if (!isFinite(x) || !new RegExp(__NUMBER__).test(text)) {  // quiz.NUMBER: what Python takes
+      said.textContent = text + " is not a number; write e.g. 0.5, -1.25 or 1e-3";
     } else if (x >= q.low && x <= q.high) {
-      credit[pos + 1] = !tried;
-      tried = false;
+      credit[pos + 1] = !spoiled[pos + 1];
       said.textContent = q.right;
       go(pos + 1);
     } else {
-      tried = true;
+      spoiled[pos + 1] = true;
       said.textContent = "Not quite (" + text + "). " + q.hint;
     }
   }
@@ -243,15 +242,15 @@ function learning(getData, getPos, go) {
       document.getElementById("why").textContent = whyText();
     });
   }
-  function forget() {  // a new graph: no score, no node picked
+  function forget() {  // a new graph, or Reset: no score, nothing spoiled, no node picked
     credit = {};
-    tried = false;
+    spoiled = {};
     picked = null;
     document.getElementById("quiz-feedback").textContent = "";
   }
-  return {show: show, moved: function () { tried = false; }, wire: wire, forget: forget};
+  return {show: show, moved: function () {}, wire: wire, forget: forget};
 }
-""".strip()
+""".strip().replace("__NUMBER__", json.dumps(quizzing.NUMBER.pattern))
 
 _PLACEHOLDER = re.compile(r"__(TITLE|HL|LEGEND|SVG|DATA|SHOW|LEARN)__")
 

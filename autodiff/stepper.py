@@ -185,7 +185,7 @@ class Stepper:
         self.position = 0  # number of steps applied
         self._views = Views()  # the widgets and displays that follow this Stepper
         self._credit: dict[int, bool] = {}  # quiz: step number -> answered right (True) or revealed
-        self._wrong: set[int] = set()  # quiz: the step now asked, once it had a wrong answer
+        self._spoiled: set[int] = set()  # quiz: steps revealed or answered wrong; no first-try credit until reset()
         self.feedback = ""  # quiz: what the last answer got (right, or the hint)
 
     def _record(self) -> list[Step]:
@@ -245,9 +245,11 @@ class Stepper:
         self._changed()
 
     def reset(self) -> None:
-        """Back to step 0: every grad as it was when the Stepper was made."""
+        """Back to step 0: every grad as it was when the Stepper was made (a quiz starts again)."""
         self._restore(self._held)
         self.position = 0
+        self._spoiled.clear()
+        self.feedback = ""
         self._changed()
 
     def restore(self) -> None:
@@ -493,11 +495,11 @@ class Stepper:
         want = quizzing.expected(s, self.quiz)
         k = self.position + 1
         if not quizzing.is_right(given, want):
-            self._wrong.add(k)
+            self._spoiled.add(k)
             self.feedback = f"Not quite ({given!r}). {quizzing.hint(s, self.quiz, self._names)}"
             self._views.redraw(self)
             return False
-        self._credit[k] = k not in self._wrong
+        self._credit[k] = k not in self._spoiled
         self.feedback = f"Right: {want!r}. {self.explain(s)}"
         self.step()
         return True
@@ -538,8 +540,9 @@ class Stepper:
         for k in [k for k in self._credit if k > self.position]:
             del self._credit[k]
         for k in range(1, self.position + 1):
-            self._credit.setdefault(k, False)  # applied without a right answer: revealed
-        self._wrong.clear()  # the question now asked has had no answer yet
+            if k not in self._credit:  # applied without a right answer: revealed
+                self._credit[k] = False
+                self._spoiled.add(k)
         self._views.redraw(self)
 
     def _ipython_display_(self) -> None:

@@ -177,7 +177,7 @@ function play() {
 function wire() {
   $("next").addEventListener("click", () => { stop(); go(pos + 1); });
   $("prev").addEventListener("click", () => { stop(); go(pos - 1); });
-  $("reset").addEventListener("click", () => { stop(); go(0); });
+  $("reset").addEventListener("click", () => { stop(); learn.forget(); go(0); });
   $("play").addEventListener("click", play);
   learn.wire(stop);
   $("compute").addEventListener("click", () => compute(0));

@@ -189,3 +189,13 @@ def test_a_function_closing_over_a_models_parameters_does_not_pass_vacuously():
     rows = compare_grads(lambda x, y: x * 2.0, [1.0, 3.0])
     assert [r.used for r in rows] == [True, False]
     assert "(not in f's graph)" in format_rows(rows).splitlines()[2]
+
+
+def test_expected_as_a_dict_is_matched_by_key_not_by_position():
+    # found by a probe: both raised "FAIL (yours)" although the hand gradients were right
+    assert gradcheck(lambda a, b: a * b, {"a": 1.0, "b": 2.0}, expected={"b": 1.0, "a": 2.0})
+    assert gradcheck(lambda x, y: x * y, [1.0, 2.0], expected={"y": 1.0, "x": 2.0})
+    with pytest.raises(ValueError, match="expected= has the keys"):
+        gradcheck(lambda a, b: a * b, {"a": 1.0, "b": 2.0}, expected={"a": 2.0, "c": 1.0})
+    with pytest.raises(TypeError, match="its key 1 is not a name"):
+        compare_grads(lambda **kw: kw["1"] * 2, {1: 2.0, "1": 3.0})

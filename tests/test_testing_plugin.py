@@ -22,7 +22,16 @@ PROJECT_TEST = textwrap.dedent(
     """
     import math
 
+    from hypothesis import given, settings
+
     import autodiff
+    from autodiff import strategies
+
+
+    @settings(max_examples=20, deadline=None)
+    @given(strategies.expressions(ops=["*", "tanh", "exp"]))
+    def test_drawn_expressions(assert_grads, e):  # the fixture with hypothesis: no health-check error
+        assert_grads(e, list(e.inputs))
 
 
     def test_a_right_gradient(assert_grads):
@@ -47,7 +56,7 @@ def test_the_plugin_gives_assert_grads_to_a_project_with_no_conftest(tmp_path):
         timeout=120,
     )
     out = done.stdout + done.stderr
-    assert done.returncode == 1 and "1 failed, 1 passed" in out, out
+    assert done.returncode == 1 and "1 failed, 2 passed" in out, out
     assert "gradcheck failed for" in out and "<-- FAIL" in out and "analytic" in out
     assert "rows = _compare(" not in out  # gradcheck's own code is hidden from the traceback
 

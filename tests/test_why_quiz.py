@@ -349,3 +349,47 @@ def test_a_collapsed_page_gives_each_shown_grad_its_sum():
         if not why["root"]:
             assert why["totals"][-1][1] == repr(node.grad)
             assert why["terms"][-1][0] <= len(s.steps)  # added at a box step of this page
+
+
+def test_a_revealed_or_missed_step_earns_no_first_try_credit_after_going_back():
+    # found by a probe: back() wiped the record, so reveal, back, answer gave "right at the first try"
+    x = Value(0.5, label="x")
+    y = (x * 2.0).tanh()
+    s = Stepper(y, quiz=True)
+    s.reveal()
+    s.back()
+    assert s.answer(1.0) and s.score == (0, 1)
+    assert not s.answer(999.0)
+    s.back()
+    s.answer(1.0)
+    assert s.answer(s.steps[1].contribution) and s.score == (0, 2)
+    s.reset()  # a fresh start: credit can be earned again
+    assert s.answer(1.0) and s.score == (1, 1) and s.feedback.startswith("Right")
+    s.reset()
+    assert s.feedback == ""
+
+
+@pytest.mark.parametrize("text", ["1_000", "١", "0x10", "inf", "nan", "1e", ".", "--1"])
+def test_answers_take_the_pages_grammar_only(text):
+    s = Stepper(Value(1.0, label="x") * 2.0, quiz=True)
+    with pytest.raises(ValueError, match="not a (finite )?number"):
+        s.answer(text)
+
+
+def test_answers_take_any_real_number_type():
+    from fractions import Fraction
+
+    numpy = pytest.importorskip("numpy")
+    s = Stepper(Value(1.0, label="x") * 2.0, quiz=True)
+    assert s.answer(numpy.float32(1.0)) and s.answer(Fraction(2, 1)) and s.answer(" 1e0 ")
+
+
+def test_an_extreme_number_keeps_the_quiz_interval_finite_so_the_page_is_valid_json():
+    import json
+
+    from autodiff import share
+
+    x = Value(1.7976931348623157e308, label="x")
+    y = x * Value(1.0, label="c")
+    _, data = share.walk_data(Stepper(y, quiz=True))
+    json.loads(json.dumps(data, allow_nan=False))  # Infinity would have broken the page's JSON.parse
