@@ -56,7 +56,9 @@ class Expression:
 
     @property
     def source(self) -> str:
-        """The expression as Python text over x0, x1, ... (``tanh(x0 * x1) + exp(x0)``)."""
+        """The expression as Python text over x0, x1, ... (``(tanh((x0 * x1)) + exp(x0))``), fully
+        bracketed; its functions are autodiff's (``from autodiff import exp, log, sqrt, tanh, sigmoid,
+        relu``; ``abs`` is Python's), so it evaluates to the same number."""
         return text(self.tree)
 
     def __repr__(self) -> str:
@@ -97,28 +99,34 @@ def text(tree: tuple[Any, ...]) -> str:
     if kind in BINARY:
         return f"({text(tree[1])} {kind} {text(tree[2])})"
     if kind.startswith("**"):
-        return f"{text(tree[1])}{kind}"
+        return f"({text(tree[1])}){kind[:2]}({kind[2:]})"
     if kind == "neg":
-        return f"-{text(tree[1])}"
+        return f"(-{text(tree[1])})"
     return f"{kind}({text(tree[1])})"
 
 
 def _trees(ops: tuple[str, ...], max_depth: int, n_inputs: int) -> Any:
-    leaf = st.one_of(
+    # at most max_depth ops from any leaf to the root: each level wraps the one below
+    leaf: Any = st.one_of(
         st.tuples(st.just("x"), st.integers(0, n_inputs - 1)),
         st.tuples(st.just("c"), st.sampled_from([0.5, 2.0, -1.5, 3.0])),
     )
     unary, binary = [o for o in ops if o in UNARY], [o for o in ops if o in BINARY]
-
-    def extend(children: Any) -> Any:
-        options: list[Any] = []
+    tree = leaf
+    for _ in range(max_depth):
+        below = tree
+        options: list[Any] = [leaf]
         if unary:
-            options.append(st.tuples(st.sampled_from(unary), children))
+            options.append(st.tuples(st.sampled_from(unary), below))
         if binary:
-            options.append(st.tuples(st.sampled_from(binary), children, children))
-        return st.one_of(*options)
+            options.append(st.tuples(st.sampled_from(binary), below, below))
+        tree = st.one_of(*options)
+    return tree
 
-    return st.recursive(leaf, extend, max_leaves=2**max_depth)
+
+def depth(tree: tuple[Any, ...]) -> int:
+    """How many ops lie on the longest path from a leaf to the root."""
+    return 0 if tree[0] in ("x", "c") else 1 + max(depth(t) for t in tree[1:])
 
 
 def _smooth(tree: tuple[Any, ...], xs: Sequence[float], margin: float) -> bool:
@@ -147,7 +155,8 @@ def _smooth(tree: tuple[Any, ...], xs: Sequence[float], margin: float) -> bool:
 @st.composite
 def _expressions(draw: Any, ops: tuple[str, ...], max_depth: int, n_inputs: int, margin: float) -> Expression:
     tree = draw(_trees(ops, max_depth, n_inputs))
-    xs = tuple(draw(st.lists(st.floats(-2.0, 2.0), min_size=n_inputs, max_size=n_inputs)))
+    number = st.one_of(st.floats(0.2, 2.0), st.floats(-2.0, 2.0))  # positive half the time: log, sqrt
+    xs = tuple(draw(st.lists(number, min_size=n_inputs, max_size=n_inputs)))
     assume(_smooth(tree, xs, margin))
     return Expression(tree, n_inputs, xs)
 
@@ -167,6 +176,9 @@ def expressions(
     for name, value, low in (("max_depth", max_depth, 1), ("n_inputs", n_inputs, 1)):
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise ValueError(f"expressions: {name} must be an int >= {low}, got {value!r}")
-    if not (isinstance(margin, (int, float)) and 0 < margin < 1 and math.isfinite(margin)):
-        raise ValueError(f"expressions: margin must be a number in (0, 1), got {margin!r}")
+    if not (isinstance(margin, (int, float)) and 1e-3 <= margin < 1 and math.isfinite(margin)):
+        raise ValueError(
+            f"expressions: margin must be a number in [0.001, 1), got {margin!r}: closer to a kink or a "
+            "domain's edge than that, finite differences (gradcheck's eps) are not reliable"
+        )
     return _expressions(ops, max_depth, n_inputs, float(margin))

@@ -89,3 +89,15 @@ def test_expressions_refuse_unknown_ops_and_bad_sizes():
         strategies.expressions(max_depth=0)
     with pytest.raises(ValueError, match="margin must be a number in"):
         strategies.expressions(margin=2.0)
+
+
+@settings(max_examples=100, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(strategies.expressions(ops=["log", "sqrt", "**-1", "neg", "**0.5", "**3"], max_depth=4))
+def test_domain_limited_ops_draw_without_health_check_errors_and_source_means_the_expression(e):
+    # found by a probe: ops=["log"] at depth 5 filtered too much; -x1**2 and x0**0.5**0.5 read wrong
+    import autodiff
+
+    assert strategies.depth(e.tree) <= 4
+    names = {f"x{i}": x for i, x in enumerate(e.inputs)}
+    names.update({k: getattr(autodiff, k) for k in ("exp", "log", "sqrt", "tanh", "sigmoid", "relu")})
+    assert eval(e.source, names) == e(*e.inputs)  # noqa: S307 - our own generated text, in a test
