@@ -112,12 +112,15 @@ def rule_words(op: str) -> str:
         return "its primitive's definition (autodiff.primitive)"
     lines = inspect.getsource(found.define).splitlines()
     comments = [line.strip()[1:].strip() for line in lines if line.strip().startswith("#")]
-    return comments[0] if comments else "its definition in autodiff.rules"
+    words = " ".join(comments[:2]) if comments else "its definition in autodiff.rules"
+    return words + (f" (here n = {op[2:]})" if table_op(op) == "**n" else "")
 
 
 def _args(node: Value) -> list[str]:
     # the names the rules' comments give the inputs: a, b for one or two, x_1 ... for more; dot's w, x, b
     n = len(node.parents)
+    if node.op in ("sum", "logsumexp"):
+        return [f"x_{i + 1}" for i in range(n)]
     if node.op == "dot":
         k = n // 2
         return [f"w_{i + 1}" for i in range(k)] + [f"x_{i + 1}" for i in range(k)] + ["b"] * (n - 2 * k)

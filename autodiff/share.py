@@ -182,7 +182,7 @@ function learning(getData, getPos, go) {
     var data = getData(), pos = getPos(), w = picked && data && data.why[picked];
     if (!w) return "";
     var lines = w.head.slice(), total = w.start, added = 0;
-    if (w.root) return lines.join("\\n");
+    if (w.root) return w.terms[0][0] <= pos ? w.terms[0][1] : w.terms[0][2];
     w.terms.forEach(function (t) { lines.push(t[0] <= pos ? t[1] : t[2]); if (t[0] <= pos) added += 1; });
     w.totals.forEach(function (t) { if (t[0] <= pos) total = t[1]; });
     var done = added === w.terms.length ? "" : " so far (" + added + " of " + w.terms.length + " terms)";
@@ -335,6 +335,11 @@ def why_data(stepper: Stepper, cells: list[tuple[int, str, int]]) -> dict[str, A
             continue  # a box's row shows several nodes' grads: no single sum to show
         node = stepper.nodes[i]
         mine = into.get(id(node), [])
+        if node is stepper.root:  # the page shows the root's sum at step 0 and after the seed
+            seed = stepper.edge_steps[:1]
+            after, before = (sum_of(stepper.root, node, seed, k, names).head()[0] for k in (1, 0))
+            out[element] = {"head": [], "terms": [[1, after, before]], "totals": [], "start": "", "root": True}
+            continue
         rule = sum_of(stepper.root, node, mine, len(mine), names)
         out[element] = {
             "head": rule.head(),

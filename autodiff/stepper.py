@@ -103,9 +103,6 @@ class Stepper:
     a slider. Every view follows the Stepper, whatever moves it.
     """
 
-    quiz: str | None
-    """"contribution" (``quiz=True``: each step asks what it adds), "local" (its local derivative), or None."""
-
     feedback: str
     """In a quiz, what the last answer got: right (with the step explained), or a hint; '' before any."""
 
@@ -157,8 +154,8 @@ class Stepper:
         **draw_kw: Any,
     ) -> None:
         _check_arguments(root, method, fresh, max_nodes, granularity, draw_kw)
-        self.quiz = quizzing.quiz_mode(quiz)
-        if self.quiz and granularity != "edge":
+        self._quiz = quizzing.quiz_mode(quiz)
+        if self._quiz and granularity != "edge":
             raise ValueError("Stepper: quiz asks one question per edge; use granularity='edge' (the default)")
         self.root = root
         self.method = method
@@ -235,6 +232,7 @@ class Stepper:
         if not self.position:
             return None
         self._backward()
+        self.feedback = ""
         self._changed()
         return self.current
 
@@ -242,6 +240,7 @@ class Stepper:
         """Apply every remaining step: the grads are then exactly ``backward()``'s (from the walk's start)."""
         self._restore(self._final)
         self.position = len(self.steps)
+        self.feedback = ""
         self._changed()
 
     def reset(self) -> None:
@@ -262,6 +261,7 @@ class Stepper:
             raise ValueError(f"Stepper.goto: position must be an int in 0..{len(self.steps)}, got {position!r}")
         if position != self.position:
             self._jump(position)
+            self.feedback = ""
             self._changed()
 
     def __enter__(self) -> Stepper:
@@ -476,6 +476,12 @@ class Stepper:
         return step_html(self)
 
     # -- quiz and why ------------------------------------------------------------
+
+    @property
+    def quiz(self) -> str | None:
+        """ "contribution" (``quiz=True``: each step asks what it adds), "local" (its local derivative), or None
+        (no quiz); fixed when the Stepper is made."""
+        return self._quiz
 
     def question(self) -> str | None:
         """What the learner is asked before the next step (None with no quiz, or when all are applied)."""

@@ -91,7 +91,10 @@ class ChainRule:
         """The sum's first line (and the grad a leaf held, if any); for the root, the whole of it."""
         r, n = self.name(self.root), self.name(self.node)
         if self.node is self.root:
-            return [f"∂{r}/∂{r} = 1.0: the root's own derivative, which seeds the backward pass"]
+            if not self.applied:
+                return [f"∂{r}/∂{r} = 1: the root's own derivative; step 1 adds it (not yet)"]
+            held = f" to the {self.start!r} it held" if self.start != 0.0 else ""
+            return [f"∂{r}/∂{r} = 1: the root's own derivative; step 1 added it{held}, so {r}.grad = {self.total!r}"]
         uses = f"{len(self.terms)} use{'s' * (len(self.terms) != 1)}"
         out = [f"∂{r}/∂{n} = Σ over the {uses} of {n} of ∂{r}/∂use × ∂use/∂{n}"]
         if self.start != 0.0:
@@ -165,11 +168,15 @@ def chain_rule(root: Value, node: Value) -> ChainRule:
 def sum_of(root: Value, node: Value, steps: list[Step], applied: int, names: dict[int, str]) -> ChainRule:
     """The chain rule's sum for ``node`` from the recorded steps of a pass, the first ``applied`` of
     them added (a Stepper at step ``applied``)."""
+    if node is root:  # its grad is the seed: 1 added to what it held (0, or a leaf's grad with fresh=False)
+        seed = next((k, s) for k, s in enumerate(steps) if s.kind == "seed")
+        seeded = seed[0] < applied
+        return ChainRule(root, node, (), int(seeded), seed[1].grad_before, seed[1].grad_after if seeded else 0.0, names)
     into = [(k, s) for k, s in enumerate(steps) if s.kind == "edge" and s.parent is node]
     terms = tuple(Term(s.node, s.slot, s.node_grad, s.local, s.contribution) for _, s in into)
     start = into[0][1].grad_before if into else 0.0
     done = [s for k, s in into if k < applied]
-    total = done[-1].grad_after if done else (1.0 if node is root and applied else start)
+    total = done[-1].grad_after if done else start
     return ChainRule(root, node, terms, len(done), start, total, names)
 
 

@@ -63,7 +63,7 @@ def test_chain_rule_total_is_backwards_grad_bit_for_bit_on_graphs_with_shared_no
         # each term is the product the pass added, and the terms are every use of the node
         assert all(same_float(t.product, t.local * t.upstream) for t in c.terms)
         uses = sum(1 for child in order for p in child.parents if p is v)
-        assert len(c.terms) == uses and c.applied == uses
+        assert len(c.terms) == uses and c.applied == (uses if v is not root else 1)  # the root: its seed
 
 
 def test_chain_rule_changes_no_grad_and_shows_each_term_with_its_numbers():
@@ -78,7 +78,7 @@ def test_chain_rule_changes_no_grad_and_shows_each_term_with_its_numbers():
     assert text.splitlines()[0] == "∂y/∂x = Σ over the 3 uses of x of ∂y/∂use × ∂use/∂x"
     assert "(-2.0)" in text and "x as input 1" in text and "x as input 2" in text
     assert text.splitlines()[-1] == f"  = {c.total!r}" and c.total == -2.0 + 3.0 + 3.0
-    assert str(chain_rule(y, y)).startswith("∂y/∂y = 1.0")
+    assert str(chain_rule(y, y)) == "∂y/∂y = 1: the root's own derivative; step 1 added it, so y.grad = 1.0"
 
 
 def test_chain_rule_refuses_a_node_outside_the_graph_and_a_non_value():
@@ -393,3 +393,43 @@ def test_an_extreme_number_keeps_the_quiz_interval_finite_so_the_page_is_valid_j
     y = x * Value(1.0, label="c")
     _, data = share.walk_data(Stepper(y, quiz=True))
     json.loads(json.dumps(data, allow_nan=False))  # Infinity would have broken the page's JSON.parse
+
+
+def test_why_of_the_root_follows_the_seed_and_a_leaf_roots_held_grad():
+    # found by a probe: a leaf root with fresh=False said 1.0 while its grad was 6.0, and at step 0 the
+    # root's sum said 1.0 while nothing was applied
+    r = Value(3.0, label="r")
+    r.grad = 5.0
+    s = Stepper(r, fresh=False)
+    assert s.why(r).total == 0.0 and "not yet" in str(s.why(r))
+    s.step()
+    assert s.why(r).total == r.grad == 6.0 and "to the 5.0 it held, so r.grad = 6.0" in str(s.why(r))
+
+
+def test_feedback_is_cleared_by_moves_other_than_an_answer_and_quiz_is_read_only():
+    x = Value(0.5, label="x")
+    s = Stepper((x * 2.0).tanh(), quiz=True)
+    s.answer(1.0)
+    for move in (s.back, s.run, lambda: s.goto(1)):
+        s.feedback = "Right: ..."
+        move()
+        assert s.feedback == ""
+    with pytest.raises(AttributeError):
+        s.quiz = "local"
+
+
+def test_hints_give_the_whole_rule_and_the_inputs_by_its_names():
+    a, b = Value(0.8, label="a"), Value(-1.3, label="b")
+    d = autodiff.dot([a, b], [b, a], 0.5)
+    s = Stepper(d, quiz="local")
+    s.answer(1.0)
+    s.answer(99.0)
+    assert "d(b + sum_i w_i x_i)/dw_i = x_i" in s.feedback and "w_1 is a (0.8)" in s.feedback
+    p = Stepper(a**3, quiz=True)
+    p.answer(1.0)
+    p.answer(99.0)
+    assert "(here n = 3)" in p.feedback
+    t = Stepper(autodiff.sum([a, b]), quiz=True)
+    t.answer(1.0)
+    t.answer(99.0)
+    assert "x_1 is a (0.8)" in t.feedback
