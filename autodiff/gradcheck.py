@@ -181,17 +181,20 @@ def _unused(out: Value, leaves: list[Value]) -> set[int]:
     return {i for i, leaf in enumerate(leaves) if id(leaf) not in inside}
 
 
-def _refuse_vacuous(rows: list[Row], out: Value, who: str) -> None:
-    # no input in f's graph, but named Values that are not inputs are (a model's own parameters that f
-    # closes over): the check would pass for nothing. A constant f (a derivative that is constant) is fine.
+def _refuse_vacuous(rows: list[Row], out: Value, again: Callable[[], Value], who: str) -> None:
+    # no input in f's graph, but Values that f did not make are (a model's own parameters it closes
+    # over: the same objects in two calls of f): the check would pass for nothing. A constant f (a
+    # derivative that is constant) makes its Values anew each call, and is fine.
     if not rows or any(r.used for r in rows):
         return
-    foreign = [v.label for v in topological_order(out) if not v.parents and v.label]
-    if foreign:
-        shown = ", ".join(foreign[:4]) + (f" and {len(foreign) - 4} more" if len(foreign) > 4 else "")
+    mine = {id(v): v for v in topological_order(out) if not v.parents}
+    kept = [v for v in topological_order(again()) if not v.parents and mine.get(id(v)) is v]
+    if kept:
+        names = [v.label or repr(v.data) for v in kept]
+        shown = ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
         raise ValueError(
-            f"{who}: no input is in f's graph, but other Values are ({shown}): f computes from Values it "
-            "closes over, not from the ones it is given, so every gradient would be 0 = 0 and pass for "
+            f"{who}: no input is in f's graph, but Values f closes over are ({shown}): f computes from "
+            "them, not from the Values it is given, so every gradient would be 0 = 0 and pass for "
             "nothing. Make f compute from its arguments, e.g. load the given Values into the model first."
         )
 
@@ -354,7 +357,8 @@ def gradcheck(
     """
     __tracebackhide__ = True  # pytest: show the failure's table, not gradcheck's own code
     rows, out = _compare_at(f, inputs, eps, atol, rtol, method, expected)
-    _refuse_vacuous(rows, out, "gradcheck")
+    spec = read_inputs(inputs, f, "gradcheck")
+    _refuse_vacuous(rows, out, lambda: _call(f, _floats(spec.flat, "gradcheck"), spec, "gradcheck")[1], "gradcheck")
     if all(r.ok for r in rows):
         return True
     name = getattr(f, "__qualname__", None) or repr(f)

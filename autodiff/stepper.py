@@ -528,8 +528,9 @@ class Stepper:
 
     def to_latex(self, document: bool = False) -> str:
         """The whole backward walk as a derivation for a handout: one line per step, in LaTeX without
-        packages (``\\frac{\\partial y}{\\partial x} \\mathrel{+}= ...``); ``document=True`` wraps it
-        in a document that plain ``pdflatex`` compiles."""
+        packages, in adjoint notation (``\\bar{x} \\mathrel{+}= \\frac{\\partial n}{\\partial x} \\cdot \\bar{n}``,
+        where ``\\bar{v}`` is d(root)/d(v)); ``document=True`` wraps it in a document that plain
+        ``pdflatex`` compiles."""
         return walk_latex(self.root, self.edge_steps, self._names, document)
 
     # -- views -------------------------------------------------------------------

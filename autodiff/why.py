@@ -209,23 +209,23 @@ def walk_latex(root: Value, steps: list[Step], names: dict[int, str], document: 
     """A backward pass as a LaTeX derivation, one line per step (``Stepper.to_latex``): plain LaTeX,
     no package; with ``document=True`` a whole document that ``pdflatex`` compiles as it is."""
     name = latex_namer(names)
-    r = name(root)
 
-    def d(of: Value) -> str:
-        return rf"\frac{{\partial {r}}}{{\partial {name(of)}}}"
+    def bar(of: Value) -> str:  # the adjoint: d(root)/d(of), the grad the pass adds into
+        return rf"\bar{{{name(of)}}}"
 
-    lines = [rf"% the backward pass of {_latex_comment(names[id(root)])}, step by step ({steps[0].method})"]
+    label = _latex_comment(names[id(root)])
+    lines = [rf"% the backward pass of {label}, step by step ({steps[0].method}); \bar{{v}} is d({label})/d(v)"]
     lines.append(r"\begin{enumerate}")
     for s in steps:
         if s.kind == "seed":
-            math = rf"{d(root)} = 1"
+            math = rf"{bar(root)} = 1"
         else:
             into, child = cast(Value, s.parent), s.node  # into.grad += d(child)/d(into) * child.grad
             local = rf"\frac{{\partial {name(child)}}}{{\partial {name(into)}}}"
             math = (
-                rf"{d(into)} \mathrel{{+}}= {local} \cdot {d(child)} = ({latex_number(s.local)}) \cdot "
+                rf"{bar(into)} \mathrel{{+}}= {local} \cdot {bar(child)} = ({latex_number(s.local)}) \cdot "
                 rf"({latex_number(s.node_grad)}) = {latex_number(s.contribution)}, \quad "
-                rf"{d(into)} = {latex_number(s.grad_after)}"
+                rf"{bar(into)} = {latex_number(s.grad_after)}"
             )
         lines.append(rf"\item[{s.index}.] ${math}$")
     lines.append(r"\end{enumerate}")

@@ -182,9 +182,13 @@ def test_a_function_closing_over_a_models_parameters_does_not_pass_vacuously():
     def loss(*params):  # closes over the model: the Values it is given are never used
         return model([Value(0.5), Value(-1.0)]) ** 2
 
-    with pytest.raises(ValueError, match=r"no input is in f's graph, but other Values are \(L1.N0.w0"):
+    with pytest.raises(ValueError, match=r"no input is in f's graph, but Values f closes over are \(L1.N0.w0"):
         gradcheck(loss, model.parameters())
     assert gradcheck(lambda x: Value(2.0) * 3.0, [1.0])  # a constant f (a constant derivative) is no error
+    assert gradcheck(lambda x: Value(3.0, label="c") * 2, [1.0])  # labelled, but made anew by each call
+    u = Value(2.0)  # unlabelled, closed over: still caught (a probe found it passed)
+    with pytest.raises(ValueError, match=r"Values f closes over are \(2.0\)"):
+        gradcheck(lambda x: u * 3.0, [1.0])
     # an input f does not use, among others it does, is marked in the table
     rows = compare_grads(lambda x, y: x * 2.0, [1.0, 3.0])
     assert [r.used for r in rows] == [True, False]

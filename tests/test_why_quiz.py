@@ -257,7 +257,7 @@ def test_stepper_why_is_the_sum_so_far_and_ends_as_chain_rule():
         s.why(Value(1.0))
 
 
-LATEX_DOCUMENT = ALLOWED_LATEX | {r"\documentclass", r"\begin", r"\end", r"\item", r"\mathrel", r"\quad"}
+LATEX_DOCUMENT = ALLOWED_LATEX | {r"\documentclass", r"\begin", r"\end", r"\item", r"\mathrel", r"\quad", r"\bar"}
 
 
 @pytest.mark.parametrize("method", ["push", "pull"])
