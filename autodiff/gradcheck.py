@@ -137,7 +137,8 @@ def read_inputs(inputs: Any, f: Callable[..., Any], who: str) -> Inputs:
 
     def walk(x: Any, name: str, depth: int) -> Any:
         if isinstance(x, (list, tuple)):
-            return [walk(item, f"{name}[{i}]", depth + 1) for i, item in enumerate(x)]
+            items = [walk(item, f"{name}[{i}]", depth + 1) for i, item in enumerate(x)]
+            return tuple(items) if isinstance(x, tuple) else items  # f gets the nesting it was given
         if isinstance(x, dict):
             return {k: walk(item, f"{name}[{k!r}]", depth + 1) for k, item in x.items()}
         flat.append(x)
@@ -147,6 +148,15 @@ def read_inputs(inputs: Any, f: Callable[..., Any], who: str) -> Inputs:
     items = inputs.values() if keywords else inputs
     shape = [walk(x, top, 0) for x, top in zip(items, tops)]
     return Inputs(flat, names, dict(zip(tops, shape)) if keywords else shape, keywords)
+
+
+def _outline(shape: Any) -> Any:
+    # a nesting with its numbers left out: lists and tuples alike, dicts by key
+    if isinstance(shape, (list, tuple)):
+        return [_outline(s) for s in shape]
+    if isinstance(shape, dict):
+        return {str(k): _outline(v) for k, v in shape.items()}
+    return 0
 
 
 def _parameter_names(f: Callable[..., Any], n: int) -> list[str]:
@@ -160,6 +170,8 @@ def _parameter_names(f: Callable[..., Any], n: int) -> list[str]:
 
 
 def _fill(shape: Any, leaves: list[Value]) -> Any:
+    if isinstance(shape, tuple):
+        return tuple(_fill(s, leaves) for s in shape)
     if isinstance(shape, list):
         return [_fill(s, leaves) for s in shape]
     if isinstance(shape, dict):
@@ -322,6 +334,12 @@ def _expected(expected: Any, spec: Inputs, f: Callable[..., Any], inputs: Any) -
             f"gradcheck: expected= has {len(mine.flat)} number(s) and inputs {len(spec.flat)}; "
             "give one gradient per input, nested as the inputs are (or flat)"
         )
+    flat = isinstance(mine.shape, list) and all(isinstance(k, int) for k in mine.shape)
+    if not flat and _outline(mine.shape) != _outline(spec.shape):
+        raise ValueError(
+            "gradcheck: expected= is nested differently from the inputs; give one gradient per input, "
+            "nested as the inputs are (or flat)"
+        )
     return _floats(mine.flat, "gradcheck: expected")
 
 
@@ -374,14 +392,14 @@ def gradcheck(
 def format_rows(rows: list[Row]) -> str:
     """The gradcheck table: one line per input, failing ones marked ("yours" when ``expected=``)."""
     yours = any(r.expected is not None for r in rows)
-    width = min(24, max([12] + [len(r.name or r.label or f"[{r.index}]") for r in rows]))
+    width = min(40, max([12] + [len(r.name or r.label or f"[{r.index}]") for r in rows]))
     head = f"  {'input':<{width}} {'value':>12} {'analytic':>16} {'numeric':>16}"
     head += f" {'yours':>16}" * yours + f" {'abs err':>10} {'rel err':>10}"
     lines = [head]
     for r in rows:
         name = r.name or r.label or f"[{r.index}]"
-        if len(name) > width:
-            name = name[: width - 1] + "…"
+        if len(name) > width:  # both ends kept: names often differ only at the end (W[0][1], W[0][2])
+            name = name[: width // 2 - 1] + "…" + name[-(width - width // 2) :]
         line = f"  {name:<{width}} {r.value:>12.6g} {r.analytic:>16.10g} {r.numeric:>16.10g}"
         if yours:
             line += f" {r.expected:>16.10g}" if r.expected is not None else f" {'':>16}"

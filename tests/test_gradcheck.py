@@ -203,3 +203,22 @@ def test_expected_as_a_dict_is_matched_by_key_not_by_position():
         gradcheck(lambda a, b: a * b, {"a": 1.0, "b": 2.0}, expected={"a": 2.0, "c": 1.0})
     with pytest.raises(TypeError, match="its key 1 is not a name"):
         compare_grads(lambda **kw: kw["1"] * 2, {1: 2.0, "1": 3.0})
+
+
+def test_nesting_is_kept_and_checked_and_long_names_stay_apart():
+    seen = []
+
+    def f(pair):
+        seen.append(type(pair))
+        return pair[0] * pair[1]
+
+    assert gradcheck(f, [(2.0, 3.0)]) and set(seen) == {tuple}  # a tuple reaches f as a tuple
+    W, b = [[0.3, -0.2], [0.1, 0.4]], [0.05, -0.1]
+    gw, gb = hand_gradient(W, b)
+    with pytest.raises(ValueError, match="nested differently"):
+        gradcheck(two_layer_loss, [W, b], expected=[[gw[0][0]], [gw[0][1], *gw[1]], gb])
+    assert gradcheck(two_layer_loss, [W, b], expected=[*gw[0], *gw[1], *gb])  # flat is fine
+    long = {"layer_" + "x" * 30 + "_weight_a": 1.0, "layer_" + "x" * 30 + "_weight_b": 2.0}
+    table = format_rows(compare_grads(lambda **kw: kw[list(long)[0]] * kw[list(long)[1]], long))
+    first, second = (line.split()[0] for line in table.splitlines()[1:3])
+    assert first != second and first.endswith("weight_a") and second.endswith("weight_b")
