@@ -35,7 +35,7 @@ INFIX = ("+", "-", "*", "/", "**")
 # characters LaTeX reads as commands, as math mode writes them
 LATEX_SPECIAL = {
     "#": r"\#", "$": r"\$", "%": r"\%", "&": r"\&", "_": r"\_", "{": r"\{", "}": r"\}",
-    "\\": r"\backslash{}", "~": r"\sim{}", "^": r"\wedge{}",
+    "\\": r"\backslash{}", "~": r"\sim{}", "^": r"\wedge{}", " ": r"\ ",
 }  # fmt: skip
 
 

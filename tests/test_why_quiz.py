@@ -107,7 +107,7 @@ def balanced(latex: str) -> bool:
     return depth == 0
 
 
-@pytest.mark.parametrize("label", ["x", "w_{1}", "a}b", "c\\d", "$%&#", "~^", "α", "tab\there", "{{{"])
+@pytest.mark.parametrize("label", ["x", "w_{1}", "a}b", "c\\d", "$%&#", "~^", "α", "tab\there", "{{{", "a b"])
 def test_chain_rule_latex_is_balanced_and_uses_only_standard_commands_whatever_the_label(label):
     x = Value(1.0, label=label)
     y = (x * 1e-5).tanh() + x  # d(x * 1e-5)/dx = 1e-05, written as a power of ten
@@ -122,6 +122,7 @@ def test_chain_rule_latex_is_balanced_and_uses_only_standard_commands_whatever_t
     assert c._repr_latex_() == f"$${latex}$$"
     # a label that plain LaTeX cannot set is named by its index, as in the pictures
     assert ("n_{" in latex) == (not label.isascii() or not label.isprintable())
+    assert (r"\mathrm{a\ b}" in latex) == (label == "a b")  # a space kept: math mode drops a plain one
 
 
 def test_latex_numbers_write_exponents_as_powers_of_ten():
