@@ -220,3 +220,26 @@ def test_first_cell_says_how_to_try_it_without_installing(path):
     # issue 23: each notebook's first cell links the playground (the docs site rewrites the link to its page)
     first = "".join(load(path)["cells"][0]["source"])
     assert "[playground](../docs/playground.md)" in first
+
+
+# issue 25's reader found these statements false (prose only; no computed number was wrong)
+FALSE_STATEMENTS = {
+    "04_linear_chain_vanishing_exploding.ipynb": ["shrinks the gradient at least fourfold", "stays 2 only at $w = 1$"],
+    "11_digits.ipynb": ["the tape over a batch costs about what a few samples cost one at a time"],
+    "extend_3_second_derivatives.ipynb": ["the largest fixed step that does not blow up"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(FALSE_STATEMENTS))
+def test_statements_found_false_are_gone(name):
+    text = "".join("".join(c["source"]) for c in load(NOTEBOOKS[0].parent / name)["cells"])
+    assert [s for s in FALSE_STATEMENTS[name] if s in text] == []
+
+
+def test_what_differs_from_the_derivation_is_said():
+    # 05 derives one hidden layer and trains two; 01's toy backward sets grads, the package's adds into leaves
+    five_cells = load(NOTEBOOKS[0].parent / "05_two_layer_relu_regression.ipynb")["cells"]
+    five = "".join("".join(c["source"]) for c in five_cells)
+    assert "two hidden layers of 24 units" in five
+    one = "".join("".join(c["source"]) for c in load(NOTEBOOKS[0])["cells"])
+    assert "*adds* into the leaves' grads" in one
