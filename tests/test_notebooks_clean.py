@@ -207,7 +207,17 @@ def test_notebook_06_checks_the_softmax_gradient_on_logits_that_are_not_all_zero
 
 def test_notebook_03_measures_the_cost_of_the_gradient():
     code = "\n".join(cells(ROOT / "notebooks" / "03_backprop_v1_vs_v2.ipynb", "code"))
-    assert "perf_counter" in code and "plt.show()" in code and "assert max(ratios) < 3" in code
+    assert "perf_counter" in code and "plt.show()" in code and "max(ratios)" in code
+    # issue 25: times are printed, never asserted (a busy classroom server would fail the notebook)
+    assert "assert max(ratios)" not in code and "assert 0.2 < growth" not in code
+
+
+def test_no_notebook_asserts_on_wall_clock_times():
+    for path in NOTEBOOKS:
+        code = "\n".join(cells(path, "code"))
+        lines = [line.strip() for line in code.splitlines() if line.strip().startswith("assert")]
+        timed = [line for line in lines if re.search(r"\bt_\w+|\bseconds\b|\bratios\b|\bgrowth\b", line)]
+        assert timed == [], f"{path.name} asserts a time: {timed}"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
