@@ -51,11 +51,7 @@ body { font-family: Helvetica, Arial, sans-serif; margin: 1.2em; color: #222; }
 .hot polygon, .hot path, .hot ellipse { stroke: __HL__ !important; stroke-width: 3px !important; }
 .hot text { fill: __HL__; }
 .legend span { display: inline-block; padding: .1em .5em; margin-right: .4em; border: 1px solid #999; }
-#why { font-family: monospace; white-space: pre-wrap; background: #eef4fb; padding: .5em; }
-#why:empty { display: none; }
-#quiz { background: #fff8e6; padding: .5em; margin: .6em 0; }
-#quiz-feedback { white-space: pre-wrap; }
-#graph g[id^="node-"] { cursor: pointer; }
+__LEARN_CSS__
 </style>
 </head>
 <body>
@@ -70,17 +66,7 @@ body { font-family: Helvetica, Arial, sans-serif; margin: 1.2em; color: #222; }
 <div id="context"></div>
 <div id="explain"></div>
 <div id="hint"></div>
-<div id="quiz" hidden>
-<label><input id="quiz-on" type="checkbox"> quiz: predict each step before it is applied</label>
-<div id="quiz-body" hidden>
-<b id="quiz-question"></b><br>
-<input id="quiz-answer" type="text" placeholder="your number, then Enter" autocomplete="off">
-<button id="quiz-check" type="button">Check</button>
-<button id="quiz-reveal" type="button">Reveal</button>
-<span id="quiz-score"></span>
-<div id="quiz-feedback"></div>
-</div>
-</div>
+__LEARN_HTML__
 <div id="graph">__SVG__</div>
 <div id="why"></div>
 <p class="legend">__LEGEND__</p>
@@ -172,6 +158,29 @@ function showStep(data, pos) {
 }
 """.strip()
 
+# the elements and styles LEARN works on (#quiz..., #why), the same in the HTML page and the playground
+# (tools/build_playground.py writes them into its index.html)
+LEARN_CSS = """
+#why { font-family: monospace; white-space: pre-wrap; background: #eef4fb; padding: .5em; }
+#why:empty { display: none; }
+#quiz { background: #fff8e6; padding: .5em; margin: .6em 0; }
+#quiz-feedback { white-space: pre-wrap; }
+#graph g[id^="node-"] { cursor: pointer; }
+""".strip()
+LEARN_HTML = """
+<div id="quiz" hidden>
+<label><input id="quiz-on" type="checkbox"> quiz: predict each step before it is applied</label>
+<div id="quiz-body" hidden>
+<b id="quiz-question"></b><br>
+<input id="quiz-answer" type="text" placeholder="your number, then Enter" autocomplete="off">
+<button id="quiz-check" type="button">Check</button>
+<button id="quiz-reveal" type="button">Reveal</button>
+<span id="quiz-score"></span>
+<div id="quiz-feedback"></div>
+</div>
+</div>
+""".strip()
+
 # the quiz and a clicked node's chain-rule sum over a walk-through's data (``walk_data``: "quiz",
 # "why"), for the page's elements #quiz* and #why; the HTML page and the playground both run it
 LEARN = """
@@ -252,7 +261,7 @@ function learning(getData, getPos, go) {
 }
 """.strip().replace("__NUMBER__", json.dumps(quizzing.NUMBER.pattern))
 
-_PLACEHOLDER = re.compile(r"__(TITLE|HL|LEGEND|SVG|DATA|SHOW|LEARN)__")
+_PLACEHOLDER = re.compile(r"__(TITLE|HL|LEGEND|SVG|DATA|SHOW|LEARN|LEARN_CSS|LEARN_HTML)__")
 
 
 def _json_for_script(obj: object) -> str:
@@ -401,6 +410,8 @@ def page(stepper: Stepper, title: str | None = None) -> str:
         "DATA": _json_for_script(data),
         "SHOW": SHOW_STEP,
         "LEARN": LEARN,
+        "LEARN_CSS": LEARN_CSS,
+        "LEARN_HTML": LEARN_HTML,
     }
     # one pass over the template: text that was put in is never searched again
     return _PLACEHOLDER.sub(lambda m: parts[m.group(1)], _PAGE)

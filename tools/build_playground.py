@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ROOT / "playground"
 MODULES = SOURCES / "node_modules"
-# the page's own files, copied as they are
+# the page's own files, copied (index.html with the HTML walk-through's quiz elements written in)
 PAGE = ("index.html", "playground.js")
 PYODIDE = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json")
 # stepgrad's runtime dependencies, pure Python: their wheels load into Pyodide as they are
@@ -46,10 +46,16 @@ def check_modules() -> None:
 
 
 def copy_runtime(out: Path) -> None:
-    from autodiff.share import LEARN, SHOW_STEP
+    from autodiff.share import LEARN, LEARN_CSS, LEARN_HTML, SHOW_STEP
 
     for name in PAGE:
         shutil.copy(SOURCES / name, out / name)
+    # the quiz's and the sums' elements and styles: the HTML page's own
+    page = (out / "index.html").read_text(encoding="utf-8")
+    for marker, text in (("/* LEARN_CSS:", LEARN_CSS), ("<!-- LEARN_HTML:", LEARN_HTML)):
+        line = next(x for x in page.splitlines() if x.startswith(marker))
+        page = page.replace(line, text, 1)
+    (out / "index.html").write_text(page, encoding="utf-8")
     # the HTML walk-through's step replay, the same script in both pages
     script = f"// autodiff.share.SHOW_STEP\n{SHOW_STEP}\n// autodiff.share.LEARN\n{LEARN}\n"
     (out / "walkthrough.js").write_text(script, encoding="utf-8")
