@@ -5,7 +5,9 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -62,25 +64,36 @@ def walkthrough_screenshot() -> None:
     print(f"wrote {HERE / 'walkthrough.png'}")
 
 
-def jupyterlab_screenshot() -> None:
-    """docs/jupyterlab_stepper.png: JupyterLab with the Stepper widget after four clicks on Next.
-
-    A real JupyterLab server and headless Chromium, as tests/test_jupyter_browser.py drives
-    them (needs chromium, chromedriver, selenium, jupyterlab, ipywidgets).
+def lab_screenshot(notebook_name: str, height: int, picture: str, act: Callable[[Any, Any], None]) -> None:
+    """docs/<picture>: JupyterLab in headless Chromium on tests/jupyter/<notebook_name>, every cell run
+    and ``act(driver, By)`` done, the first code cell in view. A real JupyterLab server, as
+    tests/test_jupyter_browser.py drives it (needs chromium, chromedriver, selenium, jupyterlab, ipywidgets).
     """
     from selenium.webdriver.common.by import By
 
-    from tests.browsers import browser_missing, chrome, jupyter_lab, lab_missing, open_notebook, run_all, wait_for
+    from tests.browsers import browser_missing, chrome, jupyter_lab, lab_missing, open_notebook, run_all
 
     if browser_missing() or lab_missing():
-        print(f"no {_missing(browser_missing(), lab_missing())}: jupyterlab_stepper.png not redrawn")
+        print(f"no {_missing(browser_missing(), lab_missing())}: {picture} not redrawn")
         return
-    notebook = ROOT / "tests" / "jupyter" / "live_stepper.ipynb"
-    with jupyter_lab([notebook]) as lab, chrome(1000, 780) as driver:
+    notebook = ROOT / "tests" / "jupyter" / notebook_name
+    with jupyter_lab([notebook]) as lab, chrome(1000, height) as driver:
         open_notebook(driver, lab, notebook.name)
         # the file browser folded away: the notebook takes the window's width
         driver.find_element(By.CSS_SELECTOR, ".jp-SideBar.jp-mod-left .lm-TabBar-tab.lm-mod-current").click()
-        run_all(driver)  # its last cell calls s.step(): the widget shows step 1
+        run_all(driver)
+        act(driver, By)
+        driver.execute_script("document.querySelectorAll('.jp-Notebook .jp-CodeCell')[0].scrollIntoView();")
+        time.sleep(0.5)  # let the scroll settle
+        driver.save_screenshot(str(HERE / picture))
+    print(f"wrote {HERE / picture}")
+
+
+def jupyterlab_screenshot() -> None:
+    """docs/jupyterlab_stepper.png: JupyterLab with the Stepper widget after four clicks on Next."""
+    from tests.browsers import wait_for
+
+    def four_clicks(driver: Any, By: Any) -> None:  # the notebook's last cell calls s.step(): step 1 already
         for _ in range(4):
             driver.find_element(By.CSS_SELECTOR, ".autodiff-stepper-widget button.autodiff-next").click()
         wait_for(
@@ -89,29 +102,15 @@ def jupyterlab_screenshot() -> None:
             " return c && c.textContent === 'Step 5 of 6';",
             "the widget to show step 5",
         )
-        driver.execute_script("document.querySelectorAll('.jp-Notebook .jp-CodeCell')[0].scrollIntoView();")
-        time.sleep(0.5)  # let the scroll settle
-        driver.save_screenshot(str(HERE / "jupyterlab_stepper.png"))
-    print(f"wrote {HERE / 'jupyterlab_stepper.png'}")
+
+    lab_screenshot("live_stepper.ipynb", 780, "jupyterlab_stepper.png", four_clicks)
 
 
 def quiz_screenshot() -> None:
-    """docs/quiz_widget.png: the Stepper's quiz in JupyterLab, after a right answer and a wrong one.
+    """docs/quiz_widget.png: the Stepper's quiz in JupyterLab, after a right answer and a wrong one."""
+    from tests.browsers import wait_for
 
-    Driven as tests/test_quiz_browser.py drives it (same needs as ``jupyterlab_screenshot``).
-    """
-    from selenium.webdriver.common.by import By
-
-    from tests.browsers import browser_missing, chrome, jupyter_lab, lab_missing, open_notebook, run_all, wait_for
-
-    if browser_missing() or lab_missing():
-        print(f"no {_missing(browser_missing(), lab_missing())}: quiz_widget.png not redrawn")
-        return
-    notebook = ROOT / "tests" / "jupyter" / "quiz_stepper.ipynb"
-    with jupyter_lab([notebook]) as lab, chrome(1000, 820) as driver:
-        open_notebook(driver, lab, notebook.name)
-        driver.find_element(By.CSS_SELECTOR, ".jp-SideBar.jp-mod-left .lm-TabBar-tab.lm-mod-current").click()
-        run_all(driver)
+    def answers(driver: Any, By: Any) -> None:
         for typed, counter in (("1", "Step 1 of 6"), ("0.5", "Step 1 of 6")):  # the seed, then a wrong guess
             box = driver.find_element(By.CSS_SELECTOR, ".autodiff-stepper-widget .autodiff-answer input")
             box.click()
@@ -124,10 +123,8 @@ def quiz_screenshot() -> None:
                 f"the quiz to show {counter}",
             )
         time.sleep(0.5)
-        driver.execute_script("document.querySelectorAll('.jp-Notebook .jp-CodeCell')[0].scrollIntoView();")
-        time.sleep(0.5)
-        driver.save_screenshot(str(HERE / "quiz_widget.png"))
-    print(f"wrote {HERE / 'quiz_widget.png'}")
+
+    lab_screenshot("quiz_stepper.ipynb", 820, "quiz_widget.png", answers)
 
 
 if __name__ == "__main__":
