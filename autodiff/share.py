@@ -27,7 +27,7 @@ from .files import write_files
 from .labels import fmt
 from .scope_steps import edge_steps_of
 from .viz import draw
-from .why import sum_of
+from .why import names_of, sum_of
 
 if TYPE_CHECKING:
     import graphviz
@@ -333,7 +333,7 @@ def why_data(stepper: Stepper, cells: list[tuple[int, str, int]]) -> dict[str, A
         for e in edge_steps_of(s):
             at[e.index] = position
     owners = Counter(element for _, element, _ in cells)
-    names = {id(v): stepper.name(v) for v in stepper.nodes}
+    names = names_of(stepper.nodes)  # as the Stepper names them: label, else n<i>
     into: dict[int, list[Any]] = {}  # node id -> the edge steps that add into its grad, in order
     for e in stepper.edge_steps:
         if e.kind == "edge":
@@ -364,7 +364,7 @@ def quiz_data(stepper: Stepper) -> list[dict[str, Any]]:
     """Per step, what the page's quiz asks, the answers it takes (an interval, ``quiz.accepted``), the
     hint after a wrong one and the words after a right one."""
     mode = stepper.quiz or "contribution"
-    names = {id(v): stepper.name(v) for v in stepper.nodes}
+    names = names_of(stepper.nodes)  # as the Stepper names them: label, else n<i>
     out = []
     for s in stepper.edge_steps:
         want = quizzing.expected(s, mode)

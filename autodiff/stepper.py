@@ -46,7 +46,7 @@ from .stepper_views import Views, step_html
 from .steps import Step, backward_steps
 from .value import Value
 from .viz import draw
-from .why import ChainRule, sum_of, walk_latex
+from .why import ChainRule, names_of, sum_of, walk_latex
 
 if TYPE_CHECKING:
     import graphviz
@@ -173,7 +173,7 @@ class Stepper:
             group=draw_kw.get("group", False),
         )
         self.nodes = topological_order(root)
-        self._names = {id(v): (v.label or f"n{i}") for i, v in enumerate(self.nodes)}
+        self._names = names_of(self.nodes)
         self._held = [v.grad for v in self.nodes]  # step 0, and what restore() puts back
         self.edge_steps = self._record()
         self.steps: list[AnyStep] = (
