@@ -13,11 +13,9 @@ abs'(0) = 0. What else is known of an op (arity, kinks, bounds) is in ``OPS``.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-INF = math.inf
 OVERFLOWS = "**: {0!r} ** {1!r} overflows a float; keep |base| ** exponent within the float range (about 1e308)"
 NO_REAL_POWER = "**: negative base {0!r} with non-integer exponent {1!r} has no real value; use abs() or an integer"
 POSITIVE_BASE = "**: base must be > 0 when the exponent is a Value, got {0!r}; use a number exponent, or exp(b*log(a))"

@@ -86,12 +86,7 @@ __LEARN__
     showStep(data, pos);
     learn.show();
   }
-  function go(p) {
-    var next = Math.max(0, Math.min(data.steps.length, p));
-    if (next !== pos) learn.moved();
-    pos = next;
-    show();
-  }
+  function go(p) { pos = Math.max(0, Math.min(data.steps.length, p)); show(); }
   function stop() {
     if (timer) { clearInterval(timer); timer = null; }
     document.getElementById("play").textContent = "Play";
@@ -257,7 +252,7 @@ function learning(getData, getPos, go) {
     picked = null;
     document.getElementById("quiz-feedback").textContent = "";
   }
-  return {show: show, moved: function () {}, wire: wire, forget: forget};
+  return {show: show, wire: wire, forget: forget};
 }
 """.strip().replace("__NUMBER__", json.dumps(quizzing.NUMBER.pattern))
 

@@ -153,9 +153,7 @@ function show() {
 
 function go(p) {
   if (!walk) return;
-  const next = Math.max(0, Math.min(walk.steps.length, p));
-  if (next !== pos) learn.moved();
-  pos = next;
+  pos = Math.max(0, Math.min(walk.steps.length, p));
   show();
   writeFragment();
 }

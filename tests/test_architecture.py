@@ -257,7 +257,7 @@ def test_core_imports_nothing_outside_itself():
 
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 21, open: the core is 799 lines. Steps, the non-finite search, create_graph, the "
+    reason="issue 21, open: the core is 797 lines. Steps, the non-finite search, create_graph, the "
     "words of floats, Values and arrays and their dispatch, eager's specialised rules, other numbers' checks "
     "and the messages are out; what is left beyond the idea is the ops' facts (OPS), the hand-in seams, the "
     "slots, micrograd's names, the fast checks of a number and a node, and a docstring for every public "
