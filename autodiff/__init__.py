@@ -9,6 +9,7 @@
 """
 
 from . import arrays, backprop, diagnostics, eager, rules, second_order, source, steps, value, vocabulary
+from . import lesson as lesson  # autodiff.lesson.check, for the exercise cells of the notebooks
 from . import teach as teach  # autodiff.teach.check_engine, for a student's own engine
 from .backprop import backward, zero_grad
 from .compile import Compiled, TraceError, compile  # noqa: A004 - autodiff.compile, as torch.compile
