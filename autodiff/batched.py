@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import rules, vocabulary
+from . import fused, ops, vocabulary
 
 # a tape entry: (kind, arg, parents), as autodiff.compile writes it
 Entry = tuple[str, Any, tuple[int, ...]]
@@ -147,7 +147,7 @@ class _Group:
     """Nodes of one op and level: their values are rows start..stop of V."""
 
     def __init__(self, np: Any, key: str, arg: Any, nodes: list[int], start: int, sources: list[_Source]) -> None:
-        self.key: Any = key  # a key of rules.OPS, or a user primitive's op (autodiff.primitives.OpName)
+        self.key: Any = key  # a key of ops.OPS, or a user primitive's op (autodiff.primitives.OpName)
         self.arg, self.nodes = arg, nodes
         self.start, self.stop = start, start + len(nodes)
         self.sources = sources
@@ -177,7 +177,7 @@ class _Group:
             X = V[x.span] if x.span is not None else V[x.rows]
             bias = [U[self.b_idx][:, None]] if self.b_idx is not None else []
             n = W.shape[1]  # the definition, on a column of weights and a row of inputs each
-            V[self.start : self.stop] = rules.dot(*[W[:, i : i + 1] for i in range(n)], *X[:, None, :], *bias)[0]
+            V[self.start : self.stop] = fused.dot(*[W[:, i : i + 1] for i in range(n)], *X[:, None, :], *bias)[0]
             return W, X
         if type(key) is not str:  # a user primitive: its definition on arrays, or its float rule sample by sample
             try:
@@ -186,8 +186,8 @@ class _Group:
                 return self._each(np, V, U, B)
             V[self.start : self.stop] = value
             return np.stack([np.broadcast_to(d, (len(self.nodes), B)) for d in local])
-        define = rules.OPS[key].define
-        if rules.OPS[key].arity[1] is None:
+        define = ops.OPS[key].define
+        if ops.OPS[key].arity[1] is None:
             parts = [blk.get(np, V, U, B) for blk in self.blocks if blk.sources]
             k = len(self.nodes)
             xs = np.concatenate([np.broadcast_to(p, (p.shape[0], k, B)) for p in parts]) if len(parts) > 1 else parts[0]
@@ -239,7 +239,7 @@ class _Group:
                 else:
                     np.add.at(GU, self.b_idx, g.sum(axis=1))
             return
-        if type(self.key) is str and rules.OPS[self.key].arity[1] is None:
+        if type(self.key) is str and ops.OPS[self.key].arity[1] is None:
             c = local * g  # (positions, k, B)
             k, B = g.shape
             c = np.broadcast_to(c, (len(self.sources), k, B))

@@ -18,7 +18,8 @@ import re
 import sys
 from typing import TYPE_CHECKING
 
-from .rules import OPS, table_op
+from .ops import OPS
+from .rules import table_op
 
 if TYPE_CHECKING:
     from .steps import Step
