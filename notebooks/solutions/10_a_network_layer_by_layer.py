@@ -23,3 +23,11 @@ grads_w = [deltas[1][3] * max(0.0, z[0, 5].data), deltas[1][3] * max(0.0, z[0, 0
 
 # %% wrong: weight-grad
 grads_w = [deltas[1][3] * z[0, 5].data, deltas[1][3] * z[0, 0].data]  # z where the output o = relu(z) belongs
+
+
+# %% exercise: quiz
+answers = [1.0, relus["L1", "N0"].data, relus["L1", "N1"].data]
+
+# %% wrong: quiz
+# the z of L1/N0 (negative), where its output relu(z) = 0 is asked
+answers = [1.0, relus["L1", "N0"].parents[0].data, relus["L1", "N1"].parents[0].data]
