@@ -32,7 +32,17 @@ SOLUTIONS = ROOT / "notebooks" / "solutions"
 SECTION = re.compile(r"^# %% (exercise|wrong): ([a-z0-9-]+)\s*$", re.M)
 
 # notebooks not yet rewritten as lessons (issue 25): this set only shrinks
-PENDING = {p.name for p in NOTEBOOKS}
+PENDING = {p.name for p in NOTEBOOKS} - {
+    "06_softmax_classifier.ipynb",
+    "07_tanh_network.ipynb",
+    "08_testing_gradients.ipynb",
+    "09_losses.ipynb",
+    "10_a_network_layer_by_layer.ipynb",
+    "11_digits.ipynb",
+    "extend_1_write_your_own_op.ipynb",
+    "extend_2_forward_vs_reverse.ipynb",
+    "extend_3_second_derivatives.ipynb",
+}
 
 
 def load(path: Path) -> dict:
