@@ -32,7 +32,9 @@ SOLUTIONS = ROOT / "notebooks" / "solutions"
 SECTION = re.compile(r"^# %% (exercise|wrong): ([a-z0-9-]+)\s*$", re.M)
 
 # notebooks not yet rewritten as lessons (issue 25): this set only shrinks
-PENDING = {p.name for p in NOTEBOOKS}
+PENDING = {p.name for p in NOTEBOOKS} - {
+    "01_build_it_from_scratch.ipynb",
+}
 
 
 def load(path: Path) -> dict:
