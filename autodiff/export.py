@@ -176,38 +176,46 @@ class Writer:
     lines: list[str] = field(default_factory=list)
     name: dict[int, str] = field(default_factory=dict)
     batched: set[int] = field(default_factory=set)
+    const: dict[int, float] = field(default_factory=dict)  # the constants, and the nodes of constants only
     written: int = 0
 
     def node(self, i: int) -> None:
         kind, arg, parents = self.traced.tape[i]
         label = self.traced.labels[i]
         if kind == "c":
-            self.name[i] = source.literal(arg)
+            self.name[i], self.const[i] = source.literal(arg), arg
             return
-        v = self.name[i] = f"v{self.written}"  # numbered in the order written
-        self.written += 1
+        v = f"v{self.written}"  # numbered in the order written
         if kind in ("x", "p"):
-            self.emit(f"{v} = {kind}[{arg}]" if kind == "p" else f"{v} = x[:, {arg}]", label)
+            self.emit(
+                f"{v} = {kind}[{arg}]" if kind == "p" else f"{v} = x[:, {arg}]", repr(label)[:60] if label else ""
+            )
+            self.name[i], self.written = v, self.written + 1
             if kind == "x":
                 self.batched.add(i)
             return
-        if any(j in self.batched for j in parents):
-            self.batched.add(i)
         define, extra, op = _definition(kind, arg)
         try:
-            args = [self.traced.tape[j][1] if self.traced.tape[j][0] == "c" else self.name[j] for j in parents]
+            args = [self.const[j] if j in self.const else self.name[j] for j in parents]
             lines, value = value_of(define, args, extra, f"t{v[1:]}_", self.fw.module)
         except Exception as e:  # noqa: BLE001 - a user's definition may fail in any way on Tensors
+            if type(kind) is str:
+                raise  # a built-in definition always runs on Tensors
             raise _refusal(kind, self.fw, e) from None
-        text = text_of(value)
+        if not isinstance(value, source.Sym):  # a node of constants only is a constant (its value, as eager's)
+            self.name[i], self.const[i] = source.literal(value), value
+            return
+        self.name[i], self.written = v, self.written + 1
+        if any(j in self.batched for j in parents):
+            self.batched.add(i)
         comment = ", ".join(([op] if op.isidentifier() else []) + ([repr(label)[:60]] if label else []))
-        used = re.compile(rf"\b{re.escape(text)}\b")
-        if lines and lines[-1].startswith(f"{text} = ") and not any(used.search(s) for s in lines[:-1]):
+        used = re.compile(rf"\b{re.escape(value.text)}\b")
+        if lines and lines[-1].startswith(f"{value.text} = ") and not any(used.search(s) for s in lines[:-1]):
             self.lines += [_wrap(s) for s in lines[:-1]]
             self.emit(f"{v} = {lines[-1].split(' = ', 1)[1]}", comment)
         else:
             self.lines += [_wrap(s) for s in lines]
-            self.emit(f"{v} = {text}", comment)
+            self.emit(f"{v} = {value.text}", comment)
 
     def emit(self, statement: str, comment: str) -> None:
         self.lines.append(_wrap(statement, comment))
@@ -255,10 +263,15 @@ def _wrap(statement: str, comment: str = "") -> str:
 
 
 def order(traced: Traced) -> list[int]:
-    """The nodes in the order they are written: the inputs, the parameters (each in its order), then the
-    nodes as ``f`` made them (a topological order: each node's parents come before it)."""
-    leaves = sorted((kind != "x", arg, i) for i, (kind, arg, _) in enumerate(traced.tape) if kind in ("x", "p"))
-    made = [i for i in traced.replay if traced.tape[i][0] not in ("x", "p")]
+    """The nodes an output depends on, in the order they are written: the inputs, the parameters (each in
+    its order), then the nodes as ``f`` made them (a topological order: each node's parents come first)."""
+    live = set(traced.outputs)  # the nodes an output depends on: the others cannot change the value
+    for i in range(len(traced.tape) - 1, -1, -1):  # the tape's order is topological: parents first
+        if i in live:
+            live.update(traced.tape[i][2])
+    tape = traced.tape
+    leaves = sorted((kind != "x", arg, i) for i, (kind, arg, _) in enumerate(tape) if kind in ("x", "p") and i in live)
+    made = [i for i in traced.replay if tape[i][0] not in ("x", "p") and i in live]
     return [i for _, _, i in leaves] + made
 
 
@@ -315,11 +328,12 @@ class Exported:
     source: str
     """The Python source: imports, then ``forward(x, p)`` (and, from ``nn.export``, a ``Model``)."""
     imports: str = ""
-    """The import lines alone (``import torch``)."""
+    """The import the function needs (``import torch``), or "" when it uses no name of the framework."""
     function: str = ""
     """The text of ``def forward(x, p)`` alone."""
 
     def __str__(self) -> str:
+        """The source text (``print(exported)`` shows it)."""
         return self.source
 
     def save(self, path: str | os.PathLike[str]) -> None:
@@ -341,5 +355,6 @@ def export(traced: Traced, name: object) -> Exported:
     """``traced`` as the source of ``forward(x, p)`` for the framework ``name`` ("torch" or "jax")."""
     fw = framework(name)
     function = function_text(traced, fw)
-    text = "\n".join(header(traced, fw, "forward(x, p)")) + "\n\n" + fw.imports + "\n\n\n" + function
-    return Exported(fw.name, text, fw.imports, function)
+    imports = fw.imports if f"{fw.module}." in function else ""  # plain arithmetic needs no framework name
+    text = "\n".join(header(traced, fw, "forward(x, p)")) + "\n\n" + (imports and imports + "\n\n\n") + function
+    return Exported(fw.name, text, imports, function)

@@ -161,6 +161,9 @@ class Sym:
     def __pow__(self, o: Any) -> Sym:
         return self._bin(self, "**", o, POWER)
 
+    def __rpow__(self, o: Any) -> Sym:
+        return self._bin(o, "**", self, POWER)
+
     def __neg__(self) -> Sym:
         return self.program.make(f"-{_wrap(self, UNARY)}", UNARY, self)
 

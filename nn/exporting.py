@@ -4,7 +4,7 @@
 ``torch.nn.Module`` whose parameters are the model's: the same order (``named_parameters``),
 the same values (float64, written exactly), named after ours (``L0.N3.w1`` -> ``L0_N3_w1``),
 so ``Model().parameters()`` continues in PyTorch where ``fit`` stopped. ``"jax"`` writes the
-function and ``parameters()``, a 1-D array of them. ``load_state(model, state_dict)`` reads
+function and ``parameters()``, a list of them (0-d arrays). ``load_state(model, state_dict)`` reads
 weights back, checked as ``nn.load`` checks a file.
 """
 
@@ -53,14 +53,14 @@ def export(model: Module, framework: str = "torch", n_inputs: int | None = None)
         f"# {compiled.n_outputs} output(s). forward(x, p) is the model on a batch, one line per node.",
     ]
     if traced.framework == "torch":
-        text = "\n".join(about) + "\n\n" + traced.imports + "\nfrom torch import nn\n\n\n" + traced.function
+        text = "\n".join(about) + "\n\nimport torch\nfrom torch import nn\n\n\n" + traced.function
         text += "\n\n" + table + "\n\n\n" + _torch_module(model, len(named))
-        return Exported("torch", text, traced.imports, traced.function)
+        return Exported("torch", text, "import torch\nfrom torch import nn", traced.function)
     about.append('# For float64: jax.config.update("jax_enable_x64", True) first.')
-    text = "\n".join(about) + "\n\n" + traced.imports + "\n\n\n" + traced.function + "\n\n" + table
-    text += '\n\n\ndef parameters():\n    """The parameters, in order: a 1-D array (float64 with x64 on)."""\n'
-    text += "    return jnp.asarray([value for _, value in PARAMETERS])\n"
-    return Exported("jax", text, traced.imports, traced.function)
+    text = "\n".join(about) + "\n\nimport jax.numpy as jnp\n\n\n" + traced.function + "\n\n" + table
+    text += '\n\n\ndef parameters():\n    """The parameters in order: a list of 0-d arrays (float64 with x64)."""\n'
+    text += "    return [jnp.asarray(value) for _, value in PARAMETERS]\n"
+    return Exported("jax", text, "import jax.numpy as jnp", traced.function)
 
 
 def _n_inputs(model: Module, n_inputs: int | None) -> int:
