@@ -493,3 +493,18 @@ def test_nn_export_for_jax_gives_our_outputs(jax):
     out = np.asarray(mod.forward(jax.numpy.asarray(X), mod.parameters()))
     assert out.shape == (100, 2)
     close(out, [[v.data for v in model(list(row))] for row in X], "outputs")
+
+
+def test_without_the_frameworks_the_value_tests_skip_saying_what_to_install():
+    hide = (
+        "import sys; sys.modules['torch'] = None; sys.modules['jax'] = None; import pytest; "
+        "sys.exit(pytest.main(['-q', '-rs', '-p', 'no:cacheprovider', 'tests/test_export.py', '-k', "
+        "'torch or jax or mlps', '--deselect', 'tests/test_export.py::"
+        "test_without_the_frameworks_the_value_tests_skip_saying_what_to_install']))"
+    )
+    root = __import__("pathlib").Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, "-c", hide], cwd=root, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert re.search(r"\d+ passed, \d+ skipped", done.stdout) and " failed" not in done.stdout, done.stdout[-2000:]
+    assert 'torch: not installed by make test; pip install ".[export]" to run the exported code' in done.stdout
+    assert 'jax: not installed by make test; pip install ".[export]" to run the exported code' in done.stdout
