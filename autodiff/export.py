@@ -100,7 +100,9 @@ class Words(source.Vocabulary):
     """The rules' vocabulary over Tensors (``vocabulary.speak(Tensor, WORDS)``): the framework's where and
     maximum, elementwise; checks say nothing (the framework gives inf or NaN where eager raises)."""
 
-    def where(self, cond: source.Sym, yes: Any, no: Any) -> source.Sym:
+    def where(self, cond: Any, yes: Any, no: Any) -> Any:
+        if not isinstance(cond, source.Sym):  # a condition on constants is known now
+            return yes if cond else no
         p = cond.program
         module = getattr(p, "module", "torch")
         if not isinstance(yes, source.Sym) and not isinstance(no, source.Sym):  # keep the inputs' float type

@@ -163,6 +163,19 @@ def test_every_definition_is_interpreted_not_looked_up():
     assert "1.0 - " not in text  # the derivatives, (s * (1 - s)), are not written: autograd gives them
 
 
+def test_a_choice_between_two_numbers_keeps_the_inputs_float_type():
+    # torch.where(c, 1.0, 0.0) would be float32 (torch's default); one side becomes an array of x's dtype
+    from autodiff import export
+
+    program = export.TensorProgram("t", [], module="torch")
+    a = program.sym("v0", 100)
+    assert export.WORDS.where(export.WORDS.gt(a, 0.0), 1.0, 0.0).text == (
+        "torch.where(v0 > 0.0, torch.asarray(1.0, dtype=x.dtype), 0.0)"
+    )
+    assert export.WORDS.where(export.WORDS.gt(a, 0.0), a, 0.0).text == "torch.where(v0 > 0.0, v0, 0.0)"
+    assert export.WORDS.where(False, a, 0.0) == 0.0  # a condition on constants
+
+
 def ruff(*paths):
     if importlib.util.find_spec("ruff") is None:
         pytest.skip("ruff is not installed (pip install ruff, or the test extra)")
