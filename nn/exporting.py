@@ -28,9 +28,9 @@ def export(model: Module, framework: str = "torch", n_inputs: int | None = None)
     """The model as PyTorch (``class Model(nn.Module)``) or JAX (``forward`` and ``parameters()``) source.
 
     ``n_inputs``: how many inputs one sample has (read from ``model.config()`` when not given).
-    ``str()`` of the result is the text, ``.save(path)`` writes it, ``.load()`` runs it (needs the
-    framework) as a module: ``.Model`` (torch) or ``.parameters`` (jax), and ``.forward``. A parameter that is not a
-    finite number is refused (ValueError naming it), as ``nn.save`` refuses it.
+    ``str()`` of the result is the text, ``.save(path)`` writes it, ``.load()`` runs it as a module
+    (needs the framework): ``.Model`` (torch) or ``.parameters`` (jax), and ``.forward``. A
+    parameter that is not a finite number is refused (ValueError naming it), as ``nn.save`` does.
     """
     if not isinstance(model, Module):
         raise TypeError(f"nn.export: expects an nn model (a Module), got {type(model).__name__}")
