@@ -8,13 +8,14 @@
 0.355789
 """
 
-from . import arrays, backprop, diagnostics, eager, rules, second_order, source, steps, value, vocabulary
+from . import arrays, backprop, diagnostics, eager, export, rules, second_order, source, steps, value, vocabulary
 from . import lesson as lesson  # autodiff.lesson.check, for the exercise cells of the notebooks
 from . import teach as teach  # autodiff.teach.check_engine, for a student's own engine
 from .backprop import backward, zero_grad
 from .compile import Compiled, TraceError, compile  # noqa: A004 - autodiff.compile, as torch.compile
 from .edges import Edge, trace
 from .elementary import dot, exp, log, logsumexp, relu, sigmoid, sqrt, sum, tanh  # noqa: A004 - autodiff.sum is an n-ary node
+from .export import Exported
 from .functional import JacobianResult, grad, hessian, hvp, jacobian, jvp
 from .gradcheck import KINKS, GradcheckError, GradcheckWarning, Row, compare_grads, gradcheck, numerical_grad
 from .graph import topological_order
@@ -61,6 +62,7 @@ __all__ = [
     "compile",
     "Compiled",
     "TraceError",
+    "Exported",
     "exp",
     "log",
     "sqrt",
@@ -91,6 +93,7 @@ vocabulary.speak(float, eager.WORDS)
 vocabulary.speak(Value, second_order.WORDS)
 vocabulary.speak("array", arrays.WORDS)
 vocabulary.speak(source.Sym, source.VOCABULARY)
+vocabulary.speak(export.Tensor, export.WORDS)
 vocabulary.hand_in()
 value.other_number = diagnostics.other_number
 value.HELP.update(diagnostics.HELP)

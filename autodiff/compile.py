@@ -61,6 +61,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from . import batched, codegen, source, value
+from . import export as exporting
 from .backprop import backward as eager_backward
 from .diagnostics import short
 from .value import Value
@@ -623,6 +624,21 @@ class Compiled:
             eager_backward(hub)
         except FloatingPointError as e:
             raise FloatingPointError(f"{self.name}: {e}") from None
+
+    def export(self, framework: str) -> exporting.Exported:
+        """The traced function as ``"torch"`` or ``"jax"`` source: ``forward(x, p)`` on a batch (see
+        ``autodiff.export``); ``str()`` of it is the text, ``.save(path)`` writes it."""
+        traced = exporting.Traced(
+            self.name,
+            self._tape,
+            self._labels,
+            self._replay,
+            self._outputs,
+            self.n_inputs,
+            len(self.params),
+            self.scalar,
+        )
+        return exporting.export(traced, framework)
 
     def __repr__(self) -> str:
         """``<Compiled f: 3 inputs, 0 params, 1 output(s), 7 nodes>``."""

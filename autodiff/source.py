@@ -48,7 +48,17 @@ class Program:
     def temp(self, text: str) -> Sym:
         name = f"{self.prefix}{len(self.lines)}"
         self.lines.append(f"{name} = {text}")
-        return Sym(self, name, ATOM)
+        return self.sym(name, ATOM)
+
+    def sym(self, text: str, prec: int, depth: int = 0) -> Sym:
+        """A number of this program (another program, e.g. ``autodiff.export``'s, makes its own kind)."""
+        return Sym(self, text, prec, depth)
+
+    def make(self, text: str, prec: int, *parts: Any) -> Sym:
+        """The expression ``text`` over ``parts``: a statement of its own when nested deeper than DEEPEST."""
+        depth = 1 + max((x.depth for x in parts if isinstance(x, Sym)), default=0)
+        sym = self.sym(text, prec, depth)
+        return self.temp(text) if depth > DEEPEST or self.every else sym
 
 
 class Vocabulary:
@@ -89,14 +99,14 @@ class Vocabulary:
     def where(self, cond: Sym, yes: Any, no: Any) -> Sym:
         p = cond.program
         text = f"{_wrap(yes, CHOICE + 1)} if {_wrap(cond, CHOICE + 1)} else {_wrap(no, CHOICE)}"
-        return _make(p, text, CHOICE, cond, yes, no)
+        return p.make(text, CHOICE, cond, yes, no)
 
     def compare(self, how: str, a: Any, b: Any) -> Sym:
         p = (a if isinstance(a, Sym) else b).program
-        return _make(p, f"{_wrap(a, COMPARE + 1)} {how} {_wrap(b, COMPARE + 1)}", COMPARE, a, b)
+        return p.make(f"{_wrap(a, COMPARE + 1)} {how} {_wrap(b, COMPARE + 1)}", COMPARE, a, b)
 
     def finite(self, x: Sym) -> Sym:
-        return _make(x.program, f"-INF < {_wrap(x, COMPARE + 1)} < INF", COMPARE, x)
+        return x.program.make(f"-INF < {_wrap(x, COMPARE + 1)} < INF", COMPARE, x)
 
     def maximum(self, *xs: Any) -> Sym:
         p = next(x.program for x in xs if isinstance(x, Sym))
@@ -122,7 +132,7 @@ class Sym:
         left = prec + 1 if op == "**" else prec
         if op in ("/", "**") and not _literal(b) or op == "**":
             self.program.risky = True
-        return _make(self.program, f"{_wrap(a, left)} {op} {_wrap(b, right)}", prec, a, b)
+        return self.program.make(f"{_wrap(a, left)} {op} {_wrap(b, right)}", prec, a, b)
 
     def __add__(self, o: Any) -> Sym:
         return self._bin(self, "+", o, SUM)
@@ -151,8 +161,11 @@ class Sym:
     def __pow__(self, o: Any) -> Sym:
         return self._bin(self, "**", o, POWER)
 
+    def __rpow__(self, o: Any) -> Sym:
+        return self._bin(o, "**", self, POWER)
+
     def __neg__(self) -> Sym:
-        return _make(self.program, f"-{_wrap(self, UNARY)}", UNARY, self)
+        return self.program.make(f"-{_wrap(self, UNARY)}", UNARY, self)
 
     def __abs__(self) -> Sym:
         return self.program.temp(f"abs({self.text})")
@@ -195,12 +208,6 @@ def _wrap(x: Any, prec: int) -> str:
     return f"({x.text})" if x.prec < prec else x.text
 
 
-def _make(program: Program, text: str, prec: int, *parts: Any) -> Sym:
-    depth = 1 + max((x.depth for x in parts if isinstance(x, Sym)), default=0)
-    sym = Sym(program, text, prec, depth)
-    return program.temp(text) if depth > DEEPEST or program.every else sym
-
-
 @dataclass
 class Code:
     """A definition as source: ``lines`` to run first, then the ``value`` and ``local`` expressions."""
@@ -226,6 +233,6 @@ def definition(
     hold several definitions' ``raise fail(k, ...)``. ``every``: each operation a statement."""
     program = Program(prefix, inputs + [literal(c) for c in extra], checks=[] if checks is None else checks)
     program.every = every
-    value, local = define(*[Sym(program, name, ATOM) for name in inputs], *extra)
+    value, local = define(*[program.sym(name, ATOM) for name in inputs], *extra)
     texts = [x.text if isinstance(x, Sym) else literal(float(x)) for x in (value, *local)]
     return Code(program.lines, texts[0], texts[1:], program.checks, program.risky)

@@ -10,6 +10,7 @@
 
 from . import data, losses, plot
 from .data import blobs, make_moons, moons, spirals, xor
+from .exporting import export, load_state
 from .layers import MLP, Layer, Neuron
 from .losses import (
     bce_with_logits,
@@ -46,6 +47,8 @@ __all__ = [
     "LiveLoss",
     "save",
     "load",
+    "export",
+    "load_state",
     "data",
     "plot",
     "losses",

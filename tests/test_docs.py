@@ -148,6 +148,13 @@ def installed_by(extra: str) -> set[str]:
     return names
 
 
+def _catches_import_error(node: ast.AST) -> bool:
+    return isinstance(node, ast.Try) and any(
+        h.type is not None and re.search(r"\b(ImportError|ModuleNotFoundError)\b", ast.unparse(h.type))
+        for h in node.handlers
+    )
+
+
 def notebook_imports() -> dict[str, set[str]]:
     """Third-party top-level modules each notebook imports (magics skipped)."""
     found: dict[str, set[str]] = {}
@@ -156,7 +163,11 @@ def notebook_imports() -> dict[str, set[str]]:
             if cell["cell_type"] != "code":
                 continue
             code = "\n".join(line for line in "".join(cell["source"]).splitlines() if line.lstrip()[:1] not in "%!")
-            for node in ast.walk(ast.parse(code)):
+            tree = ast.parse(code)
+            optional = {id(n) for t in ast.walk(tree) if _catches_import_error(t) for s in t.body for n in ast.walk(s)}
+            for node in ast.walk(tree):
+                if id(node) in optional:  # try: import torch / except ImportError: the notebook runs without it
+                    continue
                 if isinstance(node, ast.Import):
                     mods = [a.name for a in node.names]
                 elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
@@ -188,7 +199,7 @@ def test_installed_by_follows_extras_and_markers():
     # the checker itself: the test extra brings the docs extra's packages and pytest's own requirements
     brings = installed_by("test")
     assert {"mkdocs", "scikit-learn", "pytest", "pluggy", "graphviz-pure", "numpy"} <= brings
-    assert "torch" not in brings and "ruff" not in brings
+    assert "torch" not in brings and "nox" not in brings
 
 
 # --- what the notebook pages show ---------------------------------------------------------------
