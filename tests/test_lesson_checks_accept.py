@@ -88,7 +88,11 @@ RIGHT_ANSWERS = {
     "02 dg, factored": (N02, "product-chain", "def dg(x):\n    return x * (2 - x) * math.exp(-x)\n"),
     "04 factor, tanh of the input": (N04, "tanh-factor", "factor = 1 - math.tanh(z_star + 0.1) ** 2\n"),
     "04 init, a power": (N04, "init-scale", "def init_std(fan_in):\n    return fan_in**-0.5\n"),
-    "05 one entry, through delta": (N05, "one-entry", "grad_W1_ij = delta[i] * x[j]\n"),
+    "05 one entry, through delta": (
+        N05,
+        "one-entry",
+        "def grad_W1_entry(i, j):\n    return delta[i] * x[j]\n",
+    ),
     "05 the rule, transposed twice": (
         N05,
         "matrix-rule",
@@ -128,6 +132,34 @@ WRONG_ANSWERS = {
         "order-fix",
         "def backward_order(root):\n    return iter(autodiff.topological_order(root))\n",
     ),
+    "05 one entry, no ReLU gate": (
+        N05,
+        "one-entry",
+        "def grad_W1_entry(i, j):\n    return sum(r[k] * W2d[k][i] for k in range(m)) * x[j]\n",
+    ),
+    "05 the loop, grads zeroed before the update": (
+        N05,
+        "training-loop",
+        "def train_by_hand(model, X, Y, lr, steps):\n"
+        "    losses = []\n"
+        "    for _ in range(steps):\n"
+        "        loss = nn.mse([model(x) for x in X], Y)\n"
+        "        losses.append(loss.data)\n"
+        "        loss.backward()\n"
+        "        model.zero_grad()\n"
+        "        for p in model.parameters():\n"
+        "            p.data -= lr * p.grad\n"
+        "    return losses\n",
+    ),
+    "06 grad_logits, e_y minus y_hat": (
+        N06,
+        "grad-logits",
+        "import math\n\n\n"
+        "def grad_logits(logits, label):\n"
+        "    e = [math.exp(a) for a in logits]\n"
+        "    return [(k == label) - v / sum(e) for k, v in enumerate(e)]\n",
+    ),
+    "12 may push, always": (N12, "when-to-push", "def may_push(waiting):\n    return waiting >= 0\n"),
 }
 
 
