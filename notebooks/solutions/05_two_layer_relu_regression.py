@@ -3,10 +3,12 @@
 
 # %% exercise: one-entry
 # (W1)_ij -> a_i (factor x_j) -> h_i (passed if a_i > 0) -> every output f_k (factor (W2)_ki) -> L (f_k - y_k)
-grad_W1_ij = sum(r[k] * W2d[k][i] for k in range(m)) * mask[i] * x[j]
+def grad_W1_entry(i, j):
+    return sum(r[k] * W2d[k][i] for k in range(m)) * mask[i] * x[j]
 
 # %% wrong: one-entry
-grad_W1_ij = r[0] * W2d[0][i] * mask[i] * x[j]  # only the first output's path
+def grad_W1_entry(i, j):
+    return r[0] * W2d[0][i] * mask[i] * x[j]  # only the first output's path
 
 # %% exercise: matrix-rule
 def grad_B(G, C):
