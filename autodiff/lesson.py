@@ -56,11 +56,25 @@ def _wrong(text: str, hint: str) -> Verdict:
 
 
 def _numbers(answer: object) -> list[float] | None:
-    """``answer`` as a list of floats (one number, or a list/tuple of them); None if it is not numbers."""
-    items = list(answer) if isinstance(answer, (list, tuple)) else [answer]
-    if not all(isinstance(x, numbers.Real) and not isinstance(x, bool) for x in items):
-        return None
-    return [float(x) for x in items]  # type: ignore[arg-type]
+    """``answer`` as a flat list of floats (a number; a list, tuple or numpy array of them, nested or not,
+    read row by row); None if it is not numbers."""
+    if isinstance(answer, numbers.Real) and not isinstance(answer, bool):
+        return [float(answer)]
+    if hasattr(answer, "tolist") and not isinstance(answer, (str, bytes)):  # a numpy array or scalar
+        answer = answer.tolist()
+    if not isinstance(answer, (list, tuple)):
+        return [float(answer)] if isinstance(answer, numbers.Real) and not isinstance(answer, bool) else None
+    found: list[float] = []
+    for item in answer:
+        inner = _numbers(item)
+        if inner is None:
+            return None
+        found += inner
+    return found
+
+
+def _has_blank(answer: object) -> bool:
+    return blank(answer) or (isinstance(answer, (list, tuple)) and any(map(_has_blank, answer)))
 
 
 def _close(a: float, b: float, rel: float, abs_: float) -> bool:
@@ -70,17 +84,19 @@ def _close(a: float, b: float, rel: float, abs_: float) -> bool:
 def verdict(what: str, answer: object, expected: object, *, hint: str = "", rel: float = 1e-6) -> Verdict:
     """Is ``answer`` the number(s) ``expected``, to a relative ``rel`` (and 1e-12 absolute)?
 
-    ``answer`` may be one real number or a list or tuple of them (compared in order);
-    ``expected`` likewise. Wrong answers are told what is wrong (the type, the count, which
-    entry), and the ``hint``; never the expected number.
+    ``answer`` may be one real number, or a list, tuple or numpy array of them, nested or
+    not (compared entry by entry, row by row); ``expected`` likewise. Wrong answers are
+    told what is wrong (the type, the count, which entry), and the ``hint``; never the
+    expected number.
     """
-    if blank(answer) or (isinstance(answer, (list, tuple)) and any(map(blank, answer))):
+    if _has_blank(answer):
         return _blank_verdict(what)
     got, want = _numbers(answer), _numbers(expected)
     if want is None:
         raise TypeError(f"lesson.verdict: expected must be a number or a list of numbers, got {expected!r:.60}")
     if got is None:
-        return _wrong(f"{what} should be a number{'s' if len(want) > 1 else ''}, got {answer!r:.60}.", hint)
+        wanted = "a number" if len(want) == 1 else f"{len(want)} numbers (a list, a tuple or a numpy array)"
+        return _wrong(f"{what} should be {wanted}, got {answer!r:.60}.", hint)
     if len(got) != len(want):
         return _wrong(f"{what} should have {len(want)} numbers, got {len(got)}.", hint)
     bad = [i for i, (a, b) in enumerate(zip(got, want)) if not _close(a, b, rel, 1e-12)]

@@ -92,8 +92,18 @@ def test_blanks_are_not_answered_yet_and_not_wrong():
     assert lesson.verdict_that("f", unwritten, lambda f: lesson.call(f, 1.0)).ok is None
 
 
+def test_numpy_arrays_and_nested_lists_are_answers_like_lists():
+    np = pytest.importorskip("numpy")
+    assert lesson.verdict("g", np.array([0.25, -0.75]), [0.25, -0.75]).ok is True
+    assert lesson.verdict("g", np.array([0.25, -0.5]), (0.25, -0.75)).ok is False
+    assert lesson.verdict("J", [[1.0, 0.0], [0.0, 1.0]], np.eye(2)).ok is True
+    assert lesson.verdict("x", np.float64(2.0), 2).ok is True
+    assert lesson.verdict("J", [[1.0, ...], [0.0, 1.0]], np.eye(2)).ok is None
+
+
 def test_wrong_types_and_counts_say_so():
-    assert "should be a number" in lesson.verdict("x.grad", "1.0", 1.0).message
+    assert "should be a number," in lesson.verdict("x.grad", "1.0", 1.0).message
+    assert "should be 2 numbers" in lesson.verdict("g", ["1.0", 2.0], [1.0, 2.0]).message
     assert "should have 2 numbers" in lesson.verdict("g", [1.0], [1.0, 2.0]).message
     assert lesson.verdict("flag", True, 1.0).ok is False  # a bool is not a number here
     with pytest.raises(TypeError, match="expected must be a number"):

@@ -173,7 +173,7 @@ def test_quiz_on_every_rule_right_wrong_and_score(op, root, mode):
         assert s.position == k  # a wrong answer applies nothing
         if step.kind == "edge":
             assert quiz.rule_words(step.node.op) in s.feedback  # the rule the number comes from
-            assert f"{step.node.parents[0].data!r}" in s.feedback  # with this node's numbers
+            assert f"{step.parent.data!r}" in s.feedback  # with the numbers of this step (a dot: its pair, or its bias)
         assert s.answer(f"{want:.3g}" if want else "0") is True  # text, as a widget's box gives it
         assert s.position == k + 1
     assert s.done and s.question() is None
