@@ -409,8 +409,10 @@ class Compiled:
 
         The values are an array of shape (samples,) for one output, (samples,
         outputs) for several. ``backward`` takes seeds of that shape, adds the
-        parameter gradients summed over the samples into the list ``into`` and
-        returns the input gradients, shape (samples, inputs).
+        parameter gradients summed over the samples into ``into`` (a list, or a
+        float64 numpy array, one number per parameter) and returns the input
+        gradients, shape (samples, inputs). ``params`` may be such an array too
+        (what ``nn.fit`` passes: no float is read one by one).
 
         Each line of the tape runs once over the whole batch (``autodiff.batched``).
         Errors are eager mode's: when a value or a gradient of any sample is not
@@ -423,23 +425,29 @@ class Compiled:
         """
         np = batched.numpy(self.name)
         X = self._rows(np, rows)
-        _, p, _ = self._args((0.0,) * self.n_inputs, params)
+        p = batched.finite_vector(np, params, len(self.params))  # a float64 array (fit's), taken as it is
+        if p is None:
+            _, p, _ = self._args((0.0,) * self.n_inputs, params)
         if self._plan is None:
             self._plan = batched.Plan(np, self._tape, self.n_inputs, len(self.params), self._outputs)
         plan = self._plan
         V, U, saved, finite = plan.forward(X, p)
         if not finite:  # eager decides, a sample at a time
-            return self._one_by_one(np, X, p)
+            return self._one_by_one(np, X, tuple(map(float, p)))
         values = plan.values(V, U)
         B = X.shape[0]
 
-        def backward(seeds: Any, into: list[float]) -> Any:
+        def backward(seeds: Any, into: Any) -> Any:
             s = self._seeds(np, seeds, B)
-            self._check_into(into)
+            vector = self._into(np, into)
             G, GU, ok = plan.backward(V, saved, s)
             if not ok:  # a grad is not finite somewhere: eager decides, a sample at a time
-                return self._one_by_one(np, X, p)[1](s, into)
-            into[:] = self._added(into, GU[: len(self.params)].tolist())
+                return self._one_by_one(np, X, tuple(map(float, p)))[1](s, into)
+            grads = GU[: len(self.params)]
+            total = into + grads if vector else None
+            if total is None or not np.isfinite(total).all():
+                total = self._added(list(map(float, into)), grads.tolist())
+            into[:] = total
             return G[: self.n_inputs].T.copy()
 
         return (values[:, 0] if self.scalar else values), backward
@@ -456,7 +464,7 @@ class Compiled:
 
         def backward(seeds: Any, into: list[float]) -> Any:
             s = self._seeds(np, seeds, len(runs))
-            self._check_into(into)
+            self._into(np, into)
             total = [0.0] * len(self.params)
             gx = []
             for i, ((_, back), seed) in enumerate(zip(runs, s.tolist())):
@@ -470,6 +478,14 @@ class Compiled:
             return np.array(gx, dtype=float).reshape(len(runs), self.n_inputs)
 
         return (values[:, 0] if self.scalar else values), backward
+
+    def _into(self, np: Any, into: object) -> bool:
+        # True: into is a float64 array (batched.check_vector checks it), False: a list (_check_into)
+        if isinstance(into, np.ndarray):
+            batched.check_vector(np, into, len(self.params), self.name)
+            return True
+        self._check_into(into)
+        return False
 
     def _rows(self, np: Any, rows: Any) -> Any:
         # the batch as a new (samples, inputs) float array, checked as Value(...) checks numbers

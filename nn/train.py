@@ -128,26 +128,30 @@ def fit(
     loss_fn, correct = _loss_of(loss)
     params, opt = _parameters_and_optimizer(model, optimizer)
     rows, targets = _data(model, X, y, loss)
-    step = make_step(Task(model, rows, targets, params, loss_fn, correct, l2, opt), loss, compile)
+    step, sync = make_step(Task(model, rows, targets, params, loss_fn, correct, l2, opt), loss, compile)
     order = list(range(len(rows)))
     size = batch_size or len(rows)
     history = History()
     watch = _live_plot(live)
     bar = tqdm(range(epochs), desc="fit", unit="epoch", disable=not _show_progress(progress))
-    for _ in bar:
-        if batch_size:
-            rng.shuffle(order)
-        total, hits = 0.0, 0
-        for start in range(0, len(order), size):
-            idx = order[start : start + size]
-            batch_loss, batch_hits = step(idx)
-            total += batch_loss * len(idx)
-            hits += batch_hits
-        history.loss.append(total / len(rows))
-        history.accuracy.append(hits / len(rows) if correct else None)
-        bar.set_postfix(loss=f"{history.loss[-1]:.4f}")
-        if watch is not None:
-            watch.update(history.loss, epochs)
+    try:
+        for _ in bar:
+            if batch_size:
+                rng.shuffle(order)
+            total, hits = 0.0, 0
+            for start in range(0, len(order), size):
+                idx = order[start : start + size]
+                batch_loss, batch_hits = step(idx)
+                total += batch_loss * len(idx)
+                hits += batch_hits
+            history.loss.append(total / len(rows))
+            history.accuracy.append(hits / len(rows) if correct else None)
+            bar.set_postfix(loss=f"{history.loss[-1]:.4f}")
+            if watch is not None:
+                sync()  # a LiveLoss of one's own may look at the model
+                watch.update(history.loss, epochs)
+    finally:
+        sync()  # on return, and on an error: the Values as the last step that finished left them
     if watch is not None:
         watch.update(history.loss, epochs, final=True)
     return history
