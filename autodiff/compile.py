@@ -444,7 +444,8 @@ class Compiled:
             if not ok:  # a grad is not finite somewhere: eager decides, a sample at a time
                 return self._one_by_one(np, X, tuple(map(float, p)))[1](s, into)
             grads = GU[: len(self.params)]
-            total = into + grads if vector else None
+            with np.errstate(all="ignore"):  # a sum that overflows is refused below, by _added
+                total = into + grads if vector else None
             if total is None or not np.isfinite(total).all():
                 total = self._added(list(map(float, into)), grads.tolist())
             into[:] = total

@@ -407,7 +407,8 @@ class Arrays:
         done = None
         if np.isfinite(g).all():
             p, mine = (self.p, g) if at is None else (self.p[at], g[at])
-            done = self.update(np, self.opt, p, mine, self.state)
+            with np.errstate(all="ignore"):  # an overflow is found, and said, below
+                done = self.update(np, self.opt, p, mine, self.state)
         if done is None:  # the optimizer's own step decides, and says what is not finite
             self.write_back()
             self.opt.step()
