@@ -316,7 +316,10 @@ class _Group:
         V[self.start : self.stop] = value
         if all(type(d) is float and d == 1.0 for d in local):  # a sum: every parent gets the grad as it is
             return None
-        return np.stack([np.broadcast_to(d, xs.shape[1:]) for d in local])
+        shape = xs.shape[1:]
+        if all(getattr(d, "shape", None) == shape for d in local):
+            return np.stack(local)
+        return np.stack([np.broadcast_to(d, shape) for d in local])
 
     def _each(self, np: Any, V: Any, U: Any, B: int) -> Any:
         rule = self.key.rule

@@ -260,11 +260,25 @@ class Compiled:
         self._plan: batched.Plan | None = None  # the batched form, built when a batch first runs
         self._checked: tuple[tuple[float, ...], float] = ((), 0.0)  # the last valid parameter tuple (fit passes
         # the same one for a whole batch) and its largest magnitude
-        namespace: dict[str, Any] = {"__builtins__": {}, "hypot": math.hypot, **source.NAMESPACE, **callees}
-        code = builtins.compile(text, f"<autodiff.compile {name}>", "exec")
-        exec(code, namespace)  # engine-generated source, see the module docstring
-        self._vjp = namespace["vjp"]
-        self._backward = namespace["backward"]
+        self._callees = callees
+        self._code: tuple[Any, Any] | None = None  # the generated vjp and backward, compiled when first called
+
+    @property
+    def _vjp(self) -> Any:
+        return self._generated()[0]
+
+    @property
+    def _backward(self) -> Any:
+        return self._generated()[1]
+
+    def _generated(self) -> tuple[Any, Any]:
+        # the scalar code, compiled when a call first runs it (a batch runs it only when it fails)
+        if self._code is None:
+            namespace: dict[str, Any] = {"__builtins__": {}, "hypot": math.hypot, **source.NAMESPACE, **self._callees}
+            code = builtins.compile(self.source, f"<autodiff.compile {self.name}>", "exec")
+            exec(code, namespace)  # engine-generated source, see the module docstring
+            self._code = (namespace["vjp"], namespace["backward"])
+        return self._code
 
     def _args(
         self, inputs: Sequence[float], params: Sequence[float] | None

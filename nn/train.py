@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import operator
 import os
 import sys
 import warnings
@@ -298,7 +299,14 @@ def _samples(X: object) -> list[list[float]]:
                 f"fit: X[{i}] must be a list of features, got {type(row).__name__}; "
                 "for one feature per sample use [[x] for x in X] (or X.reshape(-1, 1))"
             )
-        r = [float(_number(v, f"X[{i}][{j}]", f"sample {i}, feature {j}")) for j, v in enumerate(row)]
+        if (
+            type(row) is list
+            and operator.countOf(map(type, row), float) == len(row)
+            and -math.inf < sum(row) < math.inf
+        ):
+            r = list(row)  # floats, all finite (else their sum is not): what the checks below would make of them
+        else:
+            r = [float(_number(v, f"X[{i}][{j}]", f"sample {i}, feature {j}")) for j, v in enumerate(row)]
         if width < 0:
             width = len(r)
             if not width:
