@@ -102,7 +102,7 @@ class _Source:
     def get(self, V: Any, U: Any) -> Any:
         # shape (k, B) or one that broadcasts to it: (1, B), (k, 1)
         if self.kind == "u":
-            return U[self.at][:, None]
+            return U[self.at, None]
         if self.shared:
             i = int(self.idx[0])
             return V[i : i + 1]

@@ -320,12 +320,11 @@ def _sgd_update(np: Any, opt: SGD, p: Any, g: Any, state: tuple[Any, ...]) -> tu
     # SGD.step's numbers, elementwise: the same operations in the same order, so the same bits; None: not finite
     lr, mu, wd = opt._hyper()
     if mu == 0.0 and wd == 0.0:
-        new, vel = p - lr * g, state[0]
-    else:
-        d = g + wd * p
-        vel = mu * state[0] + d if mu else d
-        new = p - lr * vel
-    ok = np.isfinite(new).all() and np.isfinite(vel).all()
+        new = p - lr * g
+        return (new, state) if np.isfinite(new).all() else None  # the velocity stays as it was
+    d = g + wd * p
+    vel = mu * state[0] + d if mu else d
+    ok = np.isfinite(vel).all() and np.isfinite(new := p - lr * vel).all()
     return (new, (vel,)) if ok else None
 
 

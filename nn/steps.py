@@ -87,7 +87,7 @@ def compiled_step(task: Task, traced: autodiff.Compiled, idx: list[int]) -> tupl
 def batched_step(task: Task, tape: BatchTape, idx: list[int]) -> tuple[float, int]:
     """One step, the batch one run of the tape over numpy arrays: the loss traced too, or built from Values."""
     values = tape.np.array([p.data for p in task.params], dtype=float)
-    outs, backward = _named(idx, tape.tape.batch_vjp, tape.X[idx], params=values)
+    outs, backward = _named(idx, tape.tape.batch_vjp, tape.X[tape.indices(idx)], params=values)
     if tape.classes:
         loss, hits, seeds, into = tape.loss_by_target(task, idx, outs, values)
         task.opt.zero_grad()
@@ -110,7 +110,7 @@ class ArrayStep:
         ix = tape.indices(idx)
         outs, backward = _named(idx, tape.tape.batch_vjp, tape.X[ix], params=p)
         batch_loss = tape.loss_by_target if tape.classes else tape.loss_of_outputs
-        loss, hits, seeds, grads = batch_loss(task, idx, outs, p, ix)
+        loss, hits, seeds, grads = batch_loss(task, idx, outs, p)
         _named(idx, backward, seeds, grads)
         if not math.isfinite(loss):  # checked before the step, so that the error changes nothing
             raise FloatingPointError(_NOT_FINITE)
@@ -154,9 +154,9 @@ _NOT_FINITE = "fit: the loss is no longer finite; lower the learning rate"
 
 
 def _finish(task: Task, loss: float) -> float:
-    task.opt.step()
-    if not math.isfinite(loss):
+    if not math.isfinite(loss):  # checked before the step, so that the error changes nothing
         raise FloatingPointError(_NOT_FINITE)
+    task.opt.step()
     return loss
 
 
@@ -214,7 +214,7 @@ class BatchTape:
         self.np = np
         self.X = np.array(task.rows, dtype=float)
         self.rows = np.arange(len(task.rows))
-        self.last: tuple[list[int], Any] = ([], None)  # the last batch's indices, as a list and an array
+        self.last: tuple[list[int], Any] = ([], None)  # the last batch's indices, and what batch() made of them
         self.classes: list = []
         if isinstance(loss, str):
             distinct = sorted(set(task.targets))
@@ -239,27 +239,33 @@ class BatchTape:
 
     def indices(self, idx: list[int]) -> Any:
         """``idx`` as an array (the same array again for the same batch: a full batch, epoch after epoch)."""
-        last, ix = self.last
-        if idx != last:
-            ix = self.np.array(idx, dtype=self.np.intp)
-            self.last = (list(idx), ix)
-        return ix
+        return self.batch(idx)[0]
 
-    def loss_by_target(
-        self, task: Task, idx: list[int], outs: Any, p: Any, ix: Any = None
-    ) -> tuple[float, int, Any, Any]:
+    def batch(self, idx: list[int]) -> tuple[Any, Any, Any, Any]:
+        """(``idx`` as an array, each sample's output of its loss, the seeds: 1/n there, its target):
+        made again only for another batch (a full batch is the same one, epoch after epoch)."""
+        last, made = self.last
+        if idx != last:
+            np, n = self.np, len(idx)
+            ix = np.array(idx, dtype=np.intp)
+            made = (ix, None, None, None)
+            if self.classes:
+                at = (self.rows[:n], self.pos[ix])
+                seeds = np.zeros((n, self.tape.n_outputs))
+                seeds[at] = 1.0 / n
+                made = (ix, at, seeds, self.T[ix])
+            self.last = (list(idx), made)
+        return made
+
+    def loss_by_target(self, task: Task, idx: list[int], outs: Any, p: Any) -> tuple[float, int, Any, Any]:
         """(loss, hits, seeds, grads so far) of a batch whose outputs hold each sample's loss at every target.
 
         ``p``: the parameters' values (an array); the L2 term's grads are the grads so far, as the tape's will add.
-        ``ix``: ``idx`` as an array, if at hand.
         """
-        np, n = self.np, len(idx)
-        ix = self.indices(idx) if ix is None else ix
-        rows, pos = self.rows[:n], self.pos[ix]
-        loss = sum(outs[rows, pos].tolist()) * (1.0 / n)  # as the loss's mean adds them: in order, then / n
-        seeds = np.zeros(outs.shape)
-        seeds[rows, pos] = 1.0 / n
-        right = self.correct_batched(outs[:, len(self.classes) :], self.T[ix]) if self.correct_batched else None
+        n = len(idx)
+        _, at, seeds, targets = self.batch(idx)
+        loss = sum(outs[at].tolist()) * (1.0 / n)  # as the loss's mean adds them: in order, then / n
+        right = self.correct_batched(outs[:, len(self.classes) :], targets) if self.correct_batched else None
         hits = int(right.sum()) if right is not None else 0
         penalty, grads = self.l2(task, p)
         return loss + penalty, hits, seeds, grads
@@ -280,9 +286,7 @@ class BatchTape:
         batch_loss = _backward_loss(task, vs, idx)
         return batch_loss.data, _hits(task, vs, idx), self._grads(outs, vs), self.np.zeros(len(task.params))
 
-    def loss_of_outputs(
-        self, task: Task, idx: list[int], outs: Any, p: Any, ix: Any = None
-    ) -> tuple[float, int, Any, Any]:
+    def loss_of_outputs(self, task: Task, idx: list[int], outs: Any, p: Any) -> tuple[float, int, Any, Any]:
         """As ``loss_of_values``, but only the model's outputs are Values: the L2 term is ``l2`` over ``p``."""
         vs = self._values(outs)
         batch_loss = task.loss_fn(vs, [task.targets[i] for i in idx])

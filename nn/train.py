@@ -111,9 +111,13 @@ def fit(
     take few values (hinge, classes, 0/1 labels) the trace holds the model and
     the loss of each target value, so no Value is built while training; for a
     loss function of your own, or many distinct targets, the model runs batched
-    and the loss is built from Values. Without numpy each sample's forward and
-    backward runs as generated straight-line code and the loss is built from
-    Values. Either way one step from the same parameters gives eager mode's
+    and the loss is built from Values. With a named loss and an ``SGD`` or
+    ``Adam``, the parameters and the optimizer's state live in numpy arrays
+    while training (``nn.optim.Arrays``: the same steps, on arrays); the Values
+    and the optimizer get them back when ``fit`` returns or raises (as the last
+    finished step left them) and before a ``LiveLoss`` draws. Without numpy each
+    sample's forward and backward runs as generated straight-line code and the
+    loss is built from Values. Either way one step from the same parameters gives eager mode's
     loss and gradients to 1e-12 of the largest term summed (numpy's ``exp`` and
     ``tanh`` and the order of additions round their own way), and a sample whose numbers fail
     raises eager mode's error, naming the sample. A whole run is not promised:
