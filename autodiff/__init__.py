@@ -9,6 +9,7 @@
 """
 
 from . import arrays, backprop, diagnostics, eager, rules, second_order, source, steps, value, vocabulary
+from . import lesson as lesson  # autodiff.lesson.check, for the exercise cells of the notebooks
 from . import teach as teach  # autodiff.teach.check_engine, for a student's own engine
 from .backprop import backward, zero_grad
 from .compile import Compiled, TraceError, compile  # noqa: A004 - autodiff.compile, as torch.compile
@@ -17,8 +18,9 @@ from .elementary import dot, exp, log, logsumexp, relu, sigmoid, sqrt, sum, tanh
 from .functional import JacobianResult, grad, hessian, hvp, jacobian, jvp
 from .gradcheck import KINKS, GradcheckError, GradcheckWarning, Row, compare_grads, gradcheck, numerical_grad
 from .graph import topological_order
+from .ops import OPS
 from .primitives import Primitive, PrimitiveWarning, RuleReport, RuleRow, check_rule, primitive
-from .rules import OPS, RULES
+from .rules import RULES
 from .scopes import current_scope, enter_scope, leave_scope, scope
 from .stepper import Stepper
 from .steps import Step, backward_steps
@@ -90,9 +92,10 @@ vocabulary.speak(Value, second_order.WORDS)
 vocabulary.speak("array", arrays.WORDS)
 vocabulary.speak(source.Sym, source.VOCABULARY)
 vocabulary.hand_in()
-value.hand_in(diagnostics.other_number, diagnostics.HELP)
+value.other_number = diagnostics.other_number
+value.HELP.update(diagnostics.HELP)
 rules.RULES.update(eager.specialised())
-backprop.hand_in(steps.explain, second_order.value_pass)
+backprop.explain, backprop.value_pass = steps.explain, second_order.value_pass
 
 # the one place the version is written: pyproject.toml reads it, `autodiff --version` prints it
 __version__ = "0.1.0"

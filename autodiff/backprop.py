@@ -8,7 +8,7 @@ Semantics of a call on ``root``:
 * every leaf's grad has d(root)/d(leaf) *added* (so two calls give twice it),
   as in PyTorch; call ``zero_grad`` between steps of an optimizer.
 
-Two passes are not the idea and live outside the core, handed in by ``hand_in``:
+Two passes are not the idea and live outside the core, handed in at the end of this file:
 the search that names the edge where a gradient stopped being finite
 (``autodiff.steps``) and the pass made of Values (``autodiff.second_order``).
 """
@@ -133,19 +133,7 @@ def zero_grad(root: Value) -> None:
 
 
 # -- handed in from outside the core, once, by autodiff/__init__ ------------------------------
-
-
-def _not_handed_in(*args: Any) -> Any:
-    raise RuntimeError("autodiff.backprop: this pass is handed in when autodiff is imported; import autodiff")
-
-
 # explain(order, root, method, before): after a float pass that ends with a gradient not finite, puts
 # ``before`` back and returns the error naming the edge, or None if all are finite after all (autodiff.steps)
-explain: Callable[[list[Value], Value, str, list[Any]], Exception | None] = _not_handed_in
-value_pass: Callable[[list[Value], Value], None] = _not_handed_in  # create_graph=True (autodiff.second_order)
-
-
-def hand_in(explain_with: Callable[..., Exception | None], value_pass_with: Callable[..., None]) -> None:
-    """Set ``explain`` and ``value_pass`` (autodiff/__init__ does)."""
-    global explain, value_pass
-    explain, value_pass = explain_with, value_pass_with
+explain: Callable[[list[Value], Value, str, list[Any]], Exception | None] = None  # type: ignore[assignment]
+value_pass: Callable[[list[Value], Value], None] = None  # type: ignore[assignment] # the pass of create_graph=True (autodiff.second_order)

@@ -5,9 +5,9 @@ is one more than its deepest parent's) and by op: the nodes of one group depend 
 none of each other, so each group is one numpy operation over a (nodes, samples)
 array: the op's definition (``autodiff.rules``) run on numpy arrays. An MLP layer's
 neurons are one group: their ``dot`` nodes, with parameters as weights and the same
-inputs, are one product of a weight column and an input row per input, added in the
-definition's order (so each sample's value is the float rule's sum), and backward's
-matrix products; their activations one ``where``.
+inputs, are every product at once, then summed in the definition's order (``in_order``:
+each sample's value is the float rule's sum), and backward's matrix products; their
+activations one ``where``. ``nn.fit`` passes the parameters as one float64 array.
 
 Values live in rows of ``V`` (a row per input or node, a column per sample);
 parameters and constants, the same for every sample, in the vector ``U``.
@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import rules, vocabulary
+from . import ops, vocabulary
 
 # a tape entry: (kind, arg, parents), as autodiff.compile writes it
 Entry = tuple[str, Any, tuple[int, ...]]
@@ -68,7 +68,7 @@ def check_vector(np: Any, into: Any, n: int, who: str) -> None:
 
 
 def in_order(np: Any, W: Any, X: Any, bias: Any) -> Any:
-    """Each neuron's ``b + w_1 x_1 + ... + w_n x_n`` over a batch, added in that order, as ``rules.dot`` adds.
+    """Each neuron's ``b + w_1 x_1 + ... + w_n x_n`` over a batch, added in that order, as ``fused.dot`` adds.
 
     ``W``: (neurons, n), ``X``: (n, samples), ``bias``: (neurons,) or None. Every product
     at once, bias first, then one sum over the first axis: numpy adds along an axis that
@@ -263,14 +263,14 @@ class _Group:
     def __init__(
         self, np: Any, key: str, arg: Any, nodes: list[int], start: int, sources: list[_Source], size: int = 0
     ) -> None:
-        self.key: Any = key  # a key of rules.OPS, or a user primitive's op (autodiff.primitives.OpName)
+        self.key: Any = key  # a key of ops.OPS, or a user primitive's op (autodiff.primitives.OpName)
         self.arg, self.nodes = arg, nodes
         self.start, self.stop = start, start + len(nodes)
         self.sources = sources
         self.reached = True  # False: no output depends on these nodes, so backward skips them
         self.layer: _Layer | None = None
         self.blocks: list[_Block] = []
-        op = rules.OPS.get(key) if type(key) is str else None
+        op = ops.OPS.get(key) if type(key) is str else None
         self.define = op.define if op is not None else None
         self.nary = op is not None and op.arity[1] is None
         if key in ("sum", "logsumexp"):

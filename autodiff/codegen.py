@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from . import rules, source, vocabulary
+from . import ops, rules, source, vocabulary
 from .graph import topological_order
 from .value import Value, check_number
 
@@ -60,20 +60,20 @@ def graph(outs: list[Value], made: list[Value]) -> tuple[list[Value], list[int]]
 
 
 def op_of(v: Value, i: int) -> tuple[Any, Any]:
-    """A node's op as the tape keeps it (a key of ``rules.OPS``, or a user primitive's op) and its arg."""
+    """A node's op as the tape keeps it (a key of ``ops.OPS``, or a user primitive's op) and its arg."""
     op = v.op
     if getattr(op, "primitive", None) is not None:
         return op, op
     key = rules.table_op(op) if type(op) is str else None
-    if key not in rules.OPS:
+    if key not in ops.OPS:
         raise ValueError(
             f"compile: node v{i} has op {op!r:.80}, which is not in the rules table "
-            f"({', '.join(rules.OPS)}); build nodes only with Value's operators"
+            f"({', '.join(ops.OPS)}); build nodes only with Value's operators"
         )
     if key != "**n":
         return key, op
     try:
-        n = float(rules.const_exponent(op))
+        n = float(ops.const_exponent(op))
     except ValueError:
         raise ValueError(f"compile: node v{i} has op {op!r:.80}, whose exponent is not a number") from None
     if not -math.inf < n < math.inf:
@@ -83,7 +83,7 @@ def op_of(v: Value, i: int) -> tuple[Any, Any]:
 
 def arity(kind: Any) -> tuple[int, int | None]:
     """The parents an op takes: (fewest, most or None)."""
-    return rules.OPS[kind].arity if type(kind) is str else kind.primitive.arity
+    return ops.OPS[kind].arity if type(kind) is str else kind.primitive.arity
 
 
 def tape(order: list[Value], inputs: list[Value], params: list[Value]) -> list[Entry]:
@@ -130,7 +130,7 @@ class Writer:
         args = [self.name[j] for j in parents]
         if type(kind) is str:
             extra = (arg,) if kind == "**n" else ()
-            code = source.definition(rules.OPS[kind].define, args, extra, f"t{i}_", self.checks)
+            code = source.definition(ops.OPS[kind].define, args, extra, f"t{i}_", self.checks)
             if not code.risky:
                 self._inline(i, code)
                 return
@@ -206,11 +206,11 @@ def generate(fname: str, inputs: list[Value], params: list[Value], outs: list[Va
 
 def _shrinks(kind: Any) -> bool:
     # |value| <= max(1, |parent|): leaves and constants are scanned as inputs or not at all
-    return kind in ("p", "c") or (type(kind) is str and kind != "x" and rules.OPS[kind].shrinks)
+    return kind in ("p", "c") or (type(kind) is str and kind != "x" and ops.OPS[kind].shrinks)
 
 
 def _bounded(kind: Any) -> bool:
-    return type(kind) is str and rules.OPS[kind].bounded
+    return type(kind) is str and ops.OPS[kind].bounded
 
 
 def _unpack(w: Writer, n_inputs: int, n_params: int) -> None:

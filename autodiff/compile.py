@@ -203,7 +203,7 @@ class BatchResult:
 
 
 # a tape entry per node: (kind, arg, parents). kind "x"/"p": input/parameter number arg;
-# "c": a constant, arg its float; else the op: a key of rules.OPS, or a user primitive's op
+# "c": a constant, arg its float; else the op: a key of autodiff.ops.OPS, or a user primitive's op
 # (which carries its definition: the tape keeps the definitions it was traced with); arg the
 # node's op (for "**n", the exponent as a float) and parents the nodes' indices.
 Entry = tuple[str, Any, tuple[int, ...]]

@@ -21,7 +21,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from . import rules, source, vocabulary
+from . import ops, rules, source, vocabulary
 
 INF = math.inf
 Rule = Callable[..., Any]
@@ -105,7 +105,7 @@ def float_rule(define: Callable[..., Any]) -> Rule:
 def apply(op: str, xs: tuple[float, ...] | list[float]) -> tuple[float, tuple[float, ...]]:
     """The float rule of ``op`` (``"**2"`` included) on parent values ``xs``."""
     if rules.table_op(op) == "**n":
-        return rules.RULES["**n"](xs[0], rules.const_exponent(op))
+        return rules.RULES["**n"](xs[0], ops.const_exponent(op))
     return rules.RULES[op](*xs)
 
 
@@ -120,7 +120,7 @@ def specialised() -> dict[str, Rule]:
     shapes, up to 64 inputs; others run the definition through ``WORDS``).
     """
     fast: dict[str, Rule] = {}
-    for name, op in rules.OPS.items():
+    for name, op in ops.OPS.items():
         least, most = op.arity
         if name == "**n":
             fast[name] = _Powers().rule
@@ -159,7 +159,7 @@ class _Arities:
     """An n-ary op specialised per number of inputs."""
 
     def __init__(self, op: str) -> None:
-        self.op, self.define = op, rules.OPS[op].define
+        self.op, self.define = op, ops.OPS[op].define
         self.made: dict[int, Rule] = {}
         self.slow = float_rule(self.define)
 
@@ -182,9 +182,7 @@ def _specialise(name: str, define: Callable[..., Any], n: int, extra: tuple[floa
     # where Python raises and IEEE gives inf (math.exp's overflow, a power, a division), the
     # definition through WORDS decides (a try costs nothing until it catches)
     body = ["try:", *["    " + b for b in body], "except ArithmeticError:", f"    return slow({args}, *extra)"]
-    shape = (
-        "" if name in rules.OPS else "_" + "".join(c if c.isalnum() else "_" for c in name.lstrip("*").split("/")[-1])
-    )
+    shape = "" if name in ops.OPS else "_" + "".join(c if c.isalnum() else "_" for c in name.lstrip("*").split("/")[-1])
     fname = "rule_" + define.__name__.rstrip("_") + shape  # never a name of source.NAMESPACE
     text = f"def {fname}({args}):\n" + "".join(f"    {line}\n" for line in body)
     checks = code.checks

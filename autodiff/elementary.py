@@ -13,7 +13,7 @@ import sys
 from collections.abc import Iterable
 from typing import Any
 
-from . import rules, vocabulary
+from . import ops, rules, vocabulary
 from .value import Number, Value, apply, check_number, const
 
 
@@ -53,12 +53,12 @@ def _apply(op: str, x: Any) -> Any:
     if isinstance(x, numbers.Number):
         return rules.RULES[op](check_number(x, "", f"{op}: input"))[0]
     if hasattr(x, "__array_ufunc__") or type(x).__module__ == "numpy":
-        return on_arrays(lambda a: rules.OPS[op].define(a)[0], rules.RULES[op], (x,), op)
+        return on_arrays(lambda a: ops.OPS[op].define(a)[0], rules.RULES[op], (x,), op)
     try:
         vocabulary.words(x)  # compile's traced numbers, or anything else that speaks the rules' words
     except TypeError as e:
         raise TypeError(f"{op}: {e}; convert it with float() first") from None
-    return rules.OPS[op].define(x)[0]
+    return ops.OPS[op].define(x)[0]
 
 
 def on_arrays(fn: Any, rule: Any, xs: tuple[Any, ...], who: str) -> Any:

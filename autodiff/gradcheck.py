@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from typing import Any, Union
 
 from .graph import topological_order
-from .rules import OPS
+from .ops import OPS
 from .value import Value
 
 Input = Union[Value, float, int]
-# where a built-in op's derivative jumps (relu and abs at 0), from the facts of autodiff.rules.OPS
+# where a built-in op's derivative jumps (relu and abs at 0), from the facts of autodiff.OPS
 KINKS: dict[str, float] = {op.name: op.kink for op in OPS.values() if op.kink is not None}
 """Where a built-in op's derivative jumps: ``{"relu": 0.0, "abs": 0.0}`` (there, by convention, 0)."""
 

@@ -28,7 +28,7 @@ import tokenize
 from collections.abc import Callable, Mapping
 from typing import Union, cast
 
-from . import elementary, rules, value
+from . import elementary, ops, value
 from .value import Value
 
 Operand = Union[Value, float]
@@ -56,7 +56,7 @@ def _function(name: str, arity: tuple[int, int | None]) -> tuple[Callable[..., V
 # one input or a list of them (dot's weights and inputs, and neg, which is written -x, are not)
 FUNCTIONS: dict[str, tuple[Callable[..., Value], str]] = {
     name: _function(name, op.arity)
-    for name, op in rules.OPS.items()
+    for name, op in ops.OPS.items()
     if name.isidentifier() and name not in ("neg", "dot") and op.arity in ((1, 1), (1, None))
 }
 

@@ -37,7 +37,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from . import eager, elementary, rules, value
+from . import eager, elementary, ops, rules, value
 from .gradcheck import Row, compare_grads
 from .second_order import local_values
 from .value import Value, check_number, const
@@ -246,7 +246,7 @@ def _check_name(name: object) -> None:
             f"primitive: name must be a Python identifier (letters, digits and _, not a keyword), got {name!r}; "
             "it names the op in graphs and messages"
         )
-    if name in rules.OPS:
+    if name in ops.OPS:
         raise ValueError(f"primitive: {name!r} is a built-in op; choose another name, e.g. 'my_{name}'")
 
 
@@ -440,24 +440,24 @@ def _target(fn_or_name: object) -> _Target:
 
 def _builtin(op: str) -> _Target:
     key = rules.table_op(op)
-    if key not in rules.OPS and key in REGISTERED:
+    if key not in ops.OPS and key in REGISTERED:
         p = REGISTERED[key]
         return _Target(op, p.rule, p, p.arity)
-    if key not in rules.OPS:
-        raise ValueError(f"check_rule: no rule named {op!r}; the table has {', '.join(rules.OPS)}")
+    if key not in ops.OPS:
+        raise ValueError(f"check_rule: no rule named {op!r}; the table has {', '.join(ops.OPS)}")
     if op == "**n":
         return _Target(op, rules.RULES["**n"], lambda *xs: xs[0], (1, 1))
     if key == "**n":
         try:
-            rules.const_exponent(op)
+            ops.const_exponent(op)
         except ValueError:
             raise ValueError(f"check_rule: {op!r} is not a constant power; write e.g. '**3' or '**0.5'") from None
 
     def apply(*vs: Value) -> Value:
-        n = rules.const_exponent(op) if key == "**n" else None
+        n = ops.const_exponent(op) if key == "**n" else None
         return value.apply(op, tuple(vs), n)
 
-    return _Target(op, lambda *xs: eager.apply(op, xs), apply, rules.OPS[key].arity)
+    return _Target(op, lambda *xs: eager.apply(op, xs), apply, ops.OPS[key].arity)
 
 
 _EXPONENTS = (2, 3, -1, -2, 0.5, 1.5, 0, 1)
@@ -467,7 +467,7 @@ def _points(target: _Target, points: Sequence[Sequence[float] | float] | None) -
     if points is not None:
         return _given(points)
     rng = random.Random(target.name)  # seeded by the name: the same points every run
-    op = rules.OPS.get(rules.table_op(target.name))
+    op = ops.OPS.get(rules.table_op(target.name))
     least, most = target.arity
     pts = []
     for k in range(8):
@@ -494,7 +494,7 @@ def _given(points: Sequence[Sequence[float] | float]) -> list[tuple[float, ...]]
 
 
 def _sample(rng: random.Random, domain: str, n: int, k: int) -> tuple[float, ...]:
-    # n inputs from an op's domain (rules.Op.domain)
+    # n inputs from an op's domain (ops.Op.domain)
     if domain == "pos":
         return (rng.uniform(0.05, 4.0),) + tuple(rng.uniform(-2, 2) for _ in range(n - 1))
     if domain == "away":

@@ -18,7 +18,8 @@ import re
 import sys
 from typing import TYPE_CHECKING
 
-from .rules import OPS, table_op
+from .ops import OPS
+from .rules import table_op
 
 if TYPE_CHECKING:
     from .steps import Step
@@ -98,7 +99,8 @@ def hint(step: Step, mode: str, name: dict[int, str]) -> str:
     if step.kind == "seed":
         return f"The seed: {c} is the root, and the derivative of anything with respect to itself is 1."
     p = name[id(step.parent)]
-    inputs = ", ".join(f"{arg} is {name[id(v)]} ({v.data!r})" for arg, v in zip(_args(step.node), step.node.parents))
+    named = list(zip(_args(step.node), step.node.parents))
+    inputs = ", ".join(f"{arg} is {name[id(v)]} ({v.data!r})" for arg, v in _relevant(step.node, step.slot, named))
     words = f"∂{c}/∂{p} comes from the rule of {step.node.op!r}: {rule_words(step.node.op)}; here the rule's {inputs}"
     if mode == "local":
         return words + f" ({p} is input {step.slot + 1})."
@@ -114,6 +116,17 @@ def rule_words(op: str) -> str:
     comments = [line.strip()[1:].strip() for line in lines if line.strip().startswith("#")]
     words = " ".join(comments[:2]) if comments else "its definition in autodiff.rules"
     return words + (f" (here n = {op[2:]})" if table_op(op) == "**n" else "")
+
+
+def _relevant(node: Value, slot: int, named: list[tuple[str, Value]]) -> list[tuple[str, Value]]:
+    # a dot's step needs only its own pair (w_i, x_i), or the bias: not every input of a wide neuron
+    if node.op != "dot":
+        return named
+    k = len(node.parents) // 2
+    if slot >= 2 * k:
+        return [named[slot]]
+    i = slot % k
+    return [named[i], named[k + i]]
 
 
 def _args(node: Value) -> list[str]:

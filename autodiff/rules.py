@@ -14,7 +14,7 @@ abs'(0) = 0. What else is known of an op (arity, kinks, bounds) is in ``OPS``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any
 
 OVERFLOWS = "**: {0!r} ** {1!r} overflows a float; keep |base| ** exponent within the float range (about 1e308)"
 NO_REAL_POWER = "**: negative base {0!r} with non-integer exponent {1!r} has no real value; use abs() or an integer"
@@ -121,86 +121,9 @@ def abs_(a: Any) -> Any:
     return where(up, a, where(down, -a, 0.0)), (where(up, 1.0, where(down, -1.0, 0.0)),)
 
 
-def sum_(*xs: Any) -> Any:
-    # d(x_1 + ... + x_n)/dx_i = 1; added left to right
-    total = xs[0]
-    for x in xs[1:]:
-        total = total + x
-    return total, (1.0,) * len(xs)
-
-
-def dot(*args: Any) -> Any:
-    # parents w_1..w_n, x_1..x_n and, when their count is odd, a bias b:
-    # d(b + sum_i w_i x_i)/dw_i = x_i, d/dx_i = w_i, d/db = 1; added as micrograd's neuron: b + w_1 x_1 + ...
-    n = len(args) // 2
-    ws, xs = args[:n], args[n : 2 * n]
-    total = ws[0] * xs[0] if len(args) == 2 * n else args[-1] + ws[0] * xs[0]
-    for i in range(1, n):
-        total = total + ws[i] * xs[i]
-    return total, xs + ws + (1.0,) * (len(args) - 2 * n)
-
-
-def logsumexp(*xs: Any) -> Any:
-    # d(log sum_j e**x_j)/dx_i = softmax(x)_i; shifted by m = max(x), so exp never overflows
-    m = maximum(*xs)
-    es = [exp(x - m) for x in xs]
-    total = es[0]
-    for e in es[1:]:
-        total = total + e
-    return m + log(total), tuple(e / total for e in es)
-
-
-class Op(NamedTuple):
-    """A primitive: its definition and what is known of it.
-
-    ``arity``: (fewest, most or None) inputs; ``kink``: where the derivative jumps;
-    ``domain``: where ``check_rule`` samples ("real", "pos", "away" from 0, "base" of a
-    power, "nonzero" divisor); ``bounded``: each local derivative is at most
-    max(1, |value|, |inputs|); ``shrinks``: |value| <= max(1, |input|) (compile's bounds).
-    """
-
-    name: str
-    define: Callable[..., Any]
-    arity: tuple[int, int | None]
-    kink: float | None = None
-    domain: str = "real"
-    bounded: bool = False
-    shrinks: bool = False
-
-
-OPS: dict[str, Op] = {
-    op.name: op
-    for op in (
-        Op("+", add, (2, 2), bounded=True),
-        Op("-", sub, (2, 2), bounded=True),
-        Op("*", mul, (2, 2), bounded=True),
-        Op("/", div, (2, 2), domain="nonzero"),
-        Op("neg", neg, (1, 1), bounded=True, shrinks=True),
-        Op("**n", pow_const, (1, 1), domain="base"),
-        Op("**", pow, (2, 2), domain="pos"),
-        Op("exp", exp_, (1, 1), bounded=True),
-        Op("log", log_, (1, 1), domain="pos"),
-        Op("sqrt", sqrt_, (1, 1), domain="pos"),
-        Op("tanh", tanh_, (1, 1), bounded=True, shrinks=True),
-        Op("sigmoid", sigmoid, (1, 1), shrinks=True),
-        Op("relu", relu, (1, 1), 0.0, "away", bounded=True, shrinks=True),
-        Op("abs", abs_, (1, 1), 0.0, "away", bounded=True, shrinks=True),
-        Op("sum", sum_, (1, None), bounded=True),
-        Op("dot", dot, (2, None), bounded=True),
-        Op("logsumexp", logsumexp, (1, None)),
-    )
-}
-"""Every built-in op by name: its definition (``define``) and what is known of it (arity, kink, domain)."""
-
-
 def table_op(op: str) -> str:
-    """The key in ``OPS`` of a node's op: ``"**2"``, ``"**0.5"`` ... are all ``"**n"``."""
+    """The key in ``autodiff.ops.OPS`` of a node's op: ``"**2"``, ``"**0.5"`` ... are all ``"**n"``."""
     return "**n" if op.startswith("**") and op != "**" else op
-
-
-def const_exponent(op: str) -> float:
-    """The constant exponent n stored in an op name ``"**n"``."""
-    return float(op[2:])
 
 
 # -- the vocabulary ---------------------------------------------------------------------------
@@ -219,14 +142,6 @@ def _not_handed_in(*xs: Any) -> Any:
 # (of a Value: its data); finite(x): -inf < x < inf, so not NaN; maximum: the largest (of arrays, elementwise);
 # check(ok, error, message, about): where ok is False, error(message) about input number `about`
 exp = log = sqrt = tanh = power = where = gt = ge = lt = ne = finite = maximum = check = _not_handed_in
-
-
-def hand_in(**words: Callable[..., Any]) -> None:
-    """Set the words of ``WORDS`` the definitions call (``autodiff.vocabulary.hand_in`` does)."""
-    unknown = set(words).difference(WORDS)
-    if unknown:
-        raise TypeError(f"hand_in: {', '.join(sorted(unknown))} is not a word of the rules")
-    globals().update(words)
 
 
 # eager mode's rules, each op's definition over floats, filled by autodiff/__init__: autodiff.eager

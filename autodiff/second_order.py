@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from . import rules, vocabulary
+from . import ops, rules, vocabulary
 from .steps import gradients, name
 
 if TYPE_CHECKING:
@@ -152,8 +152,8 @@ def local_values(node: Value) -> tuple[Any, ...]:
         if define is not None:
             return tuple(define(*node.parents)[1])
         if key == "**n":
-            return tuple(rules.pow_const(node.parents[0], rules.const_exponent(node.op))[1])
-        return tuple(rules.OPS[key].define(*node.parents)[1])
+            return tuple(rules.pow_const(node.parents[0], ops.const_exponent(node.op))[1])
+        return tuple(ops.OPS[key].define(*node.parents)[1])
     except (ArithmeticError, ValueError) as e:
         raise FloatingPointError(
             f"backward (create_graph=True): the derivatives of {node.op} at node {name(node)} could not be built "

@@ -1,5 +1,5 @@
 """A backward pass one edge at a time: the records the stepper and the pictures show, and the
-search that names the edge where a gradient stopped being finite (``backprop.hand_in`` hands
+search that names the edge where a gradient stopped being finite (autodiff/__init__ hands
 it to ``backward``).
 """
 

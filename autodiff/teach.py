@@ -25,7 +25,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .rules import OPS, RULES
+from .ops import OPS
+from .rules import RULES
 from .value import Value
 
 # bug -> (what is wrong, the fix in one line)

@@ -224,7 +224,7 @@ _POWERS: dict[float, str] = {}  # exponent -> op name ("**2"), for the exponents
 
 
 def _power_name(n: float) -> str:
-    # "**2" for 2 or 2.0, "**0.5", "**-1"; read back by rules.const_exponent
+    # "**2" for 2 or 2.0, "**0.5", "**-1"; read back by autodiff.ops.const_exponent
     name = "**" + (str(int(n)) if n.is_integer() and abs(n) < 1e15 else repr(n))
     if len(_POWERS) < 256:
         _POWERS[n] = name
@@ -241,21 +241,10 @@ def check_number(x: object, label: str, who: str = "Value: data") -> float:
     return other_number(x, label, who)
 
 
-def _not_handed_in(*args: object) -> NoReturn:
-    raise RuntimeError("autodiff.value: other_number is handed in when autodiff is imported; import autodiff")
-
-
-# handed in from outside the core, once, by autodiff/__init__ (autodiff.diagnostics): any number other than
-# a float or int, as a float or the error naming it; the help for micrograd's habits, by the habit
-other_number: Callable[[object, str, str], float] = _not_handed_in
+# handed in from outside the core, once, by autodiff/__init__ (both from autodiff.diagnostics): any number
+# other than a float or int, as a float or the error naming it; the help for micrograd's habits, by the habit
+other_number: Callable[[object, str, str], float] = None  # type: ignore[assignment]
 HELP: dict[str, str] = {}
-
-
-def hand_in(number: Callable[[object, str, str], float], help: dict[str, str]) -> None:  # noqa: A002
-    """Set ``other_number`` and ``HELP`` (autodiff/__init__ does)."""
-    global other_number
-    other_number = number
-    HELP.update(help)
 
 
 def const(x: object) -> Value:

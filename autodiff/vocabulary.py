@@ -4,7 +4,7 @@ A definition (``autodiff.rules``) computes with a few words (``rules.WORDS``: ex
 where, gt, check, ...). Each kind of number speaks them its own way, registered with
 ``speak``: floats (``autodiff.eager``: math, with inf where Python would raise), Values
 (``autodiff.second_order``), numpy arrays (``autodiff.arrays``) and compile's traced
-numbers (``autodiff.source``). The words handed in to the rules (``rules.hand_in``) are
+numbers (``autodiff.source``). The words handed in to the rules (``hand_in``) are
 this module's dispatchers: each asks ``words(*inputs)`` who speaks, then calls it. Ints
 and bools are spoken as floats.
 """
@@ -86,4 +86,5 @@ class Failed(Exception):
 
 def hand_in() -> None:
     """Give the rules their words: each a dispatcher, ``check`` included (autodiff/__init__ calls it)."""
-    rules.hand_in(**{name: dispatcher(name) for name in rules.WORDS if name != "check"}, check=check)
+    for name in rules.WORDS:
+        setattr(rules, name, check if name == "check" else dispatcher(name))

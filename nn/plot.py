@@ -86,7 +86,7 @@ def plot_decision_boundary(
     ``X`` holds 2-D points; ``model(point)`` returns one score (class 1 when > 0; labels
     0/1 or -1/+1) or one score per class (labels 0..K-1). ``resolution`` points per side
     are classified (``resolution**2`` forward passes). The title gives the accuracy on
-    ``(X, y)``. Returns the figure.
+    ``(X, y)``, the axes are the two inputs. Returns the figure.
     """
     who = "plot_decision_boundary"
     points = [list(p) for p in X]
@@ -128,6 +128,8 @@ def plot_decision_boundary(
     ax.contourf(xs, ys, grid, levels=[i - 0.5 for i in range(k + 1)], alpha=0.25, **scale)
     ax.scatter([p[0] for p in points], [p[1] for p in points], c=truth, s=14, edgecolors="k", linewidths=0.5, **scale)
     ax.set_title(f"decision boundary, accuracy {accuracy:.1%}")
+    ax.set_xlabel("x[0] (first input)")
+    ax.set_ylabel("x[1] (second input)")
     return fig
 
 

@@ -255,14 +255,6 @@ def test_core_imports_nothing_outside_itself():
     assert bad == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 21, open: the core is 797 lines. Steps, the non-finite search, create_graph, the "
-    "words of floats, Values and arrays and their dispatch, eager's specialised rules, other numbers' checks "
-    "and the messages are out; what is left beyond the idea is the ops' facts (OPS), the hand-in seams, the "
-    "slots, micrograd's names, the fast checks of a number and a node, and a docstring for every public "
-    "operator and attribute (issue 22)",
-)
 def test_core_is_at_most_700_lines():
     lines = sum(len((ROOT / "autodiff" / f).read_text(encoding="utf-8").splitlines()) for f in core_files())
     assert lines <= MAX_CORE_LINES, f"the core ({', '.join(core_files())}) is {lines} lines; at most {MAX_CORE_LINES}"

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import strategies as st
 
 import autodiff
-from autodiff import Stepper, Value, grad, gradcheck, hessian, hvp, rules
+from autodiff import Stepper, Value, grad, gradcheck, hessian, hvp, ops
 
 
 def _bits(x: float) -> bytes:
@@ -302,7 +302,7 @@ def test_hvp_is_the_hessian_times_v_in_one_pass(seed):
         assert got[i] == pytest.approx(sum(h[i][j] * v[j] for j in range(3)), rel=1e-12, abs=1e-13)
 
 
-@pytest.mark.parametrize("op", sorted(rules.OPS))
+@pytest.mark.parametrize("op", sorted(ops.OPS))
 def test_second_derivative_of_every_rule_against_finite_differences_of_its_first(op):
     # nested gradcheck: gradcheck of grad(f) checks f'' against central differences of f'
     unary = {

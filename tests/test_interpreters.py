@@ -1,6 +1,6 @@
 """One definition per primitive, every mode its interpreter: each agrees with the float rule.
 
-For every op of ``rules.OPS`` and points across its domain (kinks, 0, large, negative,
+For every op of ``ops.OPS`` and points across its domain (kinks, 0, large, negative,
 subnormal), the definition is run by each interpreter and compared with eager's float rule
 (``rules.RULES``):
 
@@ -19,7 +19,7 @@ import struct
 import pytest
 
 import autodiff
-from autodiff import Value, rules, source
+from autodiff import Value, ops, rules, source
 
 np = pytest.importorskip("numpy")
 
@@ -27,7 +27,7 @@ EDGE = [0.0, -0.0, 1.0, -1.0, 0.5, -2.5, 3.0, 1e-300, 5e-324, -5e-324, 700.0, -7
 
 
 def points(op: str) -> list[tuple[float, ...]]:
-    arity = rules.OPS[op].arity
+    arity = ops.OPS[op].arity
     if op == "**n":
         return [(x,) for x in EDGE]
     if arity == (1, 1):
@@ -40,7 +40,7 @@ def points(op: str) -> list[tuple[float, ...]]:
 EXPONENTS = [2.0, 3.0, -1.0, 0.5, 0.0, 1.0, -2.0, 1.5]
 CASES = [
     (op, pt, n)
-    for op in rules.OPS
+    for op in ops.OPS
     for pt in points(op)
     for n in (EXPONENTS if op == "**n" else [None])
     if not (op == "dot" and len(pt) < 2)
@@ -73,7 +73,7 @@ def test_every_interpreter_agrees_with_the_float_rule(case):
     except (ArithmeticError, ValueError) as e:  # outside the domain: eager's own error, with its message
         assert str(e)
         return
-    define = rules.OPS[op].define
+    define = ops.OPS[op].define
     extra = (n,) if n is not None else ()
     # generated source: the same numbers where it is inlined
     code = source.definition(define, [f"x{i}" for i in range(len(pt))], extra)
@@ -113,7 +113,7 @@ def test_derivatives_as_values_are_the_float_rules_numbers_bit_for_bit(case):
 
 
 def test_compiled_inline_and_called_ops_equal_eager_on_edge_points():
-    for op in rules.OPS:
+    for op in ops.OPS:
         for pt in points(op)[:6]:
             if op == "**n":
                 f = lambda a: a**3.0  # noqa: E731
@@ -151,7 +151,7 @@ def test_eager_rules_specialised_for_floats_are_the_definitions(case):
     # itself, run through the float words, gives the same numbers bit for bit, or the same error
     op, pt, n = case
     args = pt + ((n,) if n is not None else ())
-    plain = autodiff.eager.float_rule(rules.OPS[op].define)
+    plain = autodiff.eager.float_rule(ops.OPS[op].define)
     try:
         want = plain(*args)
     except (ArithmeticError, ValueError) as e:

@@ -146,6 +146,7 @@ def test_decision_boundary_of_a_binary_model(matplotlib):
     accuracy = sum((model(x).data > 0) == (t > 0) for x, t in zip(X, y)) / len(X)
     assert fig.axes[0].get_title() == f"decision boundary, accuracy {accuracy:.1%}"
     assert len(fig.axes[0].collections) >= 2  # the filled regions and the samples
+    assert fig.axes[0].get_xlabel().startswith("x[0]") and fig.axes[0].get_ylabel().startswith("x[1]")
 
 
 def test_decision_boundary_of_a_multiclass_model(matplotlib):

@@ -24,8 +24,8 @@ from autodiff import (
     backward_steps,
     check_rule,
     gradcheck,
+    ops,
     primitive,
-    rules,
 )
 from autodiff import primitives as primitive_module
 
@@ -69,7 +69,7 @@ def test_issue_example_gives_a_value_named_after_the_op_and_floats_for_floats():
 def test_primitive_is_registered_beside_the_built_ins_and_its_nodes_carry_it():
     softplus = _softplus()
     assert primitive_module.REGISTERED["softplus"] is softplus
-    assert "softplus" not in RULES and "softplus" not in rules.OPS  # the built-ins' table is not changed
+    assert "softplus" not in RULES and "softplus" not in ops.OPS  # the built-ins' table is not changed
     node = softplus(Value(0.6))
     assert node.op == "softplus" and node.op.primitive is softplus
     assert node.op.rule(0.6) == (math.log1p(math.exp(0.6)), (_sigmoid(0.6),))
@@ -290,7 +290,7 @@ def test_derivative_returning_the_wrong_count_is_refused():
 # -- check_rule -----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("op", sorted(rules.OPS))
+@pytest.mark.parametrize("op", sorted(ops.OPS))
 def test_check_rule_passes_on_every_built_in_rule_first_and_second_order(op):
     report = check_rule(op)
     assert report.ok, str(report)
@@ -301,7 +301,7 @@ def test_check_rule_passes_on_every_built_in_rule_first_and_second_order(op):
 
 
 def test_every_rule_of_the_table_is_covered_by_the_parametrization():
-    assert set(RULES) == set(rules.OPS)
+    assert set(RULES) == set(ops.OPS)
 
 
 def test_check_rule_catches_a_wrong_derivative_and_says_where():

@@ -434,3 +434,13 @@ def test_hints_give_the_whole_rule_and_the_inputs_by_its_names():
     t.answer(1.0)
     t.answer(99.0)
     assert "x_1 is a (0.8)" in t.feedback
+
+
+def test_a_wide_neurons_hint_names_only_the_pair_of_its_step_not_every_input():
+    ws = [Value(0.1 * (i + 1), label=f"w{i + 1}") for i in range(10)]
+    xs = [Value(-0.2 * (i + 1), label=f"x{i + 1}") for i in range(10)]
+    s = Stepper(autodiff.dot(ws, xs, 0.5), quiz="local")
+    s.answer(1.0)  # the seed
+    s.answer(99.0)  # the first edge, to w1: its local derivative is x1
+    assert "w_1 is w1 (0.1)" in s.feedback and "x_1 is x1 (-0.2)" in s.feedback
+    assert "w_2" not in s.feedback and "x_2" not in s.feedback and "b is" not in s.feedback
