@@ -127,7 +127,7 @@ def test_mlp_benchmark_prints_json_lines():
     assert floor["tape_forward_ms"] > 0 and floor["tape_backward_ms"] > 0
     digits = next(r for r in rows if r["bench"] == "digits_fit")
     assert digits["train_images"] == 1347 and digits["test_accuracy"] >= 0.95 and digits["fit_s"] > 0
-    assert digits["target_s_at_most"] == 0.5
+    assert digits["target_s_at_most"] == 0.5 and 0 < digits["fit_cpu_s"]
 
 
 def test_draw_benchmark_prints_json_lines():
