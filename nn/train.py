@@ -151,7 +151,8 @@ def fit(
                 hits += batch_hits
             history.loss.append(total / len(rows))
             history.accuracy.append(hits / len(rows) if correct else None)
-            bar.set_postfix(loss=f"{history.loss[-1]:.4f}")
+            if not bar.disable:
+                bar.set_postfix(loss=f"{history.loss[-1]:.4f}")
             if watch is not None:
                 sync()  # a LiveLoss of one's own may look at the model
                 watch.update(history.loss, epochs)
