@@ -5,9 +5,9 @@ is one more than its deepest parent's) and by op: the nodes of one group depend 
 none of each other, so each group is one numpy operation over a (nodes, samples)
 array: the op's definition (``autodiff.rules``) run on numpy arrays. An MLP layer's
 neurons are one group: their ``dot`` nodes, with parameters as weights and the same
-inputs, are one product of a weight column and an input row per input, added in the
-definition's order (so each sample's value is the float rule's sum), and backward's
-matrix products; their activations one ``where``.
+inputs, are every product at once, then summed in the definition's order (``in_order``:
+each sample's value is the float rule's sum), and backward's matrix products; their
+activations one ``where``. ``nn.fit`` passes the parameters as one float64 array.
 
 Values live in rows of ``V`` (a row per input or node, a column per sample);
 parameters and constants, the same for every sample, in the vector ``U``.
@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import fused, ops, vocabulary
+from . import ops, vocabulary
 
 # a tape entry: (kind, arg, parents), as autodiff.compile writes it
 Entry = tuple[str, Any, tuple[int, ...]]
@@ -46,6 +46,47 @@ def numpy(who: str) -> Any:
     return np
 
 
+def finite_vector(np: Any, x: object, n: int) -> Any:
+    """``x`` if it is a float64 array of ``n`` finite numbers (what ``nn.fit`` passes), else None."""
+    if isinstance(x, np.ndarray) and x.dtype == np.float64 and x.shape == (n,) and np.isfinite(x).all():
+        return x
+    return None
+
+
+def check_vector(np: Any, into: Any, n: int, who: str) -> None:
+    """Raise unless the array ``into`` is a float64 array of ``n`` finite numbers (a running sum of grads)."""
+    if into.dtype != np.float64 or into.shape != (n,):
+        raise TypeError(
+            f"{who}: into must be a list of {n} floats or a float64 array of shape ({n},), "
+            f"got an array of dtype {into.dtype} and shape {into.shape}"
+        )
+    if not np.isfinite(into).all():
+        k = int(np.flatnonzero(~np.isfinite(into))[0])
+        raise ValueError(
+            f"{who}: into[{k}] must be finite, got {float(into[k])!r}; start it as zeros and add finite grads"
+        )
+
+
+def in_order(np: Any, W: Any, X: Any, bias: Any) -> Any:
+    """Each neuron's ``b + w_1 x_1 + ... + w_n x_n`` over a batch, added in that order, as ``fused.dot`` adds.
+
+    ``W``: (neurons, n), ``X``: (n, samples), ``bias``: (neurons,) or None. Every product
+    at once, bias first, then one sum over the first axis: numpy adds along an axis that
+    is not the innermost one slice at a time, in order (pairwise summation, a different
+    order, is only for the innermost axis, which is why one neuron of one sample is summed
+    by ``cumsum``). A matmul would be faster, in an order of its own.
+    """
+    n, (k, B) = W.shape[1], (W.shape[0], X.shape[1])
+    first = 0 if bias is None else 1
+    terms = np.empty((first + n, k, B))
+    if bias is not None:
+        terms[0] = bias[:, None]
+    np.einsum("ki,ib->ikb", W, X, out=terms[first:])  # each w_i x_i: one product, so IEEE's (faster than *)
+    if k * B == 1:
+        return np.cumsum(terms, axis=0)[-1]
+    return np.add.reduce(terms, axis=0)
+
+
 class _Source:
     """Where one parent position of a group's nodes is read from: rows of V, or entries of U."""
 
@@ -56,22 +97,23 @@ class _Source:
         self.shared = len(set(idx)) == 1 and k > 1  # the same parent for every node of the group
         self.unique = len(set(idx)) == k
         self.span = slice(idx[0], idx[0] + k) if idx == list(range(idx[0], idx[0] + k)) else None
+        self.at = self.span if self.span is not None else self.idx
 
     def get(self, V: Any, U: Any) -> Any:
         # shape (k, B) or one that broadcasts to it: (1, B), (k, 1)
         if self.kind == "u":
-            return U[self.idx][:, None]
+            return U[self.at, None]
         if self.shared:
             i = int(self.idx[0])
             return V[i : i + 1]
-        return V[self.span] if self.span is not None else V[self.idx]
+        return V[self.at]
 
     def add(self, np: Any, G: Any, GU: Any, c: Any) -> None:
         # G[rows] += c, or GU[entries] += c summed over the samples; c has shape (k, B)
         if self.kind == "u":
             c = c.sum(axis=1)
             if self.unique:
-                GU[self.idx] += c
+                GU[self.at] += c
             else:
                 np.add.at(GU, self.idx, c)
         elif self.shared:
@@ -143,17 +185,94 @@ class _Block:
                 s.add(np, G, GU, part)
 
 
+def _as_slice(idx: list[int]) -> slice | None:
+    # indices in steps of one size >= 1 as a slice (a view, not a copy), else None
+    step = idx[1] - idx[0] if len(idx) > 1 else 1
+    if step < 1 or idx != list(range(idx[0], idx[0] + step * len(idx), step)):
+        return None
+    return slice(idx[0], idx[0] + step * (len(idx) - 1) + 1, step)
+
+
+class _Layer:
+    """A dot group that is an MLP layer: parameters as weights and bias, the same inputs for every neuron.
+
+    Forward is ``in_order``, backward two matrix products. Where the weights lie in U as
+    rows of a matrix (as ``nn.Layer`` lays them out: each neuron's weights, then its bias),
+    they are read and their grads added through a view, not gathered and scattered.
+    """
+
+    def __init__(self, w: _Block, x: _Block, b: _Block, size: int) -> None:
+        self.w_idx = w.idx.T  # (k, n)
+        self.w_unique = w.unique
+        self.grid = _grid(self.w_idx.tolist(), size) if w.unique else None
+        self.x_at = x.span if x.span is not None else x.rows
+        self.x_unique = x.span is not None or x.rows_unique
+        self.b_idx = b.idx[0] if b.sources else None
+        self.b_unique = b.unique if b.sources else True
+        if self.b_idx is not None and self.b_unique:
+            self.b_at = _as_slice(self.b_idx.tolist()) or self.b_idx
+
+    def weights(self, A: Any) -> Any:
+        """The (k, n) weights in ``A`` (U, or its grads GU): a view where they lie as a matrix's rows."""
+        if self.grid is None:
+            return A[self.w_idx]
+        start, stride, k, n = self.grid
+        return A[start : start + k * stride].reshape(k, stride)[:, :n]
+
+    def forward(self, np: Any, V: Any, U: Any) -> tuple[Any, Any, Any]:
+        W = self.weights(U)
+        X = V[self.x_at]
+        return in_order(np, W, X, U[self.b_idx] if self.b_idx is not None else None), W, X
+
+    def backward(self, np: Any, G: Any, GU: Any, g: Any, W: Any, X: Any) -> None:
+        gx = W.T @ g  # (n, B): each input's grad, from every neuron
+        if self.x_unique:
+            G[self.x_at] += gx
+        else:
+            np.add.at(G, self.x_at, gx)
+        gw = g @ X.T  # each weight's grad, summed over the samples
+        if self.grid is not None:
+            self.weights(GU)[...] += gw
+        elif self.w_unique:
+            GU[self.w_idx] += gw
+        else:
+            np.add.at(GU, self.w_idx, gw)
+        if self.b_idx is not None:
+            if self.b_unique:
+                GU[self.b_at] += g.sum(axis=1)
+            else:
+                np.add.at(GU, self.b_idx, g.sum(axis=1))
+
+
+def _grid(rows: list[list[int]], size: int) -> tuple[int, int, int, int] | None:
+    # (start, stride, k, n) when row i of the (k, n) indices is start + i * stride + (0 .. n-1), stride >= n,
+    # and the k strides fit in an array of `size`
+    k, n = len(rows), len(rows[0])
+    start = rows[0][0]
+    stride = rows[1][0] - start if k > 1 else n
+    if stride < n or start + k * stride > size:
+        return None
+    if any(row != list(range(start + i * stride, start + i * stride + n)) for i, row in enumerate(rows)):
+        return None
+    return start, stride, k, n
+
+
 class _Group:
     """Nodes of one op and level: their values are rows start..stop of V."""
 
-    def __init__(self, np: Any, key: str, arg: Any, nodes: list[int], start: int, sources: list[_Source]) -> None:
+    def __init__(
+        self, np: Any, key: str, arg: Any, nodes: list[int], start: int, sources: list[_Source], size: int = 0
+    ) -> None:
         self.key: Any = key  # a key of ops.OPS, or a user primitive's op (autodiff.primitives.OpName)
         self.arg, self.nodes = arg, nodes
         self.start, self.stop = start, start + len(nodes)
         self.sources = sources
         self.reached = True  # False: no output depends on these nodes, so backward skips them
-        self.matmul = False
+        self.layer: _Layer | None = None
         self.blocks: list[_Block] = []
+        op = ops.OPS.get(key) if type(key) is str else None
+        self.define = op.define if op is not None else None
+        self.nary = op is not None and op.arity[1] is None
         if key in ("sum", "logsumexp"):
             self.blocks = [_Block(np, sources)]
         elif key == "dot":
@@ -161,44 +280,46 @@ class _Group:
             self.blocks = [_Block(np, sources[:n]), _Block(np, sources[n : 2 * n]), _Block(np, sources[2 * n :])]
             w, x, b = self.blocks
             # an MLP layer: parameters as weights, the same inputs for every neuron, a parameter bias
-            self.matmul = w.kind == "u" and x.kind == "v" and x.shared and (not b.sources or b.kind == "u")
-            if self.matmul:
-                self.w_idx = w.idx.T  # (k, n)
-                self.w_unique = w.unique
-                self.b_idx = b.idx[0] if b.sources else None
-                self.b_unique = b.unique if b.sources else True
+            if w.kind == "u" and x.kind == "v" and x.shared and (not b.sources or b.kind == "u"):
+                self.layer = _Layer(w, x, b, size)
 
     def forward(self, np: Any, V: Any, U: Any, B: int) -> Any:
         """Write the group's values into V; return its local derivatives (what backward needs)."""
-        key = self.key
-        if self.matmul:
-            W = U[self.w_idx]
-            x = self.blocks[1]
-            X = V[x.span] if x.span is not None else V[x.rows]
-            bias = [U[self.b_idx][:, None]] if self.b_idx is not None else []
-            n = W.shape[1]  # the definition, on a column of weights and a row of inputs each
-            V[self.start : self.stop] = fused.dot(*[W[:, i : i + 1] for i in range(n)], *X[:, None, :], *bias)[0]
+        if self.layer is not None:
+            V[self.start : self.stop], W, X = self.layer.forward(np, V, U)
             return W, X
-        if type(key) is not str:  # a user primitive: its definition on arrays, or its float rule sample by sample
+        define = self.define
+        if define is None:  # a user primitive: its definition on arrays, or its float rule sample by sample
             try:
-                value, local = key.define(*[np.broadcast_to(s.get(V, U), (len(self.nodes), B)) for s in self.sources])
+                value, local = self.key.define(
+                    *[np.broadcast_to(s.get(V, U), (len(self.nodes), B)) for s in self.sources]
+                )
             except Exception:  # written with math, which takes no arrays
                 return self._each(np, V, U, B)
             V[self.start : self.stop] = value
             return np.stack([np.broadcast_to(d, (len(self.nodes), B)) for d in local])
-        define = ops.OPS[key].define
-        if ops.OPS[key].arity[1] is None:
-            parts = [blk.get(np, V, U, B) for blk in self.blocks if blk.sources]
-            k = len(self.nodes)
-            xs = np.concatenate([np.broadcast_to(p, (p.shape[0], k, B)) for p in parts]) if len(parts) > 1 else parts[0]
-            value, local = define(*xs)
-            local = np.stack([np.broadcast_to(d, xs.shape[1:]) for d in local])
-        elif key == "**n":
+        if self.nary:
+            return self._nary(np, V, U, B)
+        if self.key == "**n":
             value, local = define(self.sources[0].get(V, U), self.arg)
         else:
             value, local = define(*[s.get(V, U) for s in self.sources])
         V[self.start : self.stop] = value
         return local
+
+    def _nary(self, np: Any, V: Any, U: Any, B: int) -> Any:
+        # sum, dot (not a layer), logsumexp: the definition over every parent position at once
+        parts = [blk.get(np, V, U, B) for blk in self.blocks if blk.sources]
+        k = len(self.nodes)
+        xs = np.concatenate([np.broadcast_to(p, (p.shape[0], k, B)) for p in parts]) if len(parts) > 1 else parts[0]
+        value, local = self.define(*xs)  # type: ignore[misc]
+        V[self.start : self.stop] = value
+        if all(type(d) is float and d == 1.0 for d in local):  # a sum: every parent gets the grad as it is
+            return None
+        shape = xs.shape[1:]
+        if all(getattr(d, "shape", None) == shape for d in local):
+            return np.stack(local)
+        return np.stack([np.broadcast_to(d, shape) for d in local])
 
     def _each(self, np: Any, V: Any, U: Any, B: int) -> Any:
         rule = self.key.rule
@@ -218,29 +339,14 @@ class _Group:
 
     def backward(self, np: Any, G: Any, GU: Any, local: Any) -> None:
         g = G[self.start : self.stop]
-        if self.matmul:
-            W, X = local
-            x = self.blocks[1]
-            gx = W.T @ g  # (n, B): each input's grad, from every neuron
-            if x.span is not None:
-                G[x.span] += gx
-            elif x.rows_unique:
-                G[x.rows] += gx
-            else:
-                np.add.at(G, x.rows, gx)
-            gw = g @ X.T  # each weight's grad, summed over the samples
-            if self.w_unique:
-                GU[self.w_idx] += gw
-            else:
-                np.add.at(GU, self.w_idx, gw)
-            if self.b_idx is not None:
-                if self.b_unique:
-                    GU[self.b_idx] += g.sum(axis=1)
-                else:
-                    np.add.at(GU, self.b_idx, g.sum(axis=1))
+        if self.layer is not None:
+            self.layer.backward(np, G, GU, g, *local)
             return
-        if type(self.key) is str and ops.OPS[self.key].arity[1] is None:
-            c = local * g  # (positions, k, B)
+        if self.nary:
+            if local is None and len(self.sources) == 1:  # a sum of one
+                self.sources[0].add(np, G, GU, g)
+                return
+            c = g if local is None else local * g  # (positions, k, B)
             k, B = g.shape
             c = np.broadcast_to(c, (len(self.sources), k, B))
             at = 0
@@ -305,13 +411,16 @@ class Plan:
                     _Source(np, where[tape[part[0]][2][j]][0], [where[tape[i][2][j]][1] for i in part])
                     for j in range(n_parents)
                 ]
-                group = _Group(np, kind, arg, part, row, sources)
+                group = _Group(np, kind, arg, part, row, sources, n_params + len(consts))
                 group.reached = part[0] in reached
                 self.groups.append(group)
                 row += len(part)
         self.rows = row
         self.consts = np.asarray(consts, dtype=float)
         self.outputs = [where[i] for i in outputs]
+        # every output a row of V, each once (the usual): read, and seeded, by one index
+        out_rows = [i for kind, i in self.outputs if kind == "v"]
+        self.out_rows = out_rows if len(out_rows) == len(set(out_rows)) == len(outputs) else None
 
     def forward(self, X: Any, p: tuple[float, ...]) -> tuple[Any, Any, list[Any], bool]:
         """X: (B, n_inputs). Returns V, U, the locals, and whether every value is finite."""
@@ -331,6 +440,8 @@ class Plan:
         """The outputs, (B, n_outputs)."""
         np = self.np
         B = V.shape[1]
+        if self.out_rows is not None:
+            return V[self.out_rows].T
         return np.stack([V[i] if kind == "v" else np.full(B, U[i]) for kind, i in self.outputs], axis=1)
 
     def backward(self, V: Any, locals_: list[Any], seeds: Any) -> tuple[Any, Any, bool]:
@@ -340,11 +451,14 @@ class Plan:
         B = V.shape[1]
         G = np.zeros((self.rows, B))
         GU = np.zeros(self.n_params + len(self.consts))
-        for k, (kind, i) in enumerate(self.outputs):
-            if kind == "v":
-                G[i] += seeds[:, k]
-            else:
-                GU[i] += seeds[:, k].sum()
+        if self.out_rows is not None:
+            G[self.out_rows] = seeds.T
+        else:
+            for k, (kind, i) in enumerate(self.outputs):
+                if kind == "v":
+                    G[i] += seeds[:, k]
+                else:
+                    GU[i] += seeds[:, k].sum()
         with np.errstate(all="ignore"):
             for group, local in zip(reversed(self.groups), reversed(locals_)):
                 if group.reached:

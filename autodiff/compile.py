@@ -261,11 +261,25 @@ class Compiled:
         self._plan: batched.Plan | None = None  # the batched form, built when a batch first runs
         self._checked: tuple[tuple[float, ...], float] = ((), 0.0)  # the last valid parameter tuple (fit passes
         # the same one for a whole batch) and its largest magnitude
-        namespace: dict[str, Any] = {"__builtins__": {}, "hypot": math.hypot, **source.NAMESPACE, **callees}
-        code = builtins.compile(text, f"<autodiff.compile {name}>", "exec")
-        exec(code, namespace)  # engine-generated source, see the module docstring
-        self._vjp = namespace["vjp"]
-        self._backward = namespace["backward"]
+        self._callees = callees
+        self._code: tuple[Any, Any] | None = None  # the generated vjp and backward, compiled when first called
+
+    @property
+    def _vjp(self) -> Any:
+        return self._generated()[0]
+
+    @property
+    def _backward(self) -> Any:
+        return self._generated()[1]
+
+    def _generated(self) -> tuple[Any, Any]:
+        # the scalar code, compiled when a call first runs it (a batch runs it only when it fails)
+        if self._code is None:
+            namespace: dict[str, Any] = {"__builtins__": {}, "hypot": math.hypot, **source.NAMESPACE, **self._callees}
+            code = builtins.compile(self.source, f"<autodiff.compile {self.name}>", "exec")
+            exec(code, namespace)  # engine-generated source, see the module docstring
+            self._code = (namespace["vjp"], namespace["backward"])
+        return self._code
 
     def _args(
         self, inputs: Sequence[float], params: Sequence[float] | None
@@ -410,8 +424,10 @@ class Compiled:
 
         The values are an array of shape (samples,) for one output, (samples,
         outputs) for several. ``backward`` takes seeds of that shape, adds the
-        parameter gradients summed over the samples into the list ``into`` and
-        returns the input gradients, shape (samples, inputs).
+        parameter gradients summed over the samples into ``into`` (a list, or a
+        float64 numpy array, one number per parameter) and returns the input
+        gradients, shape (samples, inputs). ``params`` may be such an array too
+        (what ``nn.fit`` passes: no float is read one by one).
 
         Each line of the tape runs once over the whole batch (``autodiff.batched``).
         Errors are eager mode's: when a value or a gradient of any sample is not
@@ -424,23 +440,30 @@ class Compiled:
         """
         np = batched.numpy(self.name)
         X = self._rows(np, rows)
-        _, p, _ = self._args((0.0,) * self.n_inputs, params)
+        p = batched.finite_vector(np, params, len(self.params))  # a float64 array (fit's), taken as it is
+        if p is None:
+            _, p, _ = self._args((0.0,) * self.n_inputs, params)
         if self._plan is None:
             self._plan = batched.Plan(np, self._tape, self.n_inputs, len(self.params), self._outputs)
         plan = self._plan
         V, U, saved, finite = plan.forward(X, p)
         if not finite:  # eager decides, a sample at a time
-            return self._one_by_one(np, X, p)
+            return self._one_by_one(np, X, tuple(map(float, p)))
         values = plan.values(V, U)
         B = X.shape[0]
 
-        def backward(seeds: Any, into: list[float]) -> Any:
+        def backward(seeds: Any, into: Any) -> Any:
             s = self._seeds(np, seeds, B)
-            self._check_into(into)
+            vector = self._into(np, into)
             G, GU, ok = plan.backward(V, saved, s)
             if not ok:  # a grad is not finite somewhere: eager decides, a sample at a time
-                return self._one_by_one(np, X, p)[1](s, into)
-            into[:] = self._added(into, GU[: len(self.params)].tolist())
+                return self._one_by_one(np, X, tuple(map(float, p)))[1](s, into)
+            grads = GU[: len(self.params)]
+            with np.errstate(all="ignore"):  # a sum that overflows is refused below, by _added
+                total = into + grads if vector else None
+            if total is None or not np.isfinite(total).all():
+                total = self._added(list(map(float, into)), grads.tolist())
+            into[:] = total
             return G[: self.n_inputs].T.copy()
 
         return (values[:, 0] if self.scalar else values), backward
@@ -457,7 +480,7 @@ class Compiled:
 
         def backward(seeds: Any, into: list[float]) -> Any:
             s = self._seeds(np, seeds, len(runs))
-            self._check_into(into)
+            self._into(np, into)
             total = [0.0] * len(self.params)
             gx = []
             for i, ((_, back), seed) in enumerate(zip(runs, s.tolist())):
@@ -471,6 +494,14 @@ class Compiled:
             return np.array(gx, dtype=float).reshape(len(runs), self.n_inputs)
 
         return (values[:, 0] if self.scalar else values), backward
+
+    def _into(self, np: Any, into: object) -> bool:
+        # True: into is a float64 array (batched.check_vector checks it), False: a list (_check_into)
+        if isinstance(into, np.ndarray):
+            batched.check_vector(np, into, len(self.params), self.name)
+            return True
+        self._check_into(into)
+        return False
 
     def _rows(self, np: Any, rows: Any) -> Any:
         # the batch as a new (samples, inputs) float array, checked as Value(...) checks numbers

@@ -9,12 +9,15 @@ the same compiled as nn.fit(compile=True) runs it without numpy (model traced
 once, a sample at a time, loss eager), the whole step traced into one tape, and
 a hand-written plain-float step (plain_mlp.py) as the floor. Then a
 fit(compile=True) epoch with numpy (one tape over the batch) against micrograd's
-step of the same run, the Digits notebook's training (time, test accuracy), and
-what fit(live=True) costs on the demo's fit.
+step of the same run and against the same step written by hand with numpy matrices
+(numpy_mlp.py), with the epoch split into the tape's forward and backward and the rest
+(loss, L2, optimizer, fit's loop); the Digits notebook's training (time, test accuracy),
+and what fit(live=True) costs on the demo's fit.
 Targets: eager >= 10x faster than micrograd per step (nn issue); compiled
 >= 100x faster than micrograd and within 3x of the plain-float step (compile issue);
-a batched fit(compile=True) epoch >= 1000x micrograd's step, Digits >= 95% test
-accuracy in under 60 s (speed issue, part two); live loss curve under 10% of the fit's time.
+a batched fit(compile=True) epoch >= 3000x micrograd's step and within 3x of the numpy
+step, Digits' 15 epochs in under 0.5 s at >= 95% test accuracy (speed issue, part three);
+live loss curve under 10% of the fit's time.
 """
 
 from __future__ import annotations
@@ -121,14 +124,16 @@ def main(argv=None) -> None:
         "plain_float": lambda: plain.step(X, y, 0.05),
     }
     times = {k: [] for k in runs}
+    cpu = {k: [] for k in runs}  # this process's CPU time, for the epoch's ratio (timed that way)
     for fn in runs.values():
         fn()  # warm-up
     for _ in range(args.repeats):
         for name, fn in runs.items():
             gc.collect()  # no engine pays for the other's garbage
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             fn()
             times[name].append(time.perf_counter() - t0)
+            cpu[name].append(time.process_time() - c0)
     med = {k: sorted(v)[len(v) // 2] for k, v in times.items()}
     for name in runs:
         emit(
@@ -170,42 +175,48 @@ def main(argv=None) -> None:
             "target_at_most": 3.0,
         }
     )
-    fit_epoch(med["micrograd"], args.repeats)
+    fit_epoch(sorted(cpu["micrograd"])[args.repeats // 2], args.repeats)
     digits(args.repeats)
     fit_live_overhead(min(args.repeats, 3))
 
 
-def timed_demo_fit(X, y, seed: int, lr: float, **fit_kw) -> float:
+def timed_demo_fit(X, y, seed: int, lr: float, clock=time.perf_counter, **fit_kw) -> float:
     """Seconds of one nn.fit of a fresh demo MLP(2, [16, 16, 1]) with SGD, hinge loss and 1e-4 L2."""
     model = nn.MLP(2, [16, 16, 1], seed=seed)
     opt = nn.SGD(model.parameters(), lr=lr)
     gc.collect()
-    t0 = time.perf_counter()
+    t0 = clock()
     nn.fit(model, X, y, loss="hinge", optimizer=opt, l2=1e-4, progress=False, **fit_kw)
-    return time.perf_counter() - t0
+    return clock() - t0
 
 
 def fit_epoch(micrograd_step_s: float, repeats: int, epochs: int = 200) -> None:
-    """A fit(compile=True) epoch on the demo (one full batch per epoch) against micrograd's step above.
+    """A fit(compile=True) epoch on the demo (one full batch per epoch) against micrograd's step above
+    (its CPU time) and against the same step by hand with numpy matrices (numpy_mlp.py), timed alternately.
 
     With numpy each epoch is one run of the batched tape (model and hinge loss traced
-    together) plus L2 and the SGD step. An epoch's time is (fit of 1 + epochs) - (fit of 1),
-    over ``epochs``: what an epoch costs once the model is traced; the trace (a fit's set-up)
-    is reported apart. Target: >= 1000x micrograd's step.
+    together) plus L2 and the SGD step on arrays. An epoch's time is (fit of 1 + epochs) -
+    (fit of 1), over ``epochs``: what an epoch costs once the model is traced; the trace (a
+    fit's set-up) is reported apart. The numpy step's time is ``epochs`` steps, over
+    ``epochs``. Both are this process's CPU time (``time.process_time``), so that the
+    other work of a busy machine is not counted in one and not the other (on a quiet
+    machine that is the wall time). Targets: >= 3000x micrograd's step, <= 3x the numpy step.
     """
     X, y01 = nn.moons(100, 0.1, seed=1337)
     y = [2 * t - 1 for t in y01]
 
     def run(n):
-        return timed_demo_fit(X, y, seed=1337, lr=0.05, epochs=n, compile=True)
+        return timed_demo_fit(X, y, seed=1337, lr=0.05, clock=time.process_time, epochs=n, compile=True)
 
     run(1)  # warm-up (imports)
-    setup, long = [], []
+    setup, long, by_hand = [], [], []
     for _ in range(repeats):
         setup.append(run(1))
         long.append(run(1 + epochs))
+        by_hand.append(timed_numpy_steps(X, y, epochs) / epochs)
     setup_s, long_s = sorted(setup)[len(setup) // 2], sorted(long)[len(long) // 2]
     epoch_s = (long_s - setup_s) / epochs
+    numpy_s = sorted(by_hand)[len(by_hand) // 2]
     try:
         import numpy  # noqa: F401
 
@@ -221,17 +232,72 @@ def fit_epoch(micrograd_step_s: float, repeats: int, epochs: int = 200) -> None:
             "fit_setup_ms": round(setup_s * 1e3, 1),
             "micrograd_step_ms": round(micrograd_step_s * 1e3, 1),
             "epoch_x": round(micrograd_step_s / epoch_s, 1),
-            "target_x": 1000.0,
+            "target_x": 3000.0,
             "epochs": epochs,
             "repeats": repeats,
             **environment(),
         }
     )
+    forward_s, backward_s = tape_parts(X, y, epochs)
+    emit(
+        {
+            "bench": "mlp_fit_epoch",
+            "ratio": "fit_compiled_epoch/numpy_step",
+            "epoch_ms": round(epoch_s * 1e3, 3),
+            "numpy_step_ms": round(numpy_s * 1e3, 3),
+            "epoch_over_numpy": round(epoch_s / numpy_s, 2),
+            "target_at_most": 3.0,
+            "tape_forward_ms": round(forward_s * 1e3, 3),
+            "tape_backward_ms": round(backward_s * 1e3, 3),
+        }
+    )
+
+
+def timed_numpy_steps(X, y, steps: int) -> float:
+    """Seconds of ``steps`` hand-written numpy steps (numpy_mlp.py) of the demo, from the same weights."""
+    import numpy as np
+    from numpy_mlp import NumpyMLP
+
+    model = NumpyMLP([2, 16, 16, 1], [p.data for p in nn.MLP(2, [16, 16, 1], seed=1337).parameters()])
+    Xa, ya = np.array(X, dtype=float), np.array(y, dtype=float)
+    gc.collect()
+    t0 = time.process_time()
+    for _ in range(steps):
+        model.step(Xa, ya, 0.05)
+    return time.process_time() - t0
+
+
+def tape_parts(X, y, epochs: int) -> tuple[float, float]:
+    """Seconds of the tape's forward and of its backward in an epoch (medians of ``epochs`` passes): the demo's
+    model and hinge loss traced as fit traces them (a loss per target value, then the model's output)."""
+    import numpy as np
+
+    model = nn.MLP(2, [16, 16, 1], seed=1337)
+
+    def forward(*xs):
+        out = model(list(xs))
+        return [nn.hinge([out], [t]) for t in (-1, 1)] + [out]
+
+    tape = autodiff.compile(forward, X[0], model.parameters())
+    rows = np.array(X, dtype=float)
+    p = np.array([q.data for q in model.parameters()])
+    seeds = np.zeros((len(X), 3))
+    seeds[np.arange(len(X)), [0 if t < 0 else 1 for t in y]] = 1.0 / len(X)
+    forward_s, backward_s = [], []
+    gc.collect()
+    for _ in range(epochs):
+        t0 = time.process_time()
+        _, backward = tape.batch_vjp(rows, params=p)
+        t1 = time.process_time()
+        backward(seeds, np.zeros(len(p)))
+        forward_s.append(t1 - t0)
+        backward_s.append(time.process_time() - t1)
+    return sorted(forward_s)[epochs // 2], sorted(backward_s)[epochs // 2]
 
 
 def digits(repeats: int) -> None:
     """The Digits notebook's run: MLP(64, [32, 10]), softmax cross-entropy, fit(compile=True), 15 epochs.
-    Goal: >= 95% test accuracy in under 60 s on 2 cores."""
+    Goal: >= 95% test accuracy in under 0.5 s on 2 cores (it was 60 s, then 1.5 s)."""
     try:
         from sklearn.datasets import load_digits
         from sklearn.model_selection import train_test_split
@@ -242,12 +308,12 @@ def digits(repeats: int) -> None:
     X_train, X_test, y_train, y_test = train_test_split(
         d.data / 16.0, d.target, test_size=0.25, random_state=0, stratify=d.target
     )
-    times, accuracy = [], 0.0
+    times, cpu, accuracy = [], [], 0.0
     for _ in range(max(1, min(repeats, 3))):
         model = nn.MLP(64, [32, 10], seed=0)
         opt = nn.Adam(model.parameters(), lr=0.01)
         gc.collect()
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         nn.fit(
             model,
             X_train,
@@ -262,6 +328,7 @@ def digits(repeats: int) -> None:
             progress=False,
         )
         times.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
         forward = autodiff.compile(lambda *x, model=model: model(list(x)), X_test[0], model.parameters())
         predicted = forward.batch(X_test).value.argmax(axis=1)
         accuracy = float((predicted == y_test).mean())
@@ -271,9 +338,10 @@ def digits(repeats: int) -> None:
             "train_images": len(X_train),
             "epochs": 15,
             "fit_s": round(sorted(times)[len(times) // 2], 2),
+            "fit_cpu_s": round(sorted(cpu)[len(cpu) // 2], 2),  # this process's CPU time: a busy machine's is not in it
             "test_accuracy": round(accuracy, 4),
             "target_accuracy": 0.95,
-            "target_s_at_most": 60.0,
+            "target_s_at_most": 0.5,
             "repeats": len(times),
             **environment(),
         }

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Iterable, Sequence
-from typing import cast
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, cast
 
 from autodiff import Value
 
@@ -311,3 +311,140 @@ class Adam(Optimizer):
         for p, x in zip(ps, new):
             p.data = x
         self.m, self.s, self.t = m, s, t
+
+
+# -- the same steps over numpy arrays (nn.fit(compile=True) with numpy) ---------------------------
+
+
+def _sgd_update(np: Any, opt: SGD, p: Any, g: Any, state: tuple[Any, ...]) -> tuple[Any, tuple[Any, ...]] | None:
+    # SGD.step's numbers, elementwise: the same operations in the same order, so the same bits; None: not finite
+    lr, mu, wd = opt._hyper()
+    if mu == 0.0 and wd == 0.0:
+        new = p - lr * g
+        return (new, state) if np.isfinite(new).all() else None  # the velocity stays as it was
+    d = g + wd * p
+    vel = mu * state[0] + d if mu else d
+    ok = np.isfinite(vel).all() and np.isfinite(new := p - lr * vel).all()
+    return (new, (vel,)) if ok else None
+
+
+def _adam_update(np: Any, opt: Adam, p: Any, g: Any, state: tuple[Any, ...]) -> tuple[Any, tuple[Any, ...]] | None:
+    # Adam.step's numbers, elementwise (numpy's hypot may differ from math's in the last bit); None: not finite,
+    # also where Adam.step rescues a huge grad: it decides
+    lr, b1, b2, eps, wd = opt._hyper()
+    m0, s0, t0 = state
+    t = t0 + 1
+    c1 = 1.0 - b1**t
+    rc2 = math.sqrt(1.0 - b2**t)
+    if wd:
+        g = g + wd * p
+    m = b1 * m0 + (1.0 - b1) * g
+    s = np.hypot(math.sqrt(b2) * s0, math.sqrt(1.0 - b2) * g)
+    num, den = m / c1, s / rc2 + eps  # sqrt(v / c2) + eps, as s / sqrt(c2) + eps
+    new = p - lr * num / den
+    ok = all(np.isfinite(x).all() for x in (g, m, s, num, den, new))
+    return (new, (m, s, t)) if ok else None
+
+
+def _sgd_state(np: Any, opt: SGD) -> tuple[Any, ...]:
+    return (np.array(opt.velocity, dtype=float),)
+
+
+def _sgd_put(opt: SGD, state: tuple[Any, ...]) -> None:
+    opt.velocity = state[0].tolist()
+
+
+def _adam_state(np: Any, opt: Adam) -> tuple[Any, ...]:
+    return np.array(opt.m, dtype=float), np.array(opt.s, dtype=float), opt.t
+
+
+def _adam_put(opt: Adam, state: tuple[Any, ...]) -> None:
+    opt.m, opt.s, opt.t = state[0].tolist(), state[1].tolist(), state[2]
+
+
+# optimizer class -> (its step over arrays, its state as arrays, that state put back)
+_ON_ARRAYS: dict[type, tuple[Callable[..., Any], Callable[..., Any], Callable[..., Any]]] = {
+    SGD: (_sgd_update, _sgd_state, _sgd_put),
+    Adam: (_adam_update, _adam_state, _adam_put),
+}
+
+
+class Arrays:
+    """An optimizer's parameters and state as float64 numpy arrays, while ``nn.fit(compile=True)`` trains.
+
+    ``p`` holds the model's parameters (in the order given, which the batched tape
+    reads), ``grad`` their grads as the per-Value steps would leave them, ``state``
+    the optimizer's (velocity; m, s and t). ``step(g)`` is the optimizer's ``step()``
+    on arrays: the same numbers (SGD's to the bit, Adam's to the last bit of numpy's
+    ``hypot``), all or nothing; where a number would not be finite the Values are
+    written back and the optimizer's own ``step()`` raises its own error, changing
+    nothing. ``write_back()`` puts data, grads and state back into the Values and the
+    optimizer. Made by ``arrays_for``.
+    """
+
+    def __init__(self, np: Any, opt: Optimizer, params: list[Value], at: list[int]) -> None:
+        self.np, self.opt, self.params = np, opt, params
+        self.update, self.get_state, self.put_state = _ON_ARRAYS[type(opt)]
+        self.at = None if at == list(range(len(params))) else np.array(at, dtype=np.intp)  # opt.params in p
+        self.frozen = None
+        if self.at is not None:  # parameters the optimizer does not hold: nothing zeroes their grads
+            self.frozen = np.ones(len(params), dtype=bool)
+            self.frozen[self.at] = False
+        self.load()
+
+    def load(self) -> None:
+        """Read the parameters and the optimizer's state from the Values and the optimizer."""
+        np = self.np
+        self.p = np.array([p.data for p in self.params], dtype=float)
+        self.grad = np.array([p.grad for p in self.params], dtype=float)
+        self.state = self.get_state(np, self.opt)
+
+    def step(self, g: Any) -> None:
+        """One update of ``p`` from the grads ``g`` (an array like ``p``); all or nothing."""
+        np, at = self.np, self.at
+        self.grad = g if self.frozen is None else np.where(self.frozen, self.grad + g, g)
+        done = None
+        if np.isfinite(g).all():
+            p, mine = (self.p, g) if at is None else (self.p[at], g[at])
+            with np.errstate(all="ignore"):  # an overflow is found, and said, below
+                done = self.update(np, self.opt, p, mine, self.state)
+        if done is None:  # the optimizer's own step decides, and says what is not finite
+            self.write_back()
+            self.opt.step()
+            self.load()  # it did not raise after all: its numbers stand
+            return
+        new, state = done
+        if at is not None:
+            new, part = self.p.copy(), new
+            new[at] = part
+        self.p, self.state = new, state
+
+    def write_back(self) -> None:
+        """Set each parameter's data and grad, and the optimizer's state, from the arrays."""
+        for p, x, g in zip(self.params, self.p.tolist(), self.grad.tolist()):
+            p.data = x
+            p.grad = g
+        self.put_state(self.opt, self.state)
+
+
+def arrays_for(opt: Optimizer, params: list[Value]) -> Arrays | None:
+    """``opt`` over numpy arrays for the model's ``params``, or None where only its per-Value step will do.
+
+    None when numpy is missing, when ``opt`` is not exactly an SGD or an Adam (a
+    subclass may step its own way), holds a parameter twice or one not in
+    ``params``, or has state for another number of parameters (its ``step()`` says
+    so), or when ``params`` holds a Value twice.
+    """
+    try:
+        import numpy as np
+    except ImportError:
+        return None
+    if type(opt) not in _ON_ARRAYS:
+        return None
+    where = {id(p): i for i, p in enumerate(params)}
+    at = [where.get(id(p), -1) for p in opt.params]
+    if len(where) != len(params) or -1 in at or len(set(at)) != len(at):
+        return None
+    if any(len(s) != len(at) for s in _ON_ARRAYS[type(opt)][1](np, opt)[:2]):
+        return None
+    return Arrays(np, opt, params, at)

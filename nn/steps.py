@@ -6,6 +6,10 @@ generated code and builds only the loss from Values; ``batched_step`` runs the w
 batch as one pass of a tape over numpy arrays (``autodiff.Compiled.batch_vjp``).
 Each takes a ``Task`` and the indices of the batch's samples, and returns the batch's
 loss and how many of its samples the model got right.
+
+``ArrayStep`` is ``batched_step`` with the parameters and the optimizer's state in
+numpy arrays (``nn.optim.Arrays``) for a whole ``fit``: no parameter's ``Value`` is read
+or written per step, only when ``fit`` writes them back (``sync``).
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import autodiff
 from autodiff import Value
 
 from . import losses
-from .optim import Optimizer
+from .optim import Arrays, Optimizer, arrays_for
 
 LossFn = Callable[[list, list], Value]
 Step = Callable[[list[int]], tuple[float, int]]
@@ -40,14 +44,23 @@ class Task:
     opt: Optimizer
 
 
-def make_step(task: Task, loss: str | LossFn, compiled: bool) -> Step:
-    """The step ``fit`` runs on each batch: eager; compiled, batched with numpy, else a sample at a time."""
+def make_step(task: Task, loss: str | LossFn, compiled: bool) -> tuple[Step, Callable[[], None]]:
+    """The step ``fit`` runs on each batch: eager; compiled, batched with numpy, else a sample at a time.
+
+    And what puts the parameters into their Values when ``fit`` needs them there (a
+    no-op but for ``ArrayStep``, where they live in arrays). A loss function of one's
+    own may read the parameters (a penalty of its own): it gets the per-Value step.
+    """
     if not compiled:
-        return partial(eager_step, task)
+        return partial(eager_step, task), _nothing
     np = _numpy()
     if np is None:
-        return partial(compiled_step, task, trace(task.model, task.rows[0], task.params))
-    return partial(batched_step, task, BatchTape(np, task, loss))
+        return partial(compiled_step, task, trace(task.model, task.rows[0], task.params)), _nothing
+    tape = BatchTape(np, task, loss)
+    arrays = arrays_for(task.opt, task.params) if isinstance(loss, str) else None
+    if arrays is None:
+        return partial(batched_step, task, tape), _nothing
+    return ArrayStep(task, tape, arrays), arrays.write_back
 
 
 def eager_step(task: Task, idx: list[int]) -> tuple[float, int]:
@@ -73,13 +86,36 @@ def compiled_step(task: Task, traced: autodiff.Compiled, idx: list[int]) -> tupl
 
 def batched_step(task: Task, tape: BatchTape, idx: list[int]) -> tuple[float, int]:
     """One step, the batch one run of the tape over numpy arrays: the loss traced too, or built from Values."""
-    values = tuple(p.data for p in task.params)
-    outs, backward = _named(idx, tape.tape.batch_vjp, tape.X[idx], params=values)
-    batch_loss = tape.loss_by_target if tape.classes else tape.loss_of_values
-    loss, hits, seeds, into = batch_loss(task, idx, outs, values)
+    values = tape.np.array([p.data for p in task.params], dtype=float)
+    outs, backward = _named(idx, tape.tape.batch_vjp, tape.X[tape.indices(idx)], params=values)
+    if tape.classes:
+        loss, hits, seeds, into = tape.loss_by_target(task, idx, outs, values)
+        task.opt.zero_grad()
+    else:
+        loss, hits, seeds, into = tape.loss_of_values(task, idx, outs)
     _named(idx, backward, seeds, into)
-    _add_grads(task.params, into)
+    _add_grads(task.params, into.tolist())
     return _finish(task, loss), hits
+
+
+class ArrayStep:
+    """``batched_step`` with the parameters in ``arrays.p`` and the optimizer's step on arrays, for a whole fit."""
+
+    def __init__(self, task: Task, tape: BatchTape, arrays: Arrays) -> None:
+        self.task, self.tape, self.arrays = task, tape, arrays
+
+    def __call__(self, idx: list[int]) -> tuple[float, int]:
+        """One step on the samples ``idx``; an error leaves ``arrays`` as the step before left them."""
+        task, tape, p = self.task, self.tape, self.arrays.p
+        ix = tape.indices(idx)
+        outs, backward = _named(idx, tape.tape.batch_vjp, tape.X[ix], params=p)
+        batch_loss = tape.loss_by_target if tape.classes else tape.loss_of_outputs
+        loss, hits, seeds, grads = batch_loss(task, idx, outs, p)
+        _named(idx, backward, seeds, grads)
+        if not math.isfinite(loss):  # checked before the step, so that the error changes nothing
+            raise FloatingPointError(_NOT_FINITE)
+        self.arrays.step(grads)
+        return loss, hits
 
 
 def trace(model: Callable, x0: Sequence[float], params: list[Value]) -> autodiff.Compiled:
@@ -114,11 +150,19 @@ def _add_grads(params: list[Value], into: list[float]) -> None:
         p.grad += g
 
 
+_NOT_FINITE = "fit: the loss is no longer finite; lower the learning rate"
+
+
 def _finish(task: Task, loss: float) -> float:
+    if not math.isfinite(loss):  # checked before the step, so that the error changes nothing
+        raise FloatingPointError(_NOT_FINITE)
     task.opt.step()
-    if not math.isfinite(loss):
-        raise FloatingPointError("fit: the loss is no longer finite; lower the learning rate")
     return loss
+
+
+def _nothing() -> None:
+    # the parameters are in their Values already
+    return None
 
 
 def _named(idx: list[int], f: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -169,6 +213,8 @@ class BatchTape:
     def __init__(self, np: Any, task: Task, loss: str | LossFn) -> None:
         self.np = np
         self.X = np.array(task.rows, dtype=float)
+        self.rows = np.arange(len(task.rows))
+        self.last: tuple[list[int], Any] = ([], None)  # the last batch's indices, and what batch() made of them
         self.classes: list = []
         if isinstance(loss, str):
             distinct = sorted(set(task.targets))
@@ -191,35 +237,66 @@ class BatchTape:
         self.pos = np.array([at[t] for t in task.targets], dtype=np.intp)
         self.T = np.array(task.targets)
 
-    def loss_by_target(self, task: Task, idx: list[int], outs: Any, values: tuple) -> tuple[float, int, Any, list]:
+    def indices(self, idx: list[int]) -> Any:
+        """``idx`` as an array (the same array again for the same batch: a full batch, epoch after epoch)."""
+        return self.batch(idx)[0]
+
+    def batch(self, idx: list[int]) -> tuple[Any, Any, Any, Any]:
+        """(``idx`` as an array, each sample's output of its loss, the seeds: 1/n there, its target):
+        made again only for another batch (a full batch is the same one, epoch after epoch)."""
+        last, made = self.last
+        if idx != last:
+            np, n = self.np, len(idx)
+            ix = np.array(idx, dtype=np.intp)
+            made = (ix, None, None, None)
+            if self.classes:
+                at = (self.rows[:n], self.pos[ix])
+                seeds = np.zeros((n, self.tape.n_outputs))
+                seeds[at] = 1.0 / n
+                made = (ix, at, seeds, self.T[ix])
+            self.last = (list(idx), made)
+        return made
+
+    def loss_by_target(self, task: Task, idx: list[int], outs: Any, p: Any) -> tuple[float, int, Any, Any]:
         """(loss, hits, seeds, grads so far) of a batch whose outputs hold each sample's loss at every target.
 
-        The parameters' grads are zeroed: the L2 term's go into the grads so far, as the tape's will.
+        ``p``: the parameters' values (an array); the L2 term's grads are the grads so far, as the tape's will add.
         """
-        np, n = self.np, len(idx)
-        rows, pos = np.arange(n), self.pos[idx]
-        loss = sum(outs[rows, pos].tolist()) * (1.0 / n)  # as the loss's mean adds them: in order, then / n
-        seeds = np.zeros(outs.shape)
-        seeds[rows, pos] = 1.0 / n
-        right = self.correct_batched(outs[:, len(self.classes) :], self.T[idx]) if self.correct_batched else None
+        n = len(idx)
+        _, at, seeds, targets = self.batch(idx)
+        loss = sum(outs[at].tolist()) * (1.0 / n)  # as the loss's mean adds them: in order, then / n
+        right = self.correct_batched(outs[:, len(self.classes) :], targets) if self.correct_batched else None
         hits = int(right.sum()) if right is not None else 0
-        into = [0.0] * len(values)
-        if task.l2:
-            p = np.array(values)
-            loss += task.l2 * float(p @ p)
-            grads = p * task.l2
-            into = (grads + grads).tolist()  # d(l2 * p.p)/dp = l2 p + l2 p, as its dot node adds it
-        task.opt.zero_grad()
-        return loss, hits, seeds, into
+        penalty, grads = self.l2(task, p)
+        return loss + penalty, hits, seeds, grads
 
-    def loss_of_values(self, task: Task, idx: list[int], outs: Any, values: tuple) -> tuple[float, int, Any, list]:
+    def l2(self, task: Task, p: Any) -> tuple[float, Any]:
+        """The L2 term ``l2 * p.p`` and its grads (an array), over the parameters' values ``p``."""
+        if not task.l2:
+            return 0.0, self.np.zeros(len(p))
+        grads = p * task.l2
+        return task.l2 * float(p @ p), grads + grads  # d(l2 * p.p)/dp = l2 p + l2 p, as its dot node adds it
+
+    def loss_of_values(self, task: Task, idx: list[int], outs: Any) -> tuple[float, int, Any, Any]:
         """(loss, hits, seeds, grads so far) of a batch of model outputs, the loss built from Values over them.
 
-        The parameters' grads are the loss's (its L2 term's); the grads so far are zero.
+        The parameters' grads are the loss's (its L2 term's, over their Values); the grads so far are zero.
         """
-        vs: list[Any] = (
-            [Value(o) for o in outs.tolist()] if outs.ndim == 1 else [[Value(o) for o in row] for row in outs.tolist()]
-        )
+        vs = self._values(outs)
         batch_loss = _backward_loss(task, vs, idx)
-        grads = [v.grad for v in vs] if outs.ndim == 1 else [[v.grad for v in row] for row in vs]
-        return batch_loss.data, _hits(task, vs, idx), self.np.array(grads), [0.0] * len(values)
+        return batch_loss.data, _hits(task, vs, idx), self._grads(outs, vs), self.np.zeros(len(task.params))
+
+    def loss_of_outputs(self, task: Task, idx: list[int], outs: Any, p: Any) -> tuple[float, int, Any, Any]:
+        """As ``loss_of_values``, but only the model's outputs are Values: the L2 term is ``l2`` over ``p``."""
+        vs = self._values(outs)
+        batch_loss = task.loss_fn(vs, [task.targets[i] for i in idx])
+        batch_loss.backward()
+        penalty, grads = self.l2(task, p)
+        return batch_loss.data + penalty, _hits(task, vs, idx), self._grads(outs, vs), grads
+
+    def _values(self, outs: Any) -> list[Any]:
+        rows = outs.tolist()
+        return [Value(o) for o in rows] if outs.ndim == 1 else [[Value(o) for o in row] for row in rows]
+
+    def _grads(self, outs: Any, vs: list[Any]) -> Any:
+        return self.np.array([v.grad for v in vs] if outs.ndim == 1 else [[v.grad for v in row] for row in vs])

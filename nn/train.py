@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import operator
 import os
 import sys
 import warnings
@@ -110,9 +111,13 @@ def fit(
     take few values (hinge, classes, 0/1 labels) the trace holds the model and
     the loss of each target value, so no Value is built while training; for a
     loss function of your own, or many distinct targets, the model runs batched
-    and the loss is built from Values. Without numpy each sample's forward and
-    backward runs as generated straight-line code and the loss is built from
-    Values. Either way one step from the same parameters gives eager mode's
+    and the loss is built from Values. With a named loss and an ``SGD`` or
+    ``Adam``, the parameters and the optimizer's state live in numpy arrays
+    while training (``nn.optim.Arrays``: the same steps, on arrays); the Values
+    and the optimizer get them back when ``fit`` returns or raises (as the last
+    finished step left them) and before a ``LiveLoss`` draws. Without numpy each
+    sample's forward and backward runs as generated straight-line code and the
+    loss is built from Values. Either way one step from the same parameters gives eager mode's
     loss and gradients to 1e-12 of the largest term summed (numpy's ``exp`` and
     ``tanh`` and the order of additions round their own way), and a sample whose numbers fail
     raises eager mode's error, naming the sample. A whole run is not promised:
@@ -128,26 +133,31 @@ def fit(
     loss_fn, correct = _loss_of(loss)
     params, opt = _parameters_and_optimizer(model, optimizer)
     rows, targets = _data(model, X, y, loss)
-    step = make_step(Task(model, rows, targets, params, loss_fn, correct, l2, opt), loss, compile)
+    step, sync = make_step(Task(model, rows, targets, params, loss_fn, correct, l2, opt), loss, compile)
     order = list(range(len(rows)))
     size = batch_size or len(rows)
     history = History()
     watch = _live_plot(live)
     bar = tqdm(range(epochs), desc="fit", unit="epoch", disable=not _show_progress(progress))
-    for _ in bar:
-        if batch_size:
-            rng.shuffle(order)
-        total, hits = 0.0, 0
-        for start in range(0, len(order), size):
-            idx = order[start : start + size]
-            batch_loss, batch_hits = step(idx)
-            total += batch_loss * len(idx)
-            hits += batch_hits
-        history.loss.append(total / len(rows))
-        history.accuracy.append(hits / len(rows) if correct else None)
-        bar.set_postfix(loss=f"{history.loss[-1]:.4f}")
-        if watch is not None:
-            watch.update(history.loss, epochs)
+    try:
+        for _ in bar:
+            if batch_size:
+                rng.shuffle(order)
+            total, hits = 0.0, 0
+            for start in range(0, len(order), size):
+                idx = order[start : start + size]
+                batch_loss, batch_hits = step(idx)
+                total += batch_loss * len(idx)
+                hits += batch_hits
+            history.loss.append(total / len(rows))
+            history.accuracy.append(hits / len(rows) if correct else None)
+            if not bar.disable:
+                bar.set_postfix(loss=f"{history.loss[-1]:.4f}")
+            if watch is not None:
+                sync()  # a LiveLoss of one's own may look at the model
+                watch.update(history.loss, epochs)
+    finally:
+        sync()  # on return, and on an error: the Values as the last step that finished left them
     if watch is not None:
         watch.update(history.loss, epochs, final=True)
     return history
@@ -294,7 +304,14 @@ def _samples(X: object) -> list[list[float]]:
                 f"fit: X[{i}] must be a list of features, got {type(row).__name__}; "
                 "for one feature per sample use [[x] for x in X] (or X.reshape(-1, 1))"
             )
-        r = [float(_number(v, f"X[{i}][{j}]", f"sample {i}, feature {j}")) for j, v in enumerate(row)]
+        if (
+            type(row) is list
+            and operator.countOf(map(type, row), float) == len(row)
+            and -math.inf < sum(row) < math.inf
+        ):
+            r = list(row)  # floats, all finite (else their sum is not): what the checks below would make of them
+        else:
+            r = [float(_number(v, f"X[{i}][{j}]", f"sample {i}, feature {j}")) for j, v in enumerate(row)]
         if width < 0:
             width = len(r)
             if not width:

@@ -327,3 +327,56 @@ def test_a_parameter_grad_whose_sum_over_the_batch_overflows_is_refused_and_into
         back(np.ones(1), into)
     assert into == [1e308]
     assert c.batch([[1.0], [2.0]]).param_grads == (3.0,)  # a finite sum passes
+
+
+@pytest.mark.parametrize("n_in, n_out, samples", [(12, 1, 1), (9, 1, 3), (17, 3, 1), (16, 16, 7)])
+def test_a_layer_over_a_batch_adds_as_the_rule_bias_first_then_each_product(n_in, n_out, samples):
+    # magnitudes from 1e-3 to 1e3, of both signs: another order of additions gives other bits; one neuron of one
+    # sample is the case where numpy would sum pairwise
+    import random
+
+    rng = random.Random(n_in * 100 + n_out)
+    layer = nn.Layer(n_in, n_out, activation="linear", seed=0)
+    c = autodiff.compile(lambda *x: layer(list(x)), [0.0] * n_in, layer.parameters())
+    for _ in range(10):
+        p = [rng.gauss(0.0, 1.0) * 10.0 ** rng.randint(-3, 3) for _ in layer.parameters()]
+        for v, x in zip(layer.parameters(), p):
+            v.data = x
+        rows = [[rng.gauss(0.0, 1.0) * 10.0 ** rng.randint(-3, 3) for _ in range(n_in)] for _ in range(samples)]
+        got = c.batch(rows, params=p).value.reshape(samples, n_out).tolist()
+        want = [[v.data for v in ([out] if n_out == 1 else out)] for out in (layer(r) for r in rows)]
+        assert got == want
+
+
+def test_batch_vjp_takes_float64_arrays_for_params_and_into_as_it_takes_lists():
+    w = [Value(0.5, label="w0"), Value(-1.5, label="w1")]
+    c = autodiff.compile(lambda a, b: (a * w[0] + b * w[1]).tanh(), [1.0, 2.0], w)
+    rows = [[1.0, 2.0], [0.5, -1.0], [3.0, 0.25]]
+    out, back = c.batch_vjp(rows, params=[0.3, 0.7])
+    into = [1.0, 2.0]
+    gx = back(np.ones(3), into)
+    out2, back2 = c.batch_vjp(np.array(rows), params=np.array([0.3, 0.7]))
+    into2 = np.array([1.0, 2.0])
+    gx2 = back2(np.ones(3), into2)
+    assert out2.tolist() == out.tolist() and into2.tolist() == into and gx2.tolist() == gx.tolist()
+    with pytest.raises(ValueError, match=r"parameter 1 \('w1'\)"):
+        c.batch_vjp(rows, params=np.array([0.3, np.nan]))
+
+
+@pytest.mark.parametrize(
+    "into, error, says",
+    [
+        (np.array([1, 2]), TypeError, r"into must be a list of 2 floats or a float64 array of shape \(2,\), got .*int"),
+        (np.array([1.0, 2.0, 3.0]), TypeError, r"shape \(3,\)"),
+        (np.array([1.0, np.nan]), ValueError, r"into\[1\] must be finite, got nan"),
+        (np.array([1e308, 0.0]), FloatingPointError, r"parameter 'w0' .* added to 1e\+308 is inf.*into is unchanged"),
+    ],
+)
+def test_an_array_into_is_checked_and_left_unchanged_when_backward_raises(into, error, says):
+    w = [Value(1.0, label="w0"), Value(1.0, label="w1")]
+    c = autodiff.compile(lambda a: a * w[0] + w[1], [1.0], w)
+    _, back = c.batch_vjp([[1e308]], params=np.array([1.0, 1.0]))  # w0's grad: 1e308
+    held = into.copy()
+    with pytest.raises(error, match=says):
+        back(np.ones(1), into)
+    assert np.array_equal(into, held, equal_nan=True)

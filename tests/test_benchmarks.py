@@ -40,6 +40,28 @@ def test_plain_float_reference_is_the_same_step():
     assert plain.flat() == pytest.approx([p.data for p in model.parameters()], rel=1e-12, abs=1e-15)
 
 
+def test_numpy_reference_is_the_same_step():
+    np = pytest.importorskip("numpy")
+    sys.path.insert(0, str(BENCH))
+    try:
+        from numpy_mlp import NumpyMLP
+    finally:
+        sys.path.remove(str(BENCH))
+    X, y01 = nn.moons(30, 0.1, seed=2)
+    y = [2 * t - 1 for t in y01]
+    model = nn.MLP(2, [16, 16, 1], seed=5)
+    by_hand = NumpyMLP([2, 16, 16, 1], [p.data for p in model.parameters()])
+    assert by_hand.flat() == [p.data for p in model.parameters()]
+    opt = nn.SGD(model.parameters(), lr=0.05)
+    for _ in range(3):
+        loss = nn.hinge([model(x) for x in X], y) + nn.l2_penalty(model.parameters(), 1e-4)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        assert by_hand.step(np.array(X), np.array(y, dtype=float), 0.05) == pytest.approx(loss.data, rel=1e-12)
+    assert by_hand.flat() == pytest.approx([p.data for p in model.parameters()], rel=1e-12, abs=1e-15)
+
+
 def test_engine_benchmark_prints_json_lines():
     rows = run(
         "bench_engine.py", "--terms", "200", "--repeats", "1", "--max-depth", "1000", "--chain", "1000",
@@ -94,11 +116,18 @@ def test_mlp_benchmark_prints_json_lines():
         "micrograd/compiled",
         "compiled/plain_float",
         "micrograd_step/fit_compiled_epoch",
+        "fit_compiled_epoch/numpy_step",
     }
-    epoch = next(r for r in rows if r["bench"] == "mlp_fit_epoch")
+    epoch = next(r for r in rows if r.get("ratio") == "micrograd_step/fit_compiled_epoch")
     assert epoch["mode"] == "batched" and epoch["epoch_ms"] > 0 and epoch["epoch_x"] > 0
+    assert epoch["target_x"] == 3000.0
+    floor = next(r for r in rows if r.get("ratio") == "fit_compiled_epoch/numpy_step")
+    assert floor["epoch_ms"] == epoch["epoch_ms"] and floor["numpy_step_ms"] > 0 and floor["target_at_most"] == 3.0
+    assert floor["epoch_over_numpy"] == pytest.approx(floor["epoch_ms"] / floor["numpy_step_ms"], rel=0.02)
+    assert floor["tape_forward_ms"] > 0 and floor["tape_backward_ms"] > 0
     digits = next(r for r in rows if r["bench"] == "digits_fit")
     assert digits["train_images"] == 1347 and digits["test_accuracy"] >= 0.95 and digits["fit_s"] > 0
+    assert digits["target_s_at_most"] == 0.5 and 0 < digits["fit_cpu_s"]
 
 
 def test_draw_benchmark_prints_json_lines():
