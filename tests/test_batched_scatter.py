@@ -25,6 +25,8 @@ CASES = {
     "shared weights and bias": lambda x, w: weighted(
         [dot([w[0], w[1]], x[:2], w[4]).tanh(), dot([w[2], w[0]], x[:2], w[4]).tanh(), dot([w[0], w[1]], x[:2], w[4])]
     ),
+    # an input as every neuron's bias: no matrix product (its bias is no parameter), the n-ary path
+    "an input as the bias": lambda x, w: weighted([dot([w[0], w[1]], x[:2], x[2]), dot([w[2], w[3]], x[:2], x[2])]),
     # every neuron reads x0 twice (the same inputs for all: still one matrix product)
     "an input used twice in one layer": lambda x, w: weighted(
         [dot([w[0], w[1], w[2]], [x[0], x[0], x[1]], w[3]), dot([w[3], w[4], w[0]], [x[0], x[0], x[1]], w[1])]
@@ -35,6 +37,10 @@ CASES = {
     ),
     "parameters inside sum": lambda x, w: weighted(
         [autodiff.sum([w[0], x[0], w[1]]), autodiff.sum([w[1], x[1], w[1]]), autodiff.sum([w[2], x[2], w[0]])]
+    ),
+    # a parameter and an input in the same places in every sum: columns alike, yet not all rows of V
+    "the same parameter and input in every sum": lambda x, w: weighted(
+        [autodiff.sum([w[0], x[0]]), autodiff.sum([w[0], x[0]]), autodiff.sum([w[0], x[0]])]
     ),
     "only parameters inside sum, one shared": lambda x, w: (
         weighted([autodiff.sum([w[0], w[1]]), autodiff.sum([w[1], w[2]])]) * x[0]
@@ -88,9 +94,15 @@ def eager(f, rows, params):
     return values, input_grads, [w.grad for w in ws]
 
 
+def again(f):
+    # every input and parameter used once more, by nodes made last: its gradient gathers terms from two
+    # groups, so a group that set its parents' grads (=) instead of adding to them (+=) shows
+    return lambda x, w: f(x, w) + autodiff.sum(x) * autodiff.sum(w)
+
+
 @pytest.mark.parametrize("case", CASES)
 def test_a_batch_sends_every_use_of_a_shared_parent_its_gradient(case):
-    f = CASES[case]
+    f = again(CASES[case])
     ws = [Value(p) for p in PARAMS]
     c = autodiff.compile(lambda *x: f(list(x), ws), [1.0] * 4, ws)
     got = c.batch(ROWS)
