@@ -63,3 +63,53 @@ def test_a_batch_of_x_to_the_0_has_derivative_0_at_0():
     r = c.batch([[0.0], [2.0], [-0.0]])
     assert r.value.tolist() == [3.0, 5.0, 3.0] and r.input_grads.tolist() == [[1.0], [1.0], [1.0]]
     assert np.isfinite(r.input_grads).all()
+
+
+def test_a_power_is_named_by_its_integer_exponent_below_1e15_and_by_repr_from_there():
+    x = Value(1.0)
+    assert [(x**n).op for n in (2, 2.0, -1, 0.5, 1e15 - 1, 1e15, -1e15, 1e16)] == [
+        "**2",
+        "**2",
+        "**-1",
+        "**0.5",
+        "**999999999999999",
+        "**1000000000000000.0",
+        "**-1000000000000000.0",
+        "**1e+16",
+    ]
+
+
+def test_a_number_in_an_expression_is_a_leaf_whose_grad_starts_at_0():
+    x = Value(2.5)
+    y = x * 3.0
+    c = y.parents[1]
+    assert (c.data, c.grad, c.op, c.parents) == (3.0, 0.0, "", ())
+    y.backward()
+    assert c.grad == 2.5  # d(x * c)/dc = x, added to the 0 it started with
+
+
+@pytest.mark.parametrize("big", [1e308, -1e308])
+def test_a_result_that_overflows_to_either_infinity_is_refused(big):
+    sign = "-" if big < 0 else ""
+    with pytest.raises(OverflowError, match=rf"^\*: result is {sign}inf for input"):
+        Value(big) * 10.0
+
+
+@pytest.mark.parametrize("n, tail", [(4, "(node 'v3'); the inputs"), (5, "(node 'v3'), ...; the inputs")])
+def test_an_overflow_names_four_inputs_and_marks_more(n, tail):
+    import autodiff
+
+    with pytest.raises(OverflowError, match=r"^sum: result is inf for input\(s\) 1e\+308 \(node 'v0'\), ") as e:
+        autodiff.sum([Value(1e308, label=f"v{i}") for i in range(n)])
+    assert str(e.value).count("1e+308") == 4 and tail in str(e.value)
+
+
+def test_autodiff_backward_makes_float_grads_unless_asked_for_a_graph():
+    import autodiff
+
+    x = Value(3.0)
+    autodiff.backward(x * x)
+    assert type(x.grad) is float and x.grad == 6.0
+    y = Value(3.0)
+    autodiff.backward(y * y, create_graph=True)
+    assert isinstance(y.grad, Value) and y.grad.data == 6.0
