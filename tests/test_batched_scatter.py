@@ -111,3 +111,37 @@ def test_a_batch_sends_every_use_of_a_shared_parent_its_gradient(case):
     assert np.allclose(got.input_grads, input_grads, rtol=1e-12, atol=1e-12)
     assert np.allclose(got.param_grads, param_grads, rtol=1e-12, atol=1e-12)
     assert any(g != 0.0 for g in param_grads)  # the parameters are in the graph
+
+
+def test_an_output_given_twice_gets_both_seeds():
+    w = Value(1.5)
+
+    def f(x):
+        y = x * w
+        return [y, y, w, w]  # one node twice, one parameter twice
+
+    c = autodiff.compile(f, [1.0], [w])
+    got = c.batch([[2.0], [-1.0]], seed=np.array([[1.0, 2.0, 3.0, 4.0], [1.0, 2.0, 3.0, 4.0]]))
+    assert got.input_grads.tolist() == [[3.0 * 1.5], [3.0 * 1.5]]
+    assert got.param_grads == (3.0 * (2.0 - 1.0) + 2 * (3.0 + 4.0),)
+
+
+def test_a_user_primitive_written_with_operators_runs_on_the_whole_batch():
+    from autodiff import primitives
+
+    saved = dict(primitives.REGISTERED)
+    try:
+
+        @autodiff.primitive("cube_for_batches")
+        def cube(x):
+            return x * x * x, (3.0 * x * x,)  # operators only: it takes numpy arrays as well as floats
+
+        w = Value(0.5)
+        c = autodiff.compile(lambda x, y: cube(x * w) + cube(y), [1.0, 1.0], [w])
+        got = c.batch([[2.0, 1.0], [-1.0, 3.0]])
+        assert got.value.tolist() == [1.0 + 1.0, -0.125 + 27.0]
+        assert got.input_grads.tolist() == [[3.0 * 1.0 * 0.5, 3.0], [3.0 * 0.25 * 0.5, 27.0]]
+        assert got.param_grads == (3.0 * 1.0 * 2.0 + 3.0 * 0.25 * -1.0,)
+    finally:
+        primitives.REGISTERED.clear()
+        primitives.REGISTERED.update(saved)

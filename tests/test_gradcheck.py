@@ -435,3 +435,13 @@ def test_a_branch_in_f_that_changes_its_graph_is_warned_about():
 
     with pytest.warns(GradcheckWarning, match=r"moving input x changes the graph f builds \(a branch in f\)"):
         compare_grads(f, [1.0])
+
+
+def test_compare_grads_defaults_are_gradchecks():
+    # x**3 at 1 with eps 0.5: numeric 3.25, analytic 3; off by 0.25, which passes only with a loose bound
+    assert not compare_grads(lambda x: x**3, [1.0], eps=0.5)[0].ok  # atol 1e-5 + rtol 1e-4 * 3.25
+    assert compare_grads(lambda x: x**3, [1.0], eps=0.5, atol=0.0, rtol=0.25 / 3.25 + 1e-12)[0].ok
+    (row,) = compare_grads(lambda x: x * (1.0 + 1e-4 * 0.9), [1.0], expected=[1.0])  # off by 0.9e-4 of 1: ok
+    assert row.expected_ok
+    (row,) = compare_grads(lambda x: x * (1.0 + 1e-4 * 1.2), [1.0], expected=[1.0])  # 1.2e-4: past 1e-5 + 1e-4
+    assert not row.expected_ok

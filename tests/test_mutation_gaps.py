@@ -113,3 +113,91 @@ def test_autodiff_backward_makes_float_grads_unless_asked_for_a_graph():
     y = Value(3.0)
     autodiff.backward(y * y, create_graph=True)
     assert isinstance(y.grad, Value) and y.grad.data == 6.0
+
+
+@pytest.mark.parametrize("method", ["push", "pull"])
+def test_a_float_pass_over_a_leaf_holding_a_value_grad_is_refused_and_changes_nothing(method):
+    x = Value(2.0, label="x")
+    (x * x).backward(create_graph=True)
+    held = x.grad
+    y = x * 3.0
+    with pytest.raises(
+        TypeError, match=r"^backward: leaf 'x' holds a Value grad \(left by backward\(create_graph=True\)\)"
+    ):
+        y.backward(method)
+    assert x.grad is held and y.grad == 0.0
+
+
+@pytest.mark.parametrize("method", ["push", "pull"])
+def test_a_node_of_three_parents_passes_on_its_grad_times_each_local_derivative(method):
+    import autodiff
+
+    w, x, b = Value(2.0), Value(-3.0), Value(0.5)
+    y = autodiff.dot([w, w], [x, b], b) * 4.0  # three parents (w, w, x, b, b): grad 4 reaches them
+    y.backward(method)
+    assert (w.grad, x.grad, b.grad) == (4.0 * (-3.0 + 0.5), 4.0 * 2.0, 4.0 * (2.0 + 1.0))
+
+
+@pytest.mark.parametrize(
+    "n, x, exc, message",
+    [
+        (0.5, -2.0, ValueError, r"\(\*\*0\.5\): \*\*: negative base -2\.0 with non-integer exponent 0\.5"),
+        (-1.0, 0.0, ZeroDivisionError, r"\(\*\*-1\.0\): \*\*: 0\.0 \*\* -1\.0 is a division by zero"),
+        (400.0, 10.0, OverflowError, r"\(\*\*400\.0\): \*\*: 10\.0 \*\* 400\.0 overflows a float"),
+    ],
+)
+def test_compiled_code_names_the_power_whose_base_is_out_of_its_domain(n, x, exc, message):
+    import autodiff
+
+    c = autodiff.compile(lambda x: (x * 1.0) ** n, [1.0])
+    assert c(2.0).value == 2.0**n  # traced and replayed
+    with pytest.raises(exc, match=message):
+        c(x)
+
+
+def test_gradcheck_of_f_using_its_input_and_a_value_it_closes_over_passes():
+    from autodiff import gradcheck
+
+    u = Value(2.0, label="u")
+    assert gradcheck(lambda x: x * u + u, [1.5])
+
+
+@pytest.mark.parametrize(
+    "make, a, b, exc, message",
+    [
+        (lambda a, b: a**b, -2.0, 0.5, ValueError, r"base must be > 0 when the exponent is a Value, got -2\.0"),
+        (lambda a, b: a**b, 10.0, 400.0, OverflowError, r"10\.0 \*\* 400\.0 overflows a float"),
+        (lambda a, b: a.exp() * b, 800.0, 1.0, OverflowError, r"exp: exp\(800\.0\) overflows a float"),
+    ],
+    ids=["negative base", "power overflows", "exp overflows"],
+)
+def test_a_domain_error_names_the_input_it_is_about(make, a, b, exc, message):
+    import autodiff
+
+    with pytest.raises(exc, match=message + r".*\(node 'a'\)$"):  # eager: the node named, not the exponent
+        make(Value(a, label="a"), Value(b, label="b"))
+    c = autodiff.compile(lambda x, y: make(x * 1.0, y), [1.0, 1.0])
+    with pytest.raises(exc, match=message):  # compiled: the same error, at its node
+        c(a, b)
+
+
+@pytest.mark.parametrize("x", [-2.0, -1.0, -0.5, -1e-300, -0.0, 0.0, 1e-300, 0.5, 1.0, 2.0])
+def test_relu_and_abs_give_pythons_values_and_their_slopes(x):
+    import math
+
+    r, a = Value(x), Value(x)
+    yr, ya = r.relu(), abs(a)
+    yr.backward()
+    ya.backward()
+    assert yr.data == max(x, 0.0) and r.grad == (1.0 if x > 0 else 0.0)
+    assert ya.data == abs(x) and math.copysign(1.0, ya.data) == 1.0  # |-0.0| is 0.0
+    assert a.grad == (1.0 if x > 0 else -1.0 if x < 0 else 0.0)
+
+
+def test_sigmoid_is_one_over_one_plus_e_to_minus_a_from_0_up_and_its_mirror_below():
+    import math
+
+    for i in range(-400, 400):
+        a = i / 100
+        want = 1.0 / (1.0 + math.exp(-a)) if a >= 0 else math.exp(a) / (1.0 + math.exp(a))
+        assert Value(a).sigmoid().data == want, a
