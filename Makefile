@@ -10,7 +10,7 @@ export PATH := $(BIN):$(PATH)
 # no bytecode or pip chatter in a fresh clone
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test test-all bench lint docs dist notebooks notebook-copies dot browser clean help \
+.PHONY: demo test test-all bench mutate lint docs dist notebooks notebook-copies dot browser clean help \
 	playground playground-serve playground-npm
 
 help:
@@ -18,6 +18,8 @@ help:
 	@echo "make test       set up .venv, run the whole test suite including notebooks, the wheel and the docs"
 	@echo "make test-all   run the suite on every CPython 3.10-3.13 this machine has (nox)"
 	@echo "make bench      run the benchmarks against micrograd==0.1.0 (JSON lines)"
+	@echo "make mutate     mutation testing: plant one bug at a time in the core, gradcheck, parse and batched, run the"
+	@echo "                tests that cover it, print killed / survived per file and each survivor (minutes, under nice)"
 	@echo "make lint       ruff check, ruff format --check, and mypy (strict on autodiff/)"
 	@echo "make docs       build the documentation site into site/ (MkDocs, strict, notebooks executed)"
 	@echo "make dist       build the sdist and wheel into dist/, check them, smoke-test the wheel in a fresh venv"
@@ -78,6 +80,11 @@ test: $(VENV)/.installed-test dot browser playground-npm
 
 bench: $(VENV)/.installed-bench
 	cd benchmarks && $(BIN)/python bench_engine.py && $(BIN)/python bench_mlp.py && $(BIN)/python bench_draw.py
+
+# mutation testing (tools/mutate.py; equivalent mutants listed in tools/mutate_equivalent.txt): not part of
+# make test, it takes minutes; one JSON line per mutant in build/mutate/mutants.jsonl
+mutate: $(VENV)/.installed-test
+	nice -n 15 $(BIN)/python tools/mutate.py --jsonl build/mutate/mutants.jsonl
 
 # the playground: a static site of Pyodide, viz.js and stepgrad's wheels (tools/build_playground.py,
 # docs/playground.md). Its npm packages (playground/package-lock.json) come the way `dot` does:

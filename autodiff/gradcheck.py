@@ -69,11 +69,7 @@ class Row:
 
 
 def _floats(inputs: Sequence[Input], who: str) -> list[float]:
-    if isinstance(inputs, (Value, int, float)):
-        raise TypeError(
-            f"{who}: inputs must be a sequence of Values or numbers, "
-            f"got a single {type(inputs).__name__}; wrap it in a list"
-        )
+    # inputs: read_inputs' flat list (a single number or Value is refused there)
     out = []
     for i, x in enumerate(inputs):
         if isinstance(x, Value):
@@ -93,10 +89,6 @@ def _floats(inputs: Sequence[Input], who: str) -> list[float]:
     if not out:
         raise ValueError(f"{who}: needs at least one input, got none")
     return out
-
-
-def _labels(inputs: Sequence[Input]) -> list[str]:
-    return [x.label if isinstance(x, Value) and x.label else "" for x in inputs]
 
 
 @dataclass(frozen=True)
@@ -135,18 +127,18 @@ def read_inputs(inputs: Any, f: Callable[..., Any], who: str) -> Inputs:
     flat: list[Input] = []
     names: list[str] = []
 
-    def walk(x: Any, name: str, depth: int) -> Any:
+    def walk(x: Any, name: str) -> Any:
         if isinstance(x, (list, tuple)):
-            items = [walk(item, f"{name}[{i}]", depth + 1) for i, item in enumerate(x)]
+            items = [walk(item, f"{name}[{i}]") for i, item in enumerate(x)]
             return tuple(items) if isinstance(x, tuple) else items  # f gets the nesting it was given
         if isinstance(x, dict):
-            return {k: walk(item, f"{name}[{k!r}]", depth + 1) for k, item in x.items()}
+            return {k: walk(item, f"{name}[{k!r}]") for k, item in x.items()}
         flat.append(x)
         names.append(x.label if isinstance(x, Value) and x.label else name)
         return len(flat) - 1
 
     items = inputs.values() if keywords else inputs
-    shape = [walk(x, top, 0) for x, top in zip(items, tops)]
+    shape = [walk(x, top) for x, top in zip(items, tops)]
     return Inputs(flat, names, dict(zip(tops, shape)) if keywords else shape, keywords)
 
 

@@ -9,8 +9,8 @@ import warnings
 import pytest
 
 import autodiff
-from autodiff import GradcheckError, GradcheckWarning, Value, compare_grads, gradcheck, numerical_grad, rules
-from autodiff.gradcheck import format_rows
+from autodiff import GradcheckError, GradcheckWarning, Row, Value, compare_grads, gradcheck, numerical_grad, rules
+from autodiff.gradcheck import format_rows, read_inputs
 
 
 def test_numerical_grad_matches_closed_form():
@@ -192,7 +192,8 @@ def test_a_function_closing_over_a_models_parameters_does_not_pass_vacuously():
     # an input f does not use, among others it does, is marked in the table
     rows = compare_grads(lambda x, y: x * 2.0, [1.0, 3.0])
     assert [r.used for r in rows] == [True, False]
-    assert "(not in f's graph)" in format_rows(rows).splitlines()[2]
+    unused = format_rows(rows).splitlines()[2]
+    assert unused.startswith("  y  ") and unused.endswith("0          0   (not in f's graph)")
 
 
 def test_expected_as_a_dict_is_matched_by_key_not_by_position():
@@ -222,3 +223,225 @@ def test_nesting_is_kept_and_checked_and_long_names_stay_apart():
     table = format_rows(compare_grads(lambda **kw: kw[list(long)[0]] * kw[list(long)[1]], long))
     first, second = (line.split()[0] for line in table.splitlines()[1:3])
     assert first != second and first.endswith("weight_a") and second.endswith("weight_b")
+
+
+# -- each test below fails on a planted bug that the tests above let through (make mutate, issue 29) ------
+
+
+def test_the_kink_warning_names_every_input_whose_step_crosses_a_kink():
+    # relu(1000 x) at x = 1e-7: its input 1e-4 is not within eps of 0, but x +- eps moves it across
+    with pytest.warns(GradcheckWarning) as rec:
+        compare_grads(lambda x, y: (1000.0 * x).relu() + (1000.0 * y).relu(), [1e-7, 1e-7])
+    (message,) = [str(w.message) for w in rec]
+    assert "moving input x by ±eps moves relu's input across its kink at 0 (-0.0009 to 0.0011)" in message
+    assert "moving input y by ±eps" in message
+    assert "within eps" not in message
+
+
+def test_rel_err_where_the_numeric_gradient_is_exactly_zero(monkeypatch):
+    (row,) = compare_grads(lambda x: x.relu(), [-1.0])
+    assert (row.numeric, row.analytic, row.rel_err, row.ok) == (0.0, 0.0, 0.0, True)
+    monkeypatch.setitem(rules.RULES, "relu", lambda a: (max(a, 0.0), (1.0,)))  # d relu = 1 everywhere: wrong
+    (row,) = compare_grads(lambda x: x.relu(), [-1.0])
+    assert (row.numeric, row.analytic, row.abs_err, row.rel_err, row.ok) == (0.0, 1.0, 1.0, math.inf, False)
+
+
+def test_exact_agreement_passes_with_zero_tolerances():
+    # 2x at 0.5 with eps 0.25: every number a power of two, so numeric is exactly 2.0 = analytic
+    (row,) = compare_grads(lambda x: 2.0 * x, [0.5], eps=0.25, atol=0.0, rtol=0.0)
+    assert (row.numeric, row.analytic, row.abs_err, row.ok) == (2.0, 2.0, 0.0, True)
+    assert gradcheck(lambda x: 2.0 * x, [0.5], eps=0.25, atol=0.0, rtol=0.0)
+    # the bound is atol + rtol * |numeric|, each on its own
+    assert compare_grads(lambda x: x**3, [1.0], eps=0.5, atol=0.25, rtol=0.0)[0].ok  # off by exactly 0.25
+    assert not compare_grads(lambda x: x**3, [1.0], eps=0.5, atol=0.2, rtol=0.0)[0].ok
+    assert compare_grads(lambda x: x**3, [1.0], eps=0.5, atol=0.0, rtol=0.25 / 3.25)[0].ok
+    assert not compare_grads(lambda x: x**3, [1.0], eps=0.5, atol=0.0, rtol=0.07)[0].ok
+
+
+def test_the_table_fits_names_of_any_length():
+    rows = compare_grads(lambda **kw: kw["a"] * kw["b" * 13] * kw["c" * 45], {"a": 1.0, "b" * 13: 2.0, "c" * 45: 3.0})
+    lines = format_rows(rows).splitlines()
+    columns = ["value".rjust(12), "analytic".rjust(16), "numeric".rjust(16), "abs err".rjust(10), "rel err".rjust(10)]
+    assert lines[0] == "  " + "input".ljust(40) + " " + " ".join(columns)  # names up to 40 wide
+    assert [line.split()[0] for line in lines[1:]] == ["a", "b" * 13, "c" * 19 + "…" + "c" * 20]
+    assert {len(line) for line in lines} == {len(lines[0])}  # one width: the columns line up
+    short = format_rows(compare_grads(lambda x: x * 2.0, [1.0])).splitlines()
+    assert short[0] == "  " + "input".ljust(12) + " " + " ".join(columns)  # at least 12 wide
+    assert short[1].startswith("  " + "x".ljust(12) + " " + "1".rjust(12))
+
+
+def test_rows_are_frozen_and_a_row_made_by_hand_is_used_and_agreed_with():
+    import dataclasses
+
+    (row,) = compare_grads(lambda x: x * 2.0, [1.0])
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        row.ok = False  # type: ignore[misc]
+    mine = Row(0, "w", 1.0, 2.0, 2.5, 0.5, 0.2, False)  # as a user's own check might make one
+    assert (mine.name, mine.expected, mine.expected_ok, mine.used) == ("", None, True, True)
+    assert format_rows([mine]).splitlines()[1].endswith("0.5        0.2   <-- FAIL")  # no "(yours)", no "not in"
+    spec = read_inputs([1.0, [2.0]], lambda a, b: a, "test")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        spec.keywords = True  # type: ignore[misc]
+
+
+def test_expected_nested_in_dicts_must_have_the_inputs_keys():
+    inputs = [{"a": 1.0, "b": 2.0}]
+    assert gradcheck(lambda p: p["a"] * p["b"], inputs, expected=[{"a": 2.0, "b": 1.0}])
+    with pytest.raises(ValueError, match="expected= is nested differently from the inputs"):
+        gradcheck(lambda p: p["a"] * p["b"], inputs, expected=[{"a": 2.0, "c": 1.0}])
+
+
+@pytest.mark.parametrize("n, shown", [(4, "(a, b, c, d)"), (5, "(a, b, c, d and 1 more)")])
+def test_the_vacuous_check_names_four_closed_over_values_and_counts_the_rest(n, shown):
+    kept = [Value(1.0, label=name) for name in "abcde"[:n]]
+    with pytest.raises(ValueError, match=re.escape(f"Values f closes over are {shown}: f computes")):
+        gradcheck(lambda x: autodiff.sum(kept), [1.0])
+
+
+@pytest.mark.parametrize("eps", [True, False, "1e-6", math.inf, math.nan, -1e-6])
+def test_eps_must_be_a_positive_finite_number(eps):
+    with pytest.raises(ValueError, match=re.escape(f"eps must be > 0, got {eps!r}")):
+        numerical_grad(lambda x: x * 2.0, [1.0], eps=eps)
+
+
+def test_a_kink_away_from_zero_is_found_where_it_is(monkeypatch):
+    monkeypatch.setitem(autodiff.KINKS, "relu", 1.0)  # as if relu jumped at 1: the checker reads KINKS
+    with pytest.warns(GradcheckWarning) as rec:
+        compare_grads(lambda x: (1000.0 * x).relu(), [1e-3 + 1e-7])
+    (message,) = [str(w.message) for w in rec]
+    assert "moves relu's input across its kink at 1 (0.9991 to 1.0011)" in message
+    with pytest.warns(GradcheckWarning, match=r"relu input \(value 1.0000001\) is within eps=1e-06 of its kink at 1"):
+        compare_grads(lambda x: x.relu(), [1.0000001])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        compare_grads(lambda x: (1000.0 * x).relu(), [1e-7])  # at 0.1: no kink there now
+
+
+def test_an_input_that_does_not_move_a_kinks_input_crosses_nothing():
+    # relu's input is y, exactly at the kink: moving y crosses it, moving x leaves it at 0 on both sides
+    with pytest.warns(GradcheckWarning) as rec:
+        compare_grads(lambda x, y: 2.0 * x + y.relu(), [0.5, 0.0])
+    (message,) = [str(w.message) for w in rec]
+    assert "moving input y by ±eps moves relu's input across its kink at 0 (-1e-06 to 1e-06)" in message
+    assert "moving input x" not in message
+
+
+def test_a_step_from_the_kink_itself_to_one_side_is_a_crossing():
+    # x - eps is exactly 0: the central difference spans the kink's own point and the side above it
+    with pytest.warns(GradcheckWarning) as rec:
+        compare_grads(lambda x: x.relu(), [1e-6], eps=1e-6)
+    (message,) = [str(w.message) for w in rec]
+    assert "moving input x by ±eps moves relu's input across its kink at 0 (0 to 2e-06)" in message
+    assert "relu input (value 1e-06) is within eps=1e-06 of its kink at 0" in message  # exactly eps away
+
+
+@pytest.mark.parametrize("name", ["atol", "rtol"])
+@pytest.mark.parametrize("tol", [True, "0.1", math.inf, math.nan, -1e-9])
+def test_tolerances_must_be_finite_numbers_at_least_zero(name, tol):
+    with pytest.raises(ValueError, match=re.escape(f"gradcheck: {name} must be a finite number >= 0, got {tol!r}")):
+        gradcheck(lambda x: x * 2.0, [1.0], **{name: tol})
+
+
+@pytest.mark.parametrize("method", ["Push", 1, None, b"push", ["push"]])
+def test_method_must_be_push_or_pull(method):
+    with pytest.raises(ValueError, match=re.escape(f"gradcheck: method must be 'push' or 'pull', got {method!r}")):
+        gradcheck(lambda x: x * 2.0, [1.0], method=method)
+    assert gradcheck(lambda x: x * 2.0, [1.0], method="pull")
+
+
+def test_your_gradient_is_held_to_the_same_bound_as_backwards():
+    # x**3 at 1 with eps 0.5: numeric is exactly 3.25 (analytic 3, off by 0.25)
+    def yours(expected, atol, rtol):
+        (row,) = compare_grads(lambda x: x**3, [1.0], eps=0.5, atol=atol, rtol=rtol, expected=[expected])
+        return row.numeric, row.ok, row.expected_ok
+
+    assert yours(3.5, 0.25, 0.0) == (3.25, True, True)  # off by exactly atol
+    assert yours(3.75, 0.25, 0.0) == (3.25, False, False)
+    assert yours(3.5, 0.0, 0.1) == (3.25, True, True)  # 0.25 <= 0.1 * 3.25
+    assert yours(3.6, 0.0, 0.1) == (3.25, False, False)  # a row fails where yours does
+
+
+def test_dict_inputs_take_a_flat_list_of_expected_gradients():
+    assert gradcheck(lambda a, b: a * b, {"a": 1.0, "b": 2.0}, expected=[2.0, 1.0])
+    with pytest.raises(GradcheckError, match="1 of 2 input"):
+        gradcheck(lambda a, b: a * b, {"a": 1.0, "b": 2.0}, expected=[2.0, 5.0])
+
+
+def test_a_failure_names_f_and_hides_gradchecks_own_frame_from_pytest():
+    import functools
+
+    def f(x):
+        return x * 2.0
+
+    with pytest.raises(GradcheckError, match=r"^gradcheck failed for test_a_failure_names_f_and_hides.*<locals>\.f: "):
+        gradcheck(f, [1.0], expected=[3.0])
+    partial = functools.partial(lambda x, k: x * k, k=2.0)  # no __qualname__: named by its repr
+    with pytest.raises(GradcheckError, match=r"^gradcheck failed for functools\.partial\(<function "):
+        gradcheck(partial, [1.0], expected=[3.0])
+    try:
+        gradcheck(f, [1.0], expected=[3.0])
+    except GradcheckError as e:
+        tb = e.__traceback__
+        frames = []
+        while tb is not None:
+            frames.append(tb.tb_frame)
+            tb = tb.tb_next
+    hidden = [fr.f_locals.get("__tracebackhide__") for fr in frames if fr.f_code.co_name == "gradcheck"]
+    assert hidden == [True]  # pytest shows the table, not the line of gradcheck that raised it
+
+
+def test_a_long_label_widens_the_table_of_rows_made_by_hand():
+    label = "a_label_of_24_characters"
+    lines = format_rows([Row(0, label, 1.0, 2.0, 2.0, 0.0, 0.0, True)]).splitlines()
+    assert lines[0].startswith("  input" + " " * (len(label) - 5) + "        value")
+    assert lines[1].startswith(f"  {label}            1")
+
+
+def test_a_name_of_exactly_40_characters_is_shown_whole_and_a_missing_yours_is_blank():
+    name = "n" * 40
+    mine = Row(0, "", 1.0, 2.0, 2.0, 0.0, 0.0, True, name=name, expected=2.5, expected_ok=False)
+    other = Row(1, "", 1.0, 2.0, 2.0, 0.0, 0.0, True, name="b")
+    lines = format_rows([mine, other]).splitlines()
+    assert lines[0].split() == ["input", "value", "analytic", "numeric", "yours", "abs", "err", "rel", "err"]
+    numbers = " " + "1".rjust(12) + " " + "2".rjust(16) + " " + "2".rjust(16)
+    errors = " " + "0".rjust(10) + " " + "0".rjust(10)
+    assert lines[1] == f"  {name}" + numbers + " " + "2.5".rjust(16) + errors
+    assert lines[2] == "  " + "b".ljust(40) + numbers + " " * 17 + errors  # no yours: a blank column
+
+
+@pytest.mark.parametrize("n, more", [(3, ""), (4, " (and 1 more)")])
+def test_the_kink_warning_shows_three_reasons_and_counts_the_rest(n, more):
+    def f(x):  # n relus of constants near 0: each within eps of the kink, none moved by x
+        return x + autodiff.sum([Value(k * 1e-7).relu() for k in range(1, n + 1)])
+
+    with pytest.warns(GradcheckWarning) as rec:
+        compare_grads(f, [1.0])
+    (message,) = [str(w.message) for w in rec]
+    assert message.count("is within eps") == 3
+    assert f"relu input (value 3e-07) is within eps=1e-06 of its kink at 0{more}; finite differences" in message
+
+
+def test_inputs_of_any_iterable_are_read_and_anything_else_is_refused_by_type():
+    assert gradcheck(lambda a, b: a * b, (x for x in [2.0, 3.0]))  # a generator, as model.parameters() may be
+    with pytest.raises(TypeError, match="gradcheck: inputs must be a list, tuple or dict, got object"):
+        gradcheck(lambda a: a, object())
+    with pytest.raises(TypeError, match="numerical_grad: inputs must be a sequence .* got a single Value; wrap it"):
+        numerical_grad(lambda a: a, Value(1.0))
+
+
+def test_a_branch_in_f_that_changes_its_graph_is_warned_about():
+    def f(x):  # one node at x >= 1, three below: moving x by eps across 1 changes the graph
+        return x * 2.0 if x.data >= 1.0 else (x * x) * 2.0 + 0.0
+
+    with pytest.warns(GradcheckWarning, match=r"moving input x changes the graph f builds \(a branch in f\)"):
+        compare_grads(f, [1.0])
+
+
+def test_compare_grads_defaults_are_gradchecks():
+    # x**3 at 1 with eps 0.5: numeric 3.25, analytic 3; off by 0.25, which passes only with a loose bound
+    assert not compare_grads(lambda x: x**3, [1.0], eps=0.5)[0].ok  # atol 1e-5 + rtol 1e-4 * 3.25
+    assert compare_grads(lambda x: x**3, [1.0], eps=0.5, atol=0.0, rtol=0.25 / 3.25 + 1e-12)[0].ok
+    (row,) = compare_grads(lambda x: x * (1.0 + 1e-4 * 0.9), [1.0], expected=[1.0])  # off by 0.9e-4 of 1: ok
+    assert row.expected_ok
+    (row,) = compare_grads(lambda x: x * (1.0 + 1e-4 * 1.2), [1.0], expected=[1.0])  # 1.2e-4: past 1e-5 + 1e-4
+    assert not row.expected_ok

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 
 import pytest
@@ -36,7 +37,23 @@ def test_one_output_returns_a_value_more_return_a_list():
 
 
 def test_hidden_layer_of_one_neuron_feeds_the_next():
-    assert isinstance(nn.MLP(2, [1, 3, 1])([0.5, 0.5]), Value)
+    mlp = nn.MLP(2, [1, 3, 1], activation="tanh", seed=5)
+    hidden, middle, last = mlp.layers
+    assert [len(n.w) for n in middle.neurons] == [1, 1, 1] and len(last.neurons[0].w) == 3
+    for k, p in enumerate(mlp.parameters()):
+        p.data = 0.1 * (k + 1) * (-1) ** k  # every weight and bias its own, non-zero
+    x = [0.5, -1.5]
+    out = mlp(x)
+    out.backward()
+    (w0, w1), b = hidden.neurons[0].w, hidden.neurons[0].b
+    h = math.tanh(w0.data * x[0] + w1.data * x[1] + b.data)
+    a = [math.tanh(n.w[0].data * h + n.b.data) for n in middle.neurons]
+    u, d = last.neurons[0].w, last.neurons[0].b
+    assert out.data == pytest.approx(sum(uj.data * aj for uj, aj in zip(u, a)) + d.data, rel=1e-12)
+    # the one hidden value reaches every neuron of the next layer, and its gradient comes back from all three
+    dh = sum(uj.data * (1 - aj**2) * n.w[0].data for uj, aj, n in zip(u, a, middle.neurons))
+    assert w0.grad == pytest.approx(dh * (1 - h**2) * x[0], rel=1e-12)
+    assert w1.grad == pytest.approx(dh * (1 - h**2) * x[1], rel=1e-12)
 
 
 def test_labels_name_layer_neuron_and_weight():

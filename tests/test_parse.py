@@ -275,3 +275,45 @@ def test_parse_arithmetic_refuses_what_is_no_expression(source, message):
     with pytest.raises(ExpressionError) as refused:
         parse_arithmetic(source)
     assert message in str(refused.value)
+
+
+# -- the limits' exact edges (each test fails on a planted off-by-one, make mutate) ------------------
+
+
+def test_an_expression_of_exactly_the_length_limit_is_allowed():
+    expr = "x" + "+x" * ((MAX_LENGTH - 1) // 2)
+    expr += " " * (MAX_LENGTH - len(expr))
+    assert len(expr) == MAX_LENGTH and names(parse(expr)) == ["x"]
+
+
+def test_powers_nested_to_the_left_count_a_level_each():
+    # (((x**x)**x)**x ...: a power is no flat chain, whichever side it nests on
+    deep = "(" * (MAX_NESTING + 1) + "x" + "**x)" * (MAX_NESTING + 1)
+    with pytest.raises(ExpressionError, match="nests too deeply"):
+        parse(deep)
+    assert names(parse("(" * (MAX_NESTING - 1) + "x" + "**x)" * (MAX_NESTING - 1))) == ["x"]
+
+
+@pytest.mark.parametrize(
+    "number, shown",
+    [("1" + "0" * 35 + "e400", "1" + "0" * 35 + "e400"), ("1" + "0" * 36 + "e400", "1" + "0" * 36 + "...")],
+)
+def test_a_huge_number_is_quoted_whole_up_to_40_characters(number, shown):
+    assert len(number) in (40, 41)
+    with pytest.raises(ExpressionError) as refused:
+        parse(f"x + {number}")
+    assert f"the number {shown} is too large" in str(refused.value)
+
+
+def test_unary_plus_and_minus_evaluate_on_values_and_numbers():
+    x = Value(3.0)
+    out = evaluate(parse("+x * -2 + -(+4)"), {"x": x})
+    out.backward()
+    assert out.data == -10.0 and x.grad == -2.0
+    assert evaluate(parse("+2 - -3"), {}) == 5.0
+
+
+def test_a_huge_number_on_the_second_line_of_a_long_chain_is_quoted_exactly(path):
+    # the number's columns are counted in its own line (the first holds two-byte characters)
+    with pytest.raises(ExpressionError, match=r"the number 1\.5e400 is too large"):
+        parse("(" + "+".join(["é"] * 3000) + "\n+ 1.5e400)")

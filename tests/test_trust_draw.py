@@ -99,8 +99,11 @@ def test_hostile_label_renders_as_exactly_its_text(label, shown):
 
 
 def test_dot_source_of_hostile_labels_encodes_as_utf8():
-    for label, _ in HOSTILE:
-        draw(Value(1.0, label=label) * 2.0).source.encode("utf-8")  # no lone surrogate left in it
+    for label, shown in HOSTILE:
+        src = draw(Value(1.0, label=label) * 2.0).source
+        assert src.encode("utf-8").decode("utf-8") == src  # strict: no lone surrogate left in it
+        # the label's box: its shown text, HTML-escaped, with dot's backslashes doubled, nothing else
+        assert "<B>" + html.escape(shown).replace("\\", "\\\\") + "</B>" in src, label
 
 
 # -- every failure of dot is one clear error -----------------------------------------
