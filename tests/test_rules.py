@@ -132,3 +132,18 @@ def test_the_core_is_handed_every_word_once_and_each_speaks_every_kind_of_number
     assert rules.where(rules.gt(Value(2.0), 1.0), 3.0, 4.0) == 3.0
     with pytest.raises(TypeError, match=r"exp: expects a number, a Value or a numpy array, got str"):
         rules.exp("1.0")
+
+
+@pytest.mark.parametrize("op", ["relu", "abs"])
+@pytest.mark.parametrize("at", [0.0, -0.0])
+def test_the_kinks_derivative_is_zero_by_convention_in_every_mode(op, at):
+    # relu'(0) = abs'(0) = 0 (rules.py's docstring): eagerly, as a create_graph Value, and compiled
+    f = (lambda x: x.relu()) if op == "relu" else abs
+    x = Value(at)
+    f(x).backward()
+    assert x.grad == 0.0
+    y = Value(at)
+    f(y).backward(create_graph=True)
+    assert y.grad.data == 0.0
+    _, backward = autodiff.compile(lambda x: f(x), [1.0]).vjp(at)
+    assert backward(1.0, []) == (0.0,)
