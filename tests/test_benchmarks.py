@@ -20,45 +20,48 @@ def run(script, *args):
     return [json.loads(line) for line in done.stdout.splitlines()]
 
 
-def test_plain_float_reference_is_the_same_step():
+def reference(module: str, name: str):
+    """The class ``name`` of benchmarks/``module``.py (the hand-written steps the bench times)."""
     sys.path.insert(0, str(BENCH))
     try:
-        from plain_mlp import PlainMLP
+        return getattr(__import__(module), name)
     finally:
         sys.path.remove(str(BENCH))
+
+
+def eager_demo_steps(steps: int):
+    """The demo's data, a seeded model, and the loss of each of its eager SGD steps (taken as they are yielded)."""
     X, y01 = nn.moons(30, 0.1, seed=2)
     y = [2 * t - 1 for t in y01]
     model = nn.MLP(2, [16, 16, 1], seed=5)
-    plain = PlainMLP([2, 16, 16, 1], [p.data for p in model.parameters()])
     opt = nn.SGD(model.parameters(), lr=0.05)
-    for _ in range(3):
-        loss = nn.hinge([model(x) for x in X], y) + nn.l2_penalty(model.parameters(), 1e-4)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        assert plain.step(X, y, 0.05) == pytest.approx(loss.data, rel=1e-12)
+
+    def losses():
+        for _ in range(steps):
+            loss = nn.hinge([model(x) for x in X], y) + nn.l2_penalty(model.parameters(), 1e-4)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            yield loss.data
+
+    return X, y, model, losses()
+
+
+def test_plain_float_reference_is_the_same_step():
+    X, y, model, losses = eager_demo_steps(3)
+    plain = reference("plain_mlp", "PlainMLP")([2, 16, 16, 1], [p.data for p in model.parameters()])
+    for loss in losses:
+        assert plain.step(X, y, 0.05) == pytest.approx(loss, rel=1e-12)
     assert plain.flat() == pytest.approx([p.data for p in model.parameters()], rel=1e-12, abs=1e-15)
 
 
 def test_numpy_reference_is_the_same_step():
     np = pytest.importorskip("numpy")
-    sys.path.insert(0, str(BENCH))
-    try:
-        from numpy_mlp import NumpyMLP
-    finally:
-        sys.path.remove(str(BENCH))
-    X, y01 = nn.moons(30, 0.1, seed=2)
-    y = [2 * t - 1 for t in y01]
-    model = nn.MLP(2, [16, 16, 1], seed=5)
-    by_hand = NumpyMLP([2, 16, 16, 1], [p.data for p in model.parameters()])
+    X, y, model, losses = eager_demo_steps(3)
+    by_hand = reference("numpy_mlp", "NumpyMLP")([2, 16, 16, 1], [p.data for p in model.parameters()])
     assert by_hand.flat() == [p.data for p in model.parameters()]
-    opt = nn.SGD(model.parameters(), lr=0.05)
-    for _ in range(3):
-        loss = nn.hinge([model(x) for x in X], y) + nn.l2_penalty(model.parameters(), 1e-4)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        assert by_hand.step(np.array(X), np.array(y, dtype=float), 0.05) == pytest.approx(loss.data, rel=1e-12)
+    for loss in losses:
+        assert by_hand.step(np.array(X), np.array(y, dtype=float), 0.05) == pytest.approx(loss, rel=1e-12)
     assert by_hand.flat() == pytest.approx([p.data for p in model.parameters()], rel=1e-12, abs=1e-15)
 
 
