@@ -8,7 +8,20 @@
 0.355789
 """
 
-from . import arrays, backprop, diagnostics, eager, export, rules, second_order, source, steps, value, vocabulary
+from . import (
+    arrays,
+    backprop,
+    batched_code,
+    diagnostics,
+    eager,
+    export,
+    rules,
+    second_order,
+    source,
+    steps,
+    value,
+    vocabulary,
+)
 from . import lesson as lesson  # autodiff.lesson.check, for the exercise cells of the notebooks
 from . import teach as teach  # autodiff.teach.check_engine, for a student's own engine
 from .backprop import backward, zero_grad
@@ -94,6 +107,7 @@ vocabulary.speak(Value, second_order.WORDS)
 vocabulary.speak("array", arrays.WORDS)
 vocabulary.speak(source.Sym, source.VOCABULARY)
 vocabulary.speak(export.Tensor, export.WORDS)
+vocabulary.speak(batched_code.NumpySym, batched_code.WORDS)
 vocabulary.hand_in()
 value.other_number = diagnostics.other_number
 value.HELP.update(diagnostics.HELP)

