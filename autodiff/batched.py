@@ -383,11 +383,12 @@ class Plan:
         (training wants only the parameters' grads)."""
         np = self.np
         B = V.shape[1]
-        G = np.zeros((self.rows, B))
         GU = np.zeros(self.n_params + len(self.consts))
-        if self.out_rows is not None:
+        if self.out_rows is not None:  # the code sets every row it does not write (batched_code.write)
+            G = np.empty((self.rows, B))
             G[self.out_rows] = seeds.T
         else:
+            G = np.zeros((self.rows, B))
             for k, (kind, i) in enumerate(self.outputs):
                 if kind == "v":
                     G[i] += seeds[:, k]

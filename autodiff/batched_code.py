@@ -53,6 +53,8 @@ class Words(export.Words):
     def where(self, cond: Any, yes: Any, no: Any) -> Any:
         if not isinstance(cond, source.Sym):  # a condition on constants is known now
             return yes if cond else no
+        if _number(yes, 1.0) and _number(no, 0.0):  # the same numbers as np.where, faster
+            return cond.program.temp(f"({cond.text}).astype(np.float64)")
         return cond.program.temp(f"np.where({cond.text}, {export.text_of(yes)}, {export.text_of(no)})")
 
     def finite(self, x: Any) -> Any:
@@ -72,6 +74,11 @@ class Words(export.Words):
 
 
 WORDS = Words()
+
+
+def _number(x: Any, c: float) -> bool:
+    # x is the number c (0.0, not -0.0)
+    return not isinstance(x, source.Sym) and float(x) == c and math.copysign(1.0, float(x)) > 0.0
 
 
 WRITTEN_OUT = 16  # a group of an op of more inputs than this (a long sum or dot) is the interpreter's call
@@ -104,6 +111,30 @@ class Writer:
         """Whether the entries of U (an index array) hold a parameter: not only constants."""
         return int(entries.min()) < self.params
 
+    def into(self, idx: list[int], unique: bool, term: Term, name: str, written: set[int]) -> list[str]:
+        """``term`` into the rows ``idx`` of G (``unique``: no row twice): written where none of them holds a
+        grad yet, else added (rows that hold none set to 0 first); ``written`` is updated."""
+        fresh = [i for i in idx if i not in written]
+        written.update(idx)
+        span = _span(idx)
+        if unique and len(fresh) == len(idx):
+            if span is not None:
+                return [term.into(f"G[{span}]")]
+            return [f"G[{self.bind(name, self.np.asarray(idx, dtype=self.np.intp))}] = {term.text()}"]
+        lines = self.zero(sorted(set(fresh)), f"Z{name}")
+        if unique:
+            at = span if span is not None else self.bind(name, self.np.asarray(idx, dtype=self.np.intp))
+            return lines + [f"G[{at}] += {term.text()}"]
+        return lines + [f"np.add.at(G, {self.bind(name, self.np.asarray(idx, dtype=self.np.intp))}, {term.text()})"]
+
+    def zero(self, rows: list[int], name: str) -> list[str]:
+        """The statement that sets the rows ``rows`` of G to 0 (none for no rows)."""
+        if not rows:
+            return []
+        span = _span(rows)
+        at = span if span is not None else self.bind(name, self.np.asarray(rows, dtype=self.np.intp))
+        return [f"G[{at}] = 0.0"]
+
     def rows(self, at: Any, name: str) -> str:
         """A subscript for ``at``: a slice written out, or an index array bound to ``name``."""
         if isinstance(at, slice):
@@ -112,25 +143,43 @@ class Writer:
         return self.bind(name, at)
 
 
+# backward's lines for one group, given the rows of G that hold a grad already (which it updates)
+Back = Callable[[set[int]], list[str]]
+
+
+def _span(idx: list[int]) -> str | None:
+    # "a:b" when the indices are a, a+1, ..., b-1
+    return f"{idx[0]}:{idx[-1] + 1}" if idx == list(range(idx[0], idx[0] + len(idx))) else None
+
+
 def write(plan: Any, input_grads: bool = True) -> Writer:
     """The plan's groups as the lines of ``forward`` and ``backward`` (``backward`` in reverse order);
-    without ``input_grads``, backward adds nothing into the inputs' rows (what training needs)."""
+    without ``input_grads``, backward adds nothing into the inputs' rows (what training needs).
+
+    ``G`` starts uninitialised but for the seeded outputs' rows (all zeros when the outputs
+    are not one row each): a row's first grad is written into it, the next ones added, and
+    the rows no grad reaches are set to 0 first. Parameters' grads (``GU``) are always added
+    (to zeros), so a grad of -0.0 is 0.0 there, as eager's."""
     w = Writer(plan.np, 0 if input_grads else plan.n_inputs, plan.n_params)
+    backs: list[Back] = []
     for k, group in enumerate(plan.groups):
-        back: list[str] = []
         if group.layer is not None:
-            layer(w, k, group, back)
+            back = layer(w, k, group)
         elif type(group.key) is str and len(group.sources) <= WRITTEN_OUT:
-            rule(w, k, group, back)
+            back = rule(w, k, group)
         else:
-            call(w, k, group, back)
+            back = call(w, k, group)
         if group.reached:
-            w.backward[:0] = back
+            backs.append(back)
+    written = set(range(plan.rows)) if plan.out_rows is None else set(plan.out_rows)
+    for back in reversed(backs):
+        w.backward += back(written)
+    w.backward[:0] = w.zero(sorted(set(range(plan.rows)) - written), "Z")
     return w
 
 
-def layer(w: Writer, k: int, group: Any, back: list[str]) -> None:
-    """An MLP layer: ``in_order`` forward; backward's two matrix products, added where the rows lie."""
+def layer(w: Writer, k: int, group: Any) -> Back:
+    """An MLP layer: one matrix product forward, and the bias; backward's two matrix products."""
     lay = group.layer
     weights = _weights(w, k, lay, "U")
     x = f"V[{w.rows(lay.x_at, f'X{k}')}]"
@@ -139,24 +188,28 @@ def layer(w: Writer, k: int, group: Any, back: list[str]) -> None:
     w.forward += [f"w{k} = {weights}", f"np.matmul(w{k}, {x}, out={rows})  # dot: a layer of {len(group.nodes)}"]
     if lay.b_idx is not None:
         w.forward.append(f"{rows} += U[{w.rows(lay.b_at if lay.b_unique else lay.b_idx, f'B{k}')}, None]")
-    back.append(f"g = G[{group.start}:{group.stop}]")
-    if w.wanted(lay.x_at) and lay.x_unique:
-        back.append(f"G[{w.rows(lay.x_at, f'X{k}')}] += w{k}.T @ g")
-    elif w.wanted(lay.x_at):
-        back.append(f"np.add.at(G, {w.rows(lay.x_at, f'X{k}')}, w{k}.T @ g)")
-    if not w.parameters(lay.w_idx):
-        pass  # constant weights
-    elif lay.grid is not None:
-        back.append(f"{_weights(w, k, lay, 'GU')} += g @ {x}.T")
-    elif lay.w_unique:
-        back.append(f"GU[{w.bind(f'W{k}', lay.w_idx)}] += g @ {x}.T")
-    else:
-        back.append(f"np.add.at(GU, {w.bind(f'W{k}', lay.w_idx)}, g @ {x}.T)")
-    if lay.b_idx is not None and w.parameters(lay.b_idx):
-        if lay.b_unique:
-            back.append(f"GU[{w.rows(lay.b_at, f'BA{k}')}] += g.sum(axis=1)")
+
+    def back(written: set[int]) -> list[str]:
+        lines = [f"g = G[{group.start}:{group.stop}]"]
+        if w.wanted(lay.x_at):
+            idx = list(range(lay.x_at.start, lay.x_at.stop)) if isinstance(lay.x_at, slice) else lay.x_at.tolist()
+            lines += w.into(idx, lay.x_unique, Term(f"w{k}.T", "@"), f"X{k}", written)
+        if not w.parameters(lay.w_idx):
+            pass  # constant weights
+        elif lay.grid is not None:
+            lines.append(f"{_weights(w, k, lay, 'GU')} += g @ {x}.T")
+        elif lay.w_unique:
+            lines.append(f"GU[{w.bind(f'W{k}', lay.w_idx)}] += g @ {x}.T")
         else:
-            back.append(f"np.add.at(GU, {w.bind(f'B{k}', lay.b_idx)}, g.sum(axis=1))")
+            lines.append(f"np.add.at(GU, {w.bind(f'W{k}', lay.w_idx)}, g @ {x}.T)")
+        if lay.b_idx is not None and w.parameters(lay.b_idx):
+            if lay.b_unique:
+                lines.append(f"GU[{w.rows(lay.b_at, f'BA{k}')}] += g.sum(axis=1)")
+            else:
+                lines.append(f"np.add.at(GU, {w.bind(f'B{k}', lay.b_idx)}, g.sum(axis=1))")
+        return lines
+
+    return back
 
 
 def _weights(w: Writer, k: int, lay: Any, array: str) -> str:
@@ -167,8 +220,29 @@ def _weights(w: Writer, k: int, lay: Any, array: str) -> str:
     return f"{array}[{start}:{start + n_rows * stride}].reshape({n_rows}, {stride})[:, :{n}]"
 
 
-def rule(w: Writer, k: int, group: Any, back: list[str]) -> None:
-    """An op of fixed arity: its definition's statements over the group's rows, then backward's adds."""
+@dataclass(frozen=True)
+class Term:
+    """What backward adds into a parent's rows: ``factor`` times the group's grad ``g`` (``how``: "*" or "@")."""
+
+    factor: str | None  # None: g itself; "-1.0": -g
+    how: str = "*"
+
+    def text(self) -> str:
+        if self.factor is None:
+            return "g"
+        return "-g" if self.factor == "-1.0" else f"{self.factor} {self.how} g"
+
+    def into(self, out: str) -> str:
+        """The statement that writes the term into ``out`` (a view of G's rows) with no temporary."""
+        if self.factor is None:
+            return f"{out} = g"
+        if self.factor == "-1.0":
+            return f"np.negative(g, out={out})"
+        return f"np.{'matmul' if self.how == '@' else 'multiply'}({self.factor}, g, out={out})"
+
+
+def rule(w: Writer, k: int, group: Any) -> Back:
+    """An op of a few inputs: its definition's statements over the group's rows, then backward's terms."""
     inputs = []
     for j, s in enumerate(group.sources):
         name = f"a{k}_{j}"
@@ -180,18 +254,28 @@ def rule(w: Writer, k: int, group: Any, back: list[str]) -> None:
     value, local = group.define(*[program.sym(x, source.ATOM) for x in inputs], *extra)
     w.forward += program.lines
     w.forward.append(f"V[{group.start}:{group.stop}] = {export.text_of(value)}  # {group.key}")
-    back.append(f"g = G[{group.start}:{group.stop}]")
+    terms: list[tuple[int, Any, Term]] = []
     for j, (s, d) in enumerate(zip(group.sources, local)):
         if s.kind == "u" and not w.parameters(s.idx):
             continue  # constants: nobody reads their grads
         if isinstance(d, source.Sym):  # kept whether or not this backward wants the inputs' grads: one forward
             w.saved.append(f"d{k}_{j}")
             w.forward.append(f"d{k}_{j} = {d.text}")
-            term = f"d{k}_{j} * g"
+            terms.append((j, s, Term(f"d{k}_{j}")))
         else:
-            term = "g" if float(d) == 1.0 else "-g" if float(d) == -1.0 else f"{source.literal(float(d))} * g"
-        if s.kind == "u" or w.wanted(s.idx):
-            back.append(_add(w, k, j, s, term))
+            c = float(d)
+            terms.append((j, s, Term(None if c == 1.0 else "-1.0" if c == -1.0 else source.literal(c))))
+
+    def back(written: set[int]) -> list[str]:
+        lines = [f"g = G[{group.start}:{group.stop}]"]
+        for j, s, term in terms:
+            if s.kind == "u":
+                lines.append(_add_u(w, k, j, s, term.text()))
+            elif w.wanted(s.idx):
+                lines += _add_v(w, k, j, s, term, written)
+        return lines
+
+    return back
 
 
 def _get(w: Writer, k: int, j: int, s: Any) -> str:
@@ -204,25 +288,35 @@ def _get(w: Writer, k: int, j: int, s: Any) -> str:
     return f"V[{w.rows(s.at, f'I{k}_{j}')}]"
 
 
-def _add(w: Writer, k: int, j: int, s: Any, term: str) -> str:
-    # G[rows] += term, or GU[entries] += term summed over the samples, as the interpreter adds
-    if s.kind == "u":
-        if s.unique:
-            return f"GU[{w.rows(s.at, f'I{k}_{j}')}] += ({term}).sum(axis=1)"
-        return f"np.add.at(GU, {w.bind(f'I{k}_{j}', s.idx)}, ({term}).sum(axis=1))"
-    if s.shared:
-        return f"G[{int(s.idx[0])}] += ({term}).sum(axis=0)"
-    if s.span is not None or s.unique:
-        return f"G[{w.rows(s.at, f'I{k}_{j}')}] += {term}"
-    return f"np.add.at(G, {w.bind(f'I{k}_{j}', s.idx)}, {term})"
+def _add_u(w: Writer, k: int, j: int, s: Any, term: str) -> str:
+    # GU[entries] += term summed over the samples
+    if s.unique:
+        return f"GU[{w.rows(s.at, f'I{k}_{j}')}] += ({term}).sum(axis=1)"
+    return f"np.add.at(GU, {w.bind(f'I{k}_{j}', s.idx)}, ({term}).sum(axis=1))"
 
 
-def call(w: Writer, k: int, group: Any, back: list[str]) -> None:
+def _add_v(w: Writer, k: int, j: int, s: Any, term: Term, written: set[int]) -> list[str]:
+    # the term into the parents' rows of G: written where they hold no grad yet, else added
+    if s.shared:  # one row, every node's term summed into it
+        i = int(s.idx[0])
+        how = "+=" if i in written else "="
+        written.add(i)
+        return [f"G[{i}] {how} ({term.text()}).sum(axis=0)"]
+    return w.into(s.idx.tolist(), s.span is not None or s.unique, term, f"I{k}_{j}", written)
+
+
+def call(w: Writer, k: int, group: Any) -> Back:
     """Any other group: the interpreter's own, called once (its locals kept for backward)."""
     name = w.bind(f"GROUP{k}", group)
     w.saved.append(f"s{k}")
     w.forward.append(f"s{k} = {name}.forward(np, V, U, B)  # {group.key}")
-    back.append(f"{name}.backward(np, G, GU, s{k})")
+
+    def back(written: set[int]) -> list[str]:
+        rows = sorted({i for s in group.sources if s.kind == "v" for i in s.idx.tolist()} - written)
+        written.update(rows)
+        return w.zero(rows, f"Z{k}_") + [f"{name}.backward(np, G, GU, s{k})"]  # it adds into its parents' rows
+
+    return back
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,15 @@ import math
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import autodiff
 import nn
 from autodiff import Value
+
+from .test_batched import agree, batched, moderate, one_at_a_time
+from .test_trust_fuzz import programs, run_program
 
 np = pytest.importorskip("numpy")
 
@@ -132,8 +137,12 @@ def test_batch_grad_refuses_a_sum_over_the_batch_that_overflows():
 def test_the_code_writes_layers_as_matrix_products_and_rules_as_numpy():
     text = demo_tape().batch_source()
     assert text.startswith("def forward(V, U, B):") and "\ndef backward(G, GU, V, saved):" in text
-    assert text.count("np.matmul(") == 3  # one per layer forward
-    assert text.count("np.where(") == 3 * 2  # relu's value and derivative, twice in the model, once in the loss
+    forward, backward = text.split("\ndef backward")
+    assert forward.count("np.matmul(") == 3  # one per layer
+    assert backward.count("np.matmul(") == 3  # each layer's inputs' grads, written into their rows
+    assert forward.count("np.where(") == 3  # relu's value, twice in the model, once in the loss
+    assert forward.count(".astype(np.float64)") == 3  # relu's derivative, where(up, 1.0, 0.0)
+    assert backward.count(" += ") == 1 + 3 * 2  # the output's two uses; the weights' and biases' grads
     assert "GROUP" not in text  # every group of the demo written out, none the interpreter's call
 
 
@@ -141,7 +150,7 @@ def test_a_long_nary_group_is_the_interpreters_call_and_a_short_one_is_written()
     text = wide_and_narrow_nary().batch_source()
     assert len(re.findall(r"= GROUP\d+\.forward\(", text)) == 1  # the logsumexp of 20
     assert "np.maximum(" in text and "np.log(" in text  # the logsumexp of 3, written out
-    assert text.count("np.matmul(") == 2  # each dot, parameters as weights, is a layer (of one node)
+    assert text.split("\ndef backward")[0].count("np.matmul(") == 2  # each dot, parameters as weights, is a layer
 
 
 HOSTILE = ["'); import os; os.system('echo x') #", "\n\nimport os", "__import__('os')", "V[0] = 1", "\\x00"]
@@ -165,24 +174,9 @@ def test_no_label_reaches_the_code_and_it_names_only_the_engines_names():
     names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
     assert names and all(ENGINE_NAMES.match(name) for name in names), names
     attributes = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
-    assert attributes <= {
-        "where",
-        "matmul",
-        "tanh",
-        "sqrt",
-        "abs",
-        "exp",
-        "log",
-        "maximum",
-        "add",
-        "at",
-        "sum",
-        "T",
-        "reshape",
-        "all",
-        "forward",
-        "backward",
-    }, attributes
+    numpy = {"where", "matmul", "multiply", "negative", "tanh", "sqrt", "abs", "exp", "log", "maximum", "add", "at"}
+    methods = {"sum", "T", "reshape", "all", "astype", "float64", "forward", "backward"}
+    assert attributes <= numpy | methods, attributes
     for label in HOSTILE:
         assert label not in text
 
@@ -192,3 +186,99 @@ def test_a_domain_check_in_the_code_sends_the_batch_to_eager_for_its_error():
     assert "raise Failed(CHECKS[0])" in c.batch_source()
     with pytest.raises(ValueError, match=r"^sample 1: .*sqrt: input must be >= 0"):
         c.batch([[2.0], [0.5]])
+
+
+# -- backward writes a row's first grad and adds the next: no row is read before it is written ------------
+
+
+@pytest.fixture
+def nan_filled_empty(monkeypatch):
+    """np.empty that fills with NaN: a row of G read before the code writes it poisons the numbers."""
+    real_full = np.full
+    monkeypatch.setattr(np, "empty", lambda shape, *args, **kwargs: real_full(shape, np.nan))
+
+
+def no_replay(c, monkeypatch):
+    # a batch that alarms (a NaN read from an unwritten row) would be replayed a sample at a time: forbid it
+    def replay(*args):
+        raise AssertionError("the batch was replayed a sample at a time")
+
+    monkeypatch.setattr(c, "_one_by_one", replay)
+
+
+@settings(max_examples=120, deadline=None)
+@given(program=programs(), data=st.data())
+def test_random_graphs_give_eagers_grads_with_g_uninitialised(program, data):
+    n_in = program[0]
+    try:
+        c = autodiff.compile(lambda *v: run_program(program, v), [0.75] * n_in)
+    except (ArithmeticError, ValueError):
+        return
+    rows = data.draw(st.lists(st.lists(moderate, min_size=n_in, max_size=n_in), min_size=1, max_size=5))
+    one = one_at_a_time(c, rows)
+    with pytest.MonkeyPatch.context() as mp:
+        real_full = np.full
+        mp.setattr(np, "empty", lambda shape, *args, **kwargs: real_full(shape, np.nan))
+        many = batched(c, rows)
+    assert agree(one, many), (one, many, program, rows)
+
+
+def test_an_unused_input_an_unreached_node_and_a_repeated_output(nan_filled_empty, monkeypatch):
+    w = Value(0.5, label="w")
+
+    def f(x0, x1, x2):
+        (x2 * w).exp()  # made, but no output depends on it
+        y = x0 * x1 * w
+        return [y, y, x0 + 1.0]  # y twice: its grad is the sum of two seeds
+
+    c = autodiff.compile(f, [0.5, 0.5, 0.5], [w])
+    no_replay(c, monkeypatch)
+    X = np.array([[1.0, 2.0, 3.0], [-1.0, 0.5, 2.0]])
+    seeds = np.array([[1.0, 2.0, 1.0], [0.5, 0.5, 0.0]])
+    r = c.batch(X, seed=seeds)
+    y_seed = seeds[:, 0] + seeds[:, 1]
+    assert r.input_grads[:, 2].tolist() == [0.0, 0.0]
+    assert r.input_grads[:, 0].tolist() == (y_seed * X[:, 1] * 0.5 + seeds[:, 2]).tolist()
+    assert r.param_grads == (float((y_seed * X[:, 0] * X[:, 1]).sum()),)
+    _, grads = c.batch_grad(X, seeds)
+    assert grads.tolist() == list(r.param_grads)
+
+
+def test_a_row_read_by_two_groups_and_a_shared_weight_with_g_uninitialised(nan_filled_empty, monkeypatch):
+    w = [Value(0.3, label="w"), Value(-0.7, label="v")]
+
+    def f(x0, x1):
+        a = x0 * w[0]
+        b = (a + x1).tanh() * a  # a read by two groups of different levels
+        c2 = autodiff.dot([w[0], w[0]], [a, b], w[1])  # a weight twice in one node
+        return autodiff.logsumexp([a * k + b for k in range(20)]) + c2
+
+    c = autodiff.compile(f, [0.5, 0.5], w)
+    no_replay(c, monkeypatch)
+    X = samples(2, n=6, seed=5)
+    r = c.batch(X)
+    for i, row in enumerate(X.tolist()):
+        out, back = c.vjp(*row)
+        assert abs(r.value[i] - out) <= 1e-12 * max(1.0, abs(out))
+        gx = back(1.0, [0.0, 0.0])
+        assert np.allclose(r.input_grads[i], gx, rtol=1e-12, atol=1e-12)
+
+
+def test_a_group_whose_rows_hold_a_grad_in_part_adds_into_zeros(nan_filled_empty, monkeypatch):
+    # a = x0 w and b = x1 w are one group, and so are exp(a) and exp(b); a has a later use (exp(a) * a), b not:
+    # backward reaches the exp group with a's row holding a grad and b's none
+    w = Value(0.8, label="w")
+
+    def f(x0, x1):
+        a, b = x0 * w, x1 * w
+        return a.exp() * a + b.exp()
+
+    c = autodiff.compile(f, [0.5, 0.5], [w])
+    assert re.search(r"G\[3:4\] = 0\.0\n\s*G\[2:4\] \+= ", c.batch_source())  # b's row zeroed, then both added
+    no_replay(c, monkeypatch)
+    X = samples(2, n=5, seed=6)
+    r = c.batch(X)
+    a, b = X[:, 0] * 0.8, X[:, 1] * 0.8
+    da, db = np.exp(a) * a + np.exp(a), np.exp(b)
+    assert np.allclose(r.input_grads, np.stack([da * 0.8, db * 0.8], axis=1), rtol=1e-13, atol=0.0)
+    assert math.isclose(r.param_grads[0], float((da * X[:, 0] + db * X[:, 1]).sum()), rel_tol=1e-13)
