@@ -5,16 +5,22 @@ is one more than its deepest parent's) and by op: the nodes of one group depend 
 none of each other, so each group is one numpy operation over a (nodes, samples)
 array: the op's definition (``autodiff.rules``) run on numpy arrays. An MLP layer's
 neurons are one group: their ``dot`` nodes, with parameters as weights and the same
-inputs, are every product at once, then summed in the definition's order (``in_order``:
-each sample's value is the float rule's sum), and backward's matrix products; their
-activations one ``where``. ``nn.fit`` passes the parameters as one float64 array.
+inputs, are one matrix product (BLAS adds each sum in its own order, not the rule's),
+and backward's two; their activations one ``where``. ``nn.fit`` passes the parameters
+as one float64 array.
 
 Values live in rows of ``V`` (a row per input or node, a column per sample);
 parameters and constants, the same for every sample, in the vector ``U``.
 Backward walks the groups in reverse and adds ``local * grad`` into the parents'
-rows (``G``), or, for parameters and constants, that summed over the samples
-(``GU``). Only the order of additions differs from a sample at a time: when a grad
-gathers its terms. numpy's exp, log and tanh may differ from Python's in the last bit.
+rows (``G``), or, for parameters, that summed over the samples (``GU``). Only the
+order of additions differs from a sample at a time. numpy's exp, log and tanh may
+differ from Python's in the last bit.
+
+This module decides the groups and where each reads and adds (``Plan``, with its
+``_Source``, ``_Block`` and ``_Layer`` layouts); ``autodiff.batched_code`` writes the
+plan as straight-line numpy code, which is what runs. The ops it does not write out
+(a ``sum``, ``dot`` or ``logsumexp`` of many inputs, a user primitive) it hands back
+to the group objects here (``_Group.forward`` and ``backward``).
 
 Nothing here raises eager mode's errors: a rule's input outside its domain makes a
 NaN or an inf, and the caller (``Compiled``) looks at every number once
