@@ -38,7 +38,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 CORE = ["autodiff/value.py", "autodiff/rules.py", "autodiff/graph.py", "autodiff/backprop.py"]
-DEFAULT_TARGETS = [*CORE, "autodiff/gradcheck.py", "autodiff/parse.py", "autodiff/batched.py"]
+BATCHES = ["autodiff/batched.py", "autodiff/batched_code.py"]
+DEFAULT_TARGETS = [*CORE, "autodiff/gradcheck.py", "autodiff/parse.py", *BATCHES]
 # browser, packaging, docs and notebook checks (slow, and they reach the engine through subprocesses), the
 # benchmarks, and the demo beside micrograd
 DEFAULT_IGNORE = [
