@@ -1,27 +1,33 @@
 """A batch plan as straight-line numpy code: the plan's groups written out, one statement after another.
 
-``autodiff.batched`` runs a tape's groups (the nodes of one op and level) over numpy
-arrays, group by group, through objects that look up, at every call, where each group
-reads its inputs and how its op's definition speaks numpy. This module is one more
-interpreter of the same definitions: it runs each op's definition (``autodiff.rules``)
-once, on ``NumpySym``\\ s, traced numbers whose words write numpy calls (``np.where``,
-``np.exp`` ...), and writes the plan as two Python functions, ``forward(V, U)`` and
-``backward(G, GU, V, saved)``, in which every group is a few lines of numpy with its
-rows and indices written in. Nothing is looked up at run time; the numbers are the
-interpreter's, bit for bit (the same numpy calls in the same order).
+``autodiff.batched`` groups a tape's nodes (the nodes of one op and level) and decides
+where each group reads its inputs and adds its grads. This module is one more
+interpreter of the ops' definitions: it runs each definition (``autodiff.rules``,
+``autodiff.fused``) once, on traced numbers (``NumpySym``) whose words write numpy
+calls (``np.where``, ``np.exp`` ...), and writes the plan as two Python functions,
+``forward(V, U, B)`` and ``backward(G, GU, V, saved)``, in which every group is a few
+lines of numpy with its rows and indices written in. Nothing is looked up at run time.
+The words are numpy's functions as ``autodiff.arrays`` calls them, so a definition
+written out gives that interpreter's numbers.
 
 What the code does, group by group:
 
-- an MLP layer (a ``dot`` group with parameters as weights): ``in_order`` forward, two
-  matrix products backward (see ``autodiff.batched``);
-- an op of one or two inputs (``relu``, ``*``, ``-`` ...): its definition's statements
-  over the group's rows, the value written into ``V``, its local derivatives kept for
-  backward, and backward's ``G[rows] += local * g`` with the parents' rows written in;
-- anything else (``sum``, ``logsumexp``, a user primitive): one call of the interpreter's
-  own group, so every tape runs.
+- an MLP layer (a ``dot`` group with parameters as weights): one matrix product and the
+  bias forward; backward, a matrix product into the inputs' rows, one for the weights'
+  grads (through a view where they lie as a matrix's rows) and a sum for the biases';
+- an op of at most ``WRITTEN_OUT`` inputs (``relu``, ``*``, a short ``sum`` ...): its
+  definition's statements over the group's rows, the value written into ``V``, its local
+  derivatives kept for backward, and backward's ``local * g`` into the parents' rows;
+- anything else (a long ``sum`` or ``logsumexp``, a user primitive): one call of the
+  plan's own group object (``autodiff.batched``), so every tape runs.
 
-``Plan.source()`` is the text (``Compiled.batch_source()`` shows it). The text is built
-from the engine's own names, numbers and the plan's rows only: no label, no user text.
+Backward writes a row's first grad into ``G`` (``np.multiply(d, g, out=G[rows])``) and
+adds the next ones; the rows no grad reaches are set to 0 first, so ``G`` needs no
+zeroing. A parameter's grads are always added, to zeros (``GU``). The grads of constants
+are not computed, nor, for training (``input_grads=False``), the inputs'.
+
+``Compiled.batch_source()`` shows the text. It is built from the engine's own names,
+row numbers and float literals only: no label, no user text.
 """
 
 from __future__ import annotations

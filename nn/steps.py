@@ -270,7 +270,7 @@ class BatchTape:
         _, at, seeds, targets = self.batch(idx)
         loss = sum(outs[at].tolist()) * (1.0 / n)  # as the loss's mean adds them: in order, then / n
         right = self.correct_batched(outs[:, len(self.classes) :], targets) if self.correct_batched else None
-        hits = int(right.sum()) if right is not None else 0
+        hits = int(self.np.count_nonzero(right)) if right is not None else 0
         penalty, grads = self.l2(task, p)
         return loss + penalty, hits, seeds, grads
 
