@@ -265,6 +265,9 @@ def test_live_true_in_jupyter_shows_the_curve_in_one_display_without_a_warning(m
 
     import IPython
     import IPython.display
+    import matplotlib.pyplot as plt
+
+    plt.switch_backend("Agg")  # now, not at the first figure: pyplot would hook into the fake shell below
 
     class ZMQInteractiveShell:  # a Jupyter kernel's shell, as IPython reports it
         pass
