@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import json
 import math
 import numbers
@@ -88,9 +90,11 @@ def _write_atomically(path: str, text: str) -> None:
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         raise FileNotFoundError(f"save: directory {directory} does not exist; create it first")
-    tmp = os.path.join(directory, f".{os.path.basename(path)}.{secrets.token_hex(6)}.tmp")
-    try:
-        with open(tmp, "x", encoding="utf-8") as f:  # "x": never clobber; mode from the umask, as open(path, "w")
+    # named after the target, cut short so that a target of the longest name allowed leaves it room
+    tmp = os.path.join(directory, f".{os.path.basename(path)[:40]}.{secrets.token_hex(6)}.tmp")
+    f = open(tmp, "x", encoding="utf-8")  # "x": never clobber (another's file); mode from the umask, as "w"
+    try:  # from here on tmp is ours: removed if anything fails
+        with f:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
@@ -98,7 +102,7 @@ def _write_atomically(path: str, text: str) -> None:
             os.chmod(tmp, os.stat(path).st_mode & 0o7777)
         os.replace(tmp, path)
     except BaseException:
-        if os.path.exists(tmp):
+        with contextlib.suppress(FileNotFoundError):  # gone if the interruption came just after os.replace
             os.unlink(tmp)
         raise
 
@@ -127,12 +131,9 @@ def _parse_int(text: str) -> int | _Unreadable:
 
 def _object(pairs: list[tuple[str, Any]]) -> dict:
     d = dict(pairs)
-    if len(d) != len(pairs):
-        seen: set[str] = set()
-        for k, _ in pairs:
-            if k in seen:
-                raise _DuplicateKey(k)
-            seen.add(k)
+    if len(d) != len(pairs):  # a key appears twice: the first such key, by its first place
+        counts = collections.Counter(k for k, _ in pairs)
+        raise _DuplicateKey(next(k for k, _ in pairs if counts[k] > 1))
     return d
 
 

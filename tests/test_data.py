@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import re
+import sys
 
 import pytest
 
@@ -57,3 +59,82 @@ def test_make_moons_for_the_micrograd_demo():
 def test_bad_arguments(call, pattern):
     with pytest.raises(ValueError, match=pattern):
         call()
+
+
+def test_blobs_without_noise_puts_each_point_on_its_center_in_turn_and_shuffles():
+    centers = [[0.0, 0.0], [5.0, -1.0], [-2.5, 4.0]]
+    X, y = nn.blobs(30, centers=centers, std=0.0, seed=3)
+    assert [X[i] for i in range(30)] == [centers[label] for label in y]
+    assert [y.count(k) for k in range(3)] == [10, 10, 10]  # sample i goes to center i % 3
+    assert y != sorted(y)  # shuffled with the seed
+    assert nn.blobs(30, centers=centers, std=0.0, seed=3) == (X, y)
+
+
+def test_blobs_count_places_the_centers_on_a_circle_of_radius_3():
+    X, y = nn.blobs(8, centers=4, std=0.0)
+    expected = [[3 * math.cos(math.pi * k / 2), 3 * math.sin(math.pi * k / 2)] for k in range(4)]
+    assert all(x == expected[label] for x, label in zip(X, y))
+
+
+def test_blobs_noise_has_the_standard_deviation_asked_for():
+    centers = [[1.0, 2.0], [-3.0, 0.5]]
+    X, y = nn.blobs(4000, centers=centers, std=0.5, seed=0)
+    for k, (cx, cy) in enumerate(centers):
+        dx = [x[0] - cx for x, label in zip(X, y) if label == k]
+        dy = [x[1] - cy for x, label in zip(X, y) if label == k]
+        for d in (dx, dy):
+            mean = sum(d) / len(d)
+            sd = math.sqrt(sum((v - mean) ** 2 for v in d) / (len(d) - 1))
+            assert abs(mean) < 4 * 0.5 / math.sqrt(len(d))  # 4 standard errors: the center is the mean
+            assert sd == pytest.approx(0.5, rel=0.05)
+
+
+def test_blobs_takes_centers_as_tuples_or_numpy_arrays_alike():
+    np = pytest.importorskip("numpy")
+    centers = [[0.0, 1.0], [2.0, 3.0]]
+    expected = nn.blobs(20, centers=centers, seed=1)
+    assert nn.blobs(20, centers=[tuple(c) for c in centers], seed=1) == expected
+    assert nn.blobs(20, centers=np.array(centers), seed=1) == expected
+    assert nn.blobs(20, centers=[np.array(c) for c in centers], seed=1) == expected
+    assert nn.blobs(20, centers=np.int64(2), seed=1) == nn.blobs(20, centers=2, seed=1)
+
+
+@pytest.mark.parametrize(
+    "centers",
+    [
+        [],
+        [[0.0, 1.0], [2.0]],
+        [[0.0, 1.0, 2.0]],
+        [[0.0, math.nan]],
+        [[math.inf, 0.0]],
+        [[True, 0.0]],
+        [["0", 1.0]],
+        [3.0],
+        2.5,
+        "ab",
+        True,
+        None,
+    ],
+    ids=repr,
+)
+def test_blobs_refuses_centers_that_are_not_points_naming_them(centers):
+    with pytest.raises(ValueError, match=r"blobs: centers must be a count or a list of \[x, y\] points, got "):
+        nn.blobs(10, centers=centers)
+
+
+@pytest.mark.parametrize("count", [0, -2])
+def test_blobs_refuses_a_count_below_one(count):
+    with pytest.raises(ValueError, match=f"blobs: centers must be >= 1, got {count}"):
+        nn.blobs(10, centers=count)
+
+
+@pytest.mark.parametrize("classes", [0, 1, 2.0, "3", True, None])
+def test_spirals_refuses_classes_that_are_not_an_int_of_at_least_2(classes):
+    with pytest.raises(ValueError, match=f"spirals: classes must be an int >= 2, got {re.escape(repr(classes))}"):
+        nn.spirals(10, classes=classes)
+
+
+def test_make_moons_without_numpy_says_what_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "numpy", None)
+    with pytest.raises(ImportError, match="make_moons returns numpy arrays and needs numpy: pip install numpy"):
+        nn.make_moons(10)

@@ -368,6 +368,60 @@ def test_load_state_wants_a_mapping():
         nn.load_state(nn.MLP(1, [1]), [("L0_N0_w0", 1.0)])
 
 
+def test_load_state_refuses_a_0d_array_that_is_not_a_real_number_by_name():
+    model = nn.MLP(1, [1], seed=0)
+    state = {**state_of(model), "L0_N0_b": np.array("half")}
+    with pytest.raises(TypeError, match=r"'L0_N0_b' is ndarray, not a real number \(could not convert"):
+        nn.load_state(model, state)
+    assert [p.data for p in model.parameters()] == [p.data for p in nn.MLP(1, [1], seed=0).parameters()]
+
+
+def test_nn_export_refuses_what_is_not_a_model():
+    with pytest.raises(TypeError, match="nn.export: expects an nn model \\(a Module\\), got function"):
+        nn.export(lambda x: x)
+
+
+@pytest.mark.parametrize("n_inputs", [0, -1, 1.0, True, "2"])
+def test_nn_export_refuses_n_inputs_that_is_not_a_positive_int(n_inputs):
+    with pytest.raises(ValueError, match=f"n_inputs must be an int >= 1, got {re.escape(repr(n_inputs))}"):
+        nn.export(nn.MLP(2, [1], seed=0), n_inputs=n_inputs)
+
+
+def test_nn_export_refuses_a_module_that_cannot_be_called():
+    class Weights(nn.Module):
+        def named_parameters(self):
+            return [("a", Value(1.0))]
+
+    with pytest.raises(TypeError, match="nn.export: Weights cannot be called on inputs; define __call__"):
+        nn.export(Weights(), n_inputs=1)
+
+
+def test_torch_names_are_python_names_distinct_and_in_order():
+    # a name that is no identifier (or a keyword, or taken) becomes p<k>, then p<k>_ ... until it is free
+    names = ["L0.N0.w0", "p2", "2x", "class", "p3", "L0_N0_w0", ""]
+    assert nn.exporting.torch_names(names) == ["L0_N0_w0", "p2", "p2_", "p3", "p4", "p5", "p6"]
+
+
+def test_nn_export_writes_each_odd_name_once_with_ours_in_a_comment():
+    class Odd(nn.Module):
+        def __init__(self):
+            self.ps = [Value(0.5), Value(-2.0), Value(3.0)]
+
+        def named_parameters(self):
+            return list(zip(["p1", "2nd", "p1!"], self.ps))
+
+        def __call__(self, xs):
+            return autodiff.sum([p * x for p, x in zip(self.ps, xs)])
+
+    text = nn.export(Odd(), n_inputs=3).source
+    assert re.findall(r"^    \('(\w+)', (\S+)\),(.*)$", text, re.M) == [
+        ("p1", "0.5", ""),
+        ("p1_", "-2.0", "  # '2nd'"),
+        ("p2", "3.0", "  # 'p1!'"),
+    ]
+    ast.parse(text)
+
+
 # --- the same numbers, in the frameworks -------------------------------------------------------------
 
 

@@ -163,3 +163,10 @@ def test_losses_pass_gradcheck(loss, targets):
 
 def test_cross_entropy_gradcheck():
     assert gradcheck(lambda a, b, c: nn.cross_entropy([a, b, c], 2), [0.3, -0.6, 1.1])
+
+
+@pytest.mark.parametrize("row", [2.0, Value(2.0)], ids=repr)
+def test_cross_entropy_batch_refuses_a_sample_that_is_one_number_naming_it(row):
+    pattern = f"cross_entropy: sample 1 must be a list of class scores, got {type(row).__name__}"
+    with pytest.raises(TypeError, match=pattern):
+        nn.cross_entropy([[1.0, 2.0], row], [0, 1])

@@ -127,3 +127,27 @@ def test_bad_construction(make, pattern):
 def test_wrong_input_length():
     with pytest.raises(ValueError, match="L0.N0: expects 2 inputs, got 3"):
         nn.MLP(2, [3, 1])([1.0, 2.0, 3.0])
+
+
+@pytest.mark.parametrize("activation", [3, None, b"relu", {"relu": 1}], ids=repr)
+def test_mlp_activation_that_is_neither_a_name_nor_a_list_is_refused_naming_it(activation):
+    with pytest.raises(ValueError, match=f"MLP: activation must be a name or a list of names, got {activation!r}"):
+        nn.MLP(2, [3, 1], activation=activation)
+
+
+@pytest.mark.parametrize("x", [3.0, Value(3.0), None], ids=repr)
+def test_a_neuron_called_on_one_value_asks_for_a_list_of_inputs(x):
+    neuron = nn.Neuron(2, seed=0, name="L1.N4")
+    with pytest.raises(TypeError, match=f"^L1.N4: expects a list of 2 inputs, got {type(x).__name__} "):
+        neuron(x)
+
+
+def test_a_module_without_parameters_has_none_and_cannot_be_saved():
+    class Empty(nn.Module):
+        pass
+
+    m = Empty()
+    assert m.named_parameters() == [] and m.parameters() == []
+    m.zero_grad()  # nothing to clear, no error
+    with pytest.raises(NotImplementedError, match="Empty cannot be saved: it defines no config"):
+        m.config()

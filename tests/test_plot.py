@@ -246,3 +246,46 @@ def test_live_true_outside_jupyter_warns_and_trains(matplotlib):
 def test_live_must_be_a_bool_or_a_live_loss(live):
     with pytest.raises(TypeError, match="live must be True, False or an nn.plot.LiveLoss"):
         train(live=live)
+
+
+@pytest.mark.parametrize("interval", [-0.1, float("nan"), float("inf"), "1", None], ids=repr)
+def test_live_loss_refuses_an_interval_that_is_not_a_finite_number_of_seconds(interval):
+    with pytest.raises(ValueError, match=r"LiveLoss: interval must be a finite number of seconds >= 0, got "):
+        LiveLoss(show=lambda png: None, interval=interval)
+
+
+@pytest.mark.parametrize("budget", [0, -0.5, 1.5, float("nan"), "0.1"], ids=repr)
+def test_live_loss_refuses_a_budget_outside_0_to_1(budget):
+    with pytest.raises(ValueError, match=r"LiveLoss: budget must be a fraction in \(0, 1\], got "):
+        LiveLoss(show=lambda png: None, budget=budget)
+
+
+def test_live_true_in_jupyter_shows_the_curve_in_one_display_without_a_warning(matplotlib, monkeypatch):
+    import warnings
+
+    import IPython
+    import IPython.display
+    import matplotlib.pyplot as plt
+
+    plt.switch_backend("Agg")  # now, not at the first figure: pyplot would hook into the fake shell below
+
+    class ZMQInteractiveShell:  # a Jupyter kernel's shell, as IPython reports it
+        pass
+
+    shown = []
+
+    class Handle:
+        def update(self, obj):
+            shown.append(("update", obj.data[:8]))
+
+    def display(obj, display_id=False):
+        shown.append(("display", obj.data[:8]))
+        return Handle()
+
+    monkeypatch.setattr(IPython, "get_ipython", ZMQInteractiveShell)
+    monkeypatch.setattr(IPython.display, "display", display)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        h = train(epochs=3, progress=False, live=True)
+    # the default LiveLoss redraws at most every 0.5 s: three quick epochs, then the last one always drawn
+    assert len(h.loss) == 3 and shown[0] == ("display", PNG) and all(s == ("update", PNG) for s in shown[1:])

@@ -109,13 +109,19 @@ def test_failed_optimizer_step_changes_no_parameter_and_no_state(kind, case):
     assert _snapshot(opt) == before
 
 
-@pytest.mark.parametrize("case", ["grad=nan", "overflow"])
-def test_failed_step_message_says_nothing_was_changed_and_the_fix(case):
+@pytest.mark.parametrize(
+    "case, fix",
+    [
+        ("grad=nan", "find where the non-finite gradient came from, and call zero_grad() before backward()"),
+        ("overflow", "lower the learning rate or scale the inputs and targets"),
+    ],
+)
+def test_failed_step_message_says_nothing_was_changed_and_the_fix(case, fix):
     opt = nn.SGD(_params(), lr=0.1)
     HOSTILE_STEPS[case][0](opt)
     with pytest.raises(FloatingPointError) as e:
         opt.step()
-    assert "nothing was changed" in str(e.value) and "w2" in str(e.value)
+    assert "nothing was changed" in str(e.value) and "w2" in str(e.value) and str(e.value).endswith(fix)
 
 
 @pytest.mark.parametrize(
@@ -664,11 +670,20 @@ def test_fit_named_loss_needs_the_right_number_of_outputs():
 
 def test_fit_step_that_diverges_leaves_the_last_good_parameters():
     X, y = _moons(10)
+    y = [t * 1e10 for t in y]
+    # the same run an epoch (one full-batch step) at a time: the parameters after each good step
     model = nn.MLP(2, [4, 1], seed=0)
-    opt = nn.SGD(model.parameters(), lr=1e300)
-    with pytest.raises((FloatingPointError, OverflowError)):
-        nn.fit(model, X, [t * 1e10 for t in y], loss="mse", optimizer=opt, epochs=20, progress=False)
-    assert all(math.isfinite(p.data) for p in model.parameters())
+    opt = nn.SGD(model.parameters(), lr=1.0)
+    good = [[p.data for p in model.parameters()]]
+    with pytest.raises((FloatingPointError, OverflowError)) as one_at_a_time:
+        for _ in range(20):
+            nn.fit(model, X, y, loss="mse", optimizer=opt, epochs=1, progress=False)
+            good.append([p.data for p in model.parameters()])
+    assert len(good) >= 3  # a few steps succeed before the loss overflows
+    model = nn.MLP(2, [4, 1], seed=0)
+    with pytest.raises(type(one_at_a_time.value), match=re.escape(str(one_at_a_time.value))):
+        nn.fit(model, X, y, loss="mse", optimizer=nn.SGD(model.parameters(), lr=1.0), epochs=20, progress=False)
+    assert [p.data for p in model.parameters()] == good[-1]
 
 
 # -- save / load ------------------------------------------------------------------
@@ -744,6 +759,10 @@ HOSTILE_FILES = {
     "format": (lambda t: _replace(t, '"stepgrad.nn"', '"other"'), "not a stepgrad model file"),
     "unknown top key": (lambda t: _replace(t, '"version": 1', '"version": 1, "x": 0'), "unknown key 'x'"),
     "duplicate key": (lambda t: _replace(t, '"version": 1', '"version": 1, "version": 1'), "'version' appears twice"),
+    "duplicate parameter": (
+        lambda t: _replace(t, '"L0.N0.w1":', '"L0.N0.w0": 0.5, "L0.N0.w1":'),
+        "key 'L0.N0.w0' appears twice in one object",
+    ),
     "activation null": (lambda t: _replace(t, '"linear"', "null"), r'"config" activation\[1\] must be one of'),
     "activation short": (
         lambda t: _replace(t, '"relu",', ""),
@@ -890,6 +909,89 @@ def test_save_refuses_bad_paths_before_writing(tmp_path):
     with pytest.raises(TypeError, match="path must be a str"):
         nn.save(model, 3)
     assert os.listdir(tmp_path) == []
+
+
+class BytesPath:
+    """A path-like object whose ``__fspath__`` gives bytes (os.fspath allows it; open would take it)."""
+
+    def __fspath__(self):
+        return b"m.json"
+
+
+def test_save_and_load_refuse_a_path_like_object_that_gives_bytes(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(TypeError, match=r"^save: path must be a str or a path-like object, got bytes b'm.json'$"):
+        nn.save(nn.Neuron(2, seed=0), BytesPath())
+    assert os.listdir(tmp_path) == []
+    nn.save(nn.Neuron(2, seed=0), "m.json")
+    with pytest.raises(TypeError, match=r"^load: path must be a str or a path-like object, got bytes b'm.json'$"):
+        nn.load(BytesPath())
+
+
+def test_save_refuses_a_model_larger_than_load_reads_and_writes_nothing(tmp_path, monkeypatch):
+    monkeypatch.setattr(nn.saving, "MAX_PARAMETERS", 8)
+    nn.save(nn.MLP(2, [2], seed=0), tmp_path / "six.json")  # 6 parameters: at the limit or under, saved
+    with pytest.raises(ValueError, match=r"^save: the model has 9 parameters; nn.load reads at most 8$"):
+        nn.save(nn.MLP(2, [2, 1], seed=0), tmp_path / "nine.json")
+    assert os.listdir(tmp_path) == ["six.json"]
+
+
+def test_save_writes_a_real_number_that_is_not_a_float_as_the_float_it_equals(tmp_path):
+    fractions = pytest.importorskip("fractions")
+    model = nn.MLP(2, [2, 1], seed=0)
+    ps = model.parameters()
+    ps[0].data, ps[1].data, ps[2].data = 3, fractions.Fraction(1, 3), -(2**60)
+    if np is not None:
+        ps[3].data = np.float32(0.1)
+    nn.save(model, tmp_path / "m.json")
+    loaded = nn.load(tmp_path / "m.json").parameters()
+    assert [type(p.data) for p in loaded] == [float] * len(ps)
+    assert [p.data for p in loaded] == [float(p.data) for p in ps]
+
+
+@pytest.mark.parametrize("bad", ["0.5", True, None, 1j, [1.0]], ids=repr)
+def test_save_refuses_a_parameter_that_is_not_a_number_naming_it(tmp_path, bad):
+    path = tmp_path / "m.json"
+    nn.save(nn.MLP(2, [2, 1], seed=0), path)
+    original = path.read_bytes()
+    model = nn.MLP(2, [2, 1], seed=1)
+    model.layers[0].neurons[1].w[0].data = bad
+    what = f"{type(bad).__name__} {re.escape(repr(bad))}"
+    pattern = f"^save: parameter 'L0.N1.w0' is {what}, not a number; nothing written$"
+    with pytest.raises(TypeError, match=pattern):
+        nn.save(model, path)
+    assert path.read_bytes() == original and os.listdir(tmp_path) == ["m.json"]
+
+
+@pytest.mark.parametrize("letter", ["m", "é"])
+def test_save_to_the_longest_file_name_the_system_allows(tmp_path, letter):
+    # the temporary file is named after the target: a name of NAME_MAX bytes left it no room (File name too long)
+    longest = os.pathconf(tmp_path, "PC_NAME_MAX")  # in bytes
+    name = letter * ((longest - 5) // len(letter.encode())) + ".json"
+    model = nn.MLP(2, [2, 1], seed=0)
+    nn.save(model, tmp_path / name)
+    nn.save(model, tmp_path / name)  # and over it
+    assert os.listdir(tmp_path) == [name]
+    assert [p.data for p in nn.load(tmp_path / name).parameters()] == [p.data for p in model.parameters()]
+
+
+def test_save_never_deletes_a_file_it_did_not_create(tmp_path, monkeypatch):
+    # another process's temporary file of the same (random) name: "x" refuses to open it, and it must survive
+    path = tmp_path / "m.json"
+    theirs = tmp_path / ".m.json.000000000000.tmp"
+    theirs.write_text("someone else's")
+    monkeypatch.setattr(nn.saving.secrets, "token_hex", lambda n: "0" * (2 * n))
+    with pytest.raises(FileExistsError):
+        nn.save(nn.MLP(2, [2, 1], seed=0), path)
+    assert theirs.read_text() == "someone else's" and sorted(os.listdir(tmp_path)) == [theirs.name]
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero (a file whose size says 0)")
+def test_load_stops_reading_a_device_at_its_limit(monkeypatch):
+    # a pipe or a device reports size 0; the read itself stops one byte past the limit
+    monkeypatch.setattr(nn.saving, "MAX_FILE_BYTES", 1000)
+    with pytest.raises(ValueError, match=r"^load: /dev/zero is larger than 1000 bytes; nn.load reads at most that"):
+        nn.load("/dev/zero")
 
 
 def test_save_keeps_structural_names_when_labels_were_changed(tmp_path):
