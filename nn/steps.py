@@ -276,10 +276,23 @@ class BatchTape:
 
     def l2(self, task: Task, p: Any) -> tuple[float, Any]:
         """The L2 term ``l2 * p.p`` and its grads (an array), over the parameters' values ``p``."""
+        np = self.np
         if not task.l2:
-            return 0.0, self.np.zeros(len(p))
-        grads = p * task.l2
-        return task.l2 * float(p @ p), grads + grads  # d(l2 * p.p)/dp = l2 p + l2 p, as its dot node adds it
+            return 0.0, np.zeros(len(p))
+        with np.errstate(over="ignore"):  # an overflow is said below
+            grads = p * task.l2
+            grads = grads + grads  # d(l2 * p.p)/dp = l2 p + l2 p, as its dot node adds it
+            penalty = task.l2 * float(p @ p)
+        if not (math.isfinite(penalty) and np.isfinite(grads).all()):
+            k = int(np.argmax(~np.isfinite(grads))) if not np.isfinite(grads).all() else int(np.argmax(abs(p)))
+            label = task.params[k].label
+            raise FloatingPointError(
+                f"fit: the L2 term overflows: l2 = {task.l2!r} with parameter {k}"
+                + (f" ({label!r})" if label else "")
+                + f" = {float(p[k])!r} gives a penalty of {penalty!r} and a gradient of {float(grads[k])!r}; "
+                "lower l2 (nothing was changed)"
+            )
+        return penalty, grads
 
     def loss_of_values(self, task: Task, idx: list[int], outs: Any) -> tuple[float, int, Any, Any]:
         """(loss, hits, seeds, grads so far) of a batch of model outputs, the loss built from Values over them.

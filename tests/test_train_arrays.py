@@ -189,3 +189,18 @@ def test_a_live_loss_sees_the_parameters_of_each_epoch():
         nn.fit(again, X, y, epochs=k, compile=True, progress=False)
         assert shown[k - 1] == [p.data for p in again.parameters()]
     assert shown[0] != shown[3]
+
+
+@pytest.mark.parametrize("l2, w0", [(1e308, 0.9), (1.0, 1e200)])
+def test_an_l2_term_that_overflows_is_named_and_changes_nothing(l2, w0):
+    # the gradient l2 * p + l2 * p (first case) or the penalty l2 * p.p (second) is no longer finite
+    import warnings
+
+    m = nn.MLP(1, [1], seed=0)
+    m.parameters()[0].data = w0
+    before = [(p.data, p.grad) for p in m.parameters()]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no numpy RuntimeWarning on the way
+        with pytest.raises(FloatingPointError, match=r"fit: the L2 term overflows: l2 = .* parameter 0 \('L0.N0.w0'\)"):
+            nn.fit(m, [[1.0], [2.0]], [1, -1], epochs=1, compile=True, l2=l2, progress=False)
+    assert [(p.data, p.grad) for p in m.parameters()] == before
