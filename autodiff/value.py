@@ -266,7 +266,8 @@ def make_node(data: float, op: str, parents: tuple[Value, ...], local_grads: tup
     """The one place nodes are made (leaves too: no parents); refuses a value that left the floats."""
     if not -_INF < data < _INF:
         names = ", ".join(_describe(p) for p in parents[:4]) + (", ..." if len(parents) > 4 else "")
-        raise OverflowError(f"{op}: result is {data!r} for input(s) {names}; the inputs are too large, scale them down")
+        why = "the inputs are too large, scale them down" if data == data else "an input is nan: find where it was set"
+        raise OverflowError(f"{op}: result is {data!r} for input(s) {names}; {why}")
     v = _new(Value)  # one attribute at a time: faster than a tuple assignment
     v.data = data
     v.grad = 0.0

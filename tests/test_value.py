@@ -152,3 +152,16 @@ def test_int_data_becomes_float_and_user_input_untouched():
     data = 3
     x = Value(data)
     assert x.data == 3.0 and type(x.data) is float and data == 3
+
+
+def test_a_result_that_is_not_a_number_names_the_nan_input_not_a_size():
+    import math
+
+    w = Value(0.5, label="w")
+    w.data = math.nan  # set by hand after the Value was made
+    for make in (lambda: w * 2.0, lambda: autodiff.dot([w], [Value(1.0)])):
+        with pytest.raises(OverflowError, match=r"result is nan for input\(s\) nan \(node 'w'\).*an input is nan") as e:
+            make()
+        assert "too large" not in str(e.value)
+    with pytest.raises(OverflowError, match="result is inf .* the inputs are too large, scale them down"):
+        Value(1e308) * 10.0
