@@ -279,18 +279,17 @@ class BatchTape:
         np = self.np
         if not task.l2:
             return 0.0, np.zeros(len(p))
-        with np.errstate(over="ignore"):  # an overflow is said below
-            grads = p * task.l2
+        with np.errstate(over="ignore"):  # a gradient that overflows is said below; a penalty that does makes
+            grads = p * task.l2  # the loss not finite, which fit says (the parameters have grown: the learning rate)
             grads = grads + grads  # d(l2 * p.p)/dp = l2 p + l2 p, as its dot node adds it
             penalty = task.l2 * float(p @ p)
-        if not (math.isfinite(penalty) and np.isfinite(grads).all()):
-            k = int(np.argmax(~np.isfinite(grads))) if not np.isfinite(grads).all() else int(np.argmax(abs(p)))
+        if not np.isfinite(grads).all():
+            k = int(np.argmax(~np.isfinite(grads)))
             label = task.params[k].label
             raise FloatingPointError(
-                f"fit: the L2 term overflows: l2 = {task.l2!r} with parameter {k}"
+                f"fit: the L2 term's gradient overflows: 2 * l2 * p with l2 = {task.l2!r} and parameter {k}"
                 + (f" ({label!r})" if label else "")
-                + f" = {float(p[k])!r} gives a penalty of {penalty!r} and a gradient of {float(grads[k])!r}; "
-                "lower l2 (nothing was changed)"
+                + f" = {float(p[k])!r} is {float(grads[k])!r}; lower l2 (nothing was changed)"
             )
         return penalty, grads
 
