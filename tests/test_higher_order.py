@@ -135,6 +135,18 @@ def test_non_finite_second_order_pass_names_the_edge_and_changes_nothing():
     assert x.grad == 0.25 and y.grad == 0.0
 
 
+def test_a_leaf_already_holding_a_non_finite_grad_is_refused_and_nothing_changes():
+    x, w = Value(0.5, label="x"), Value(2.0, label="w")
+    x.grad = math.inf
+    with pytest.raises(FloatingPointError) as err:
+        (x * w).backward(create_graph=True)
+    assert str(err.value) == (
+        "backward (create_graph=True): leaf 'x' already held grad inf before this pass; call zero_grad() "
+        "(or set its grad to 0.0) first. Every grad is as it was before this pass."
+    )
+    assert (x.grad, w.grad) == (math.inf, 0.0)
+
+
 def test_the_grad_graph_can_be_drawn_and_stepped_through():
     x, w = Value(0.5, "x"), Value(-1.2, "w")
     y = (x * w).tanh()
