@@ -70,6 +70,22 @@ def test_highlight_step_marks_node_and_edge():
         draw(f, highlight=["x"])
 
 
+def test_highlight_a_value_and_an_edge_given_as_parent_child_slot():
+    x, w, b, f = neuron()
+    n = f.parents[0].parents[0]  # x * w
+    marked = [line for line in draw(f, highlight=[x]).source.splitlines() if autodiff.viz.HIGHLIGHT in line]
+    assert len(marked) == 1 and marked[0].startswith("\tn0 [") and "<B>x</B>" in marked[0]
+    marked = [line for line in draw(f, highlight=[(w, n, 1)]).source.splitlines() if autodiff.viz.HIGHLIGHT in line]
+    assert marked == ['\tn1 -> n2op [color="#d62728" fontcolor="#d62728" id="edge-1-2-1" penwidth=3]']
+
+
+def test_export_gives_the_dot_text_and_refuses_an_unknown_type():
+    x, w, b, f = neuron()
+    assert autodiff.viz.export(f, ".DOT") == draw(f).source.encode()
+    with pytest.raises(ValueError, match=r"^unknown file type '\.gif'; use \.svg, \.png, \.dot$"):
+        autodiff.viz.export(f, ".gif")
+
+
 HOSTILE = 'x"];\nevil [label="pwned"]; {|} <b>bold</b> & \\ \t\x07'
 
 

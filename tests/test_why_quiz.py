@@ -81,6 +81,20 @@ def test_chain_rule_changes_no_grad_and_shows_each_term_with_its_numbers():
     assert str(chain_rule(y, y)) == "∂y/∂y = 1: the root's own derivative; step 1 added it, so y.grad = 1.0"
 
 
+def test_chain_rule_writes_powers_and_negations_by_name_and_the_roots_own_latex():
+    x = Value(1.5, label="x")
+    y = x**3 - x + (-x).exp()
+    y.label = "y"
+    c = chain_rule(y, x)
+    text = str(c)
+    assert "n1 = x**3, x as input 1" in text
+    assert "= -x, x as input 1" in text  # the negation, whatever number it got
+    y.backward()
+    assert c.total == x.grad == 3 * 1.5**2 - 1.0 - math.exp(-1.5)
+    root = chain_rule(y, y)
+    assert root.latex == r"\frac{\partial \mathrm{y}}{\partial \mathrm{y}} = 1"
+
+
 def test_chain_rule_refuses_a_node_outside_the_graph_and_a_non_value():
     x, z = Value(1.0, label="x"), Value(2.0, label="z")
     y = x * 2.0
