@@ -257,3 +257,15 @@ def test_errors_name_a_compiled_lambda_where_it_was_written_and_a_function_by_it
     assert autodiff.compile(loss, [1.0]).source.startswith("# compiled by autodiff from a trace of loss(), ")
     assert autodiff.compile(lambda x: x, [1.0], name="my loss").name == "my loss"  # name= as given
     assert autodiff.compile(lambda x: x, [1.0], name="two\nlines").name == "f"  # not one line: the source's comment
+
+
+def test_a_float_literal_reads_back_as_the_same_float_in_the_generated_codes_namespace():
+    from autodiff import source
+
+    cases = [(0.5, "0.5"), (-2.0, "(-2.0)"), (-0.0, "(-0.0)"), (math.inf, "INF"), (-math.inf, "(-INF)")]
+    for x, text in cases:
+        assert source.literal(x) == text
+        back = eval(text, dict(source.NAMESPACE))  # noqa: S307 - our own literal
+        assert back == x and math.copysign(1.0, back) == math.copysign(1.0, x)
+    assert source.literal(math.nan) == "NAN"
+    assert math.isnan(eval("NAN", dict(source.NAMESPACE)))  # noqa: S307
