@@ -173,3 +173,14 @@ def test_jupyter_shows_a_drawing_scaled_down_to_the_output_width():
     # graphviz's include/exclude still pick the formats
     assert set(draw(v)._repr_mimebundle_(include=["image/png"])) == {"image/png"}
     assert set(draw(v)._repr_mimebundle_(exclude=["text/html"])) == {"image/svg+xml"}
+    html_only = draw(v)._repr_mimebundle_(include=["text/html"])
+    assert set(html_only) == {"text/html"} and html_only["text/html"].startswith('<svg class="autodiff-drawing"')
+
+
+def test_fitted_refuses_what_is_no_scalable_svg_naming_dot():
+    from autodiff.dot_program import fitted
+
+    with pytest.raises(autodiff.GraphvizError, match=r"^dot -Tsvg returned no <svg> element \(it began 'Error: "):
+        fitted("Error: syntax error in line 1")
+    with pytest.raises(autodiff.GraphvizError, match=r"an <svg> element without a viewBox, which cannot scale"):
+        fitted('<?xml version="1.0"?><svg width="10pt" height="10pt"><g/></svg>')
