@@ -184,3 +184,19 @@ def test_fitted_refuses_what_is_no_scalable_svg_naming_dot():
         fitted("Error: syntax error in line 1")
     with pytest.raises(autodiff.GraphvizError, match=r"an <svg> element without a viewBox, which cannot scale"):
         fitted('<?xml version="1.0"?><svg width="10pt" height="10pt"><g/></svg>')
+
+
+def test_graphviz_runs_found_dot_sets_graphviz_s_program_inside_and_puts_it_back(monkeypatch, tmp_path):
+    from graphviz.backend import dot_command
+
+    from autodiff import dot_program
+
+    before = dot_command.DOT_BINARY
+    monkeypatch.setattr(dot_program, "find_dot", lambda: str(tmp_path / "mydot"))
+    with dot_program.graphviz_runs_found_dot():
+        assert dot_command.DOT_BINARY == tmp_path / "mydot"
+    assert dot_command.DOT_BINARY == before
+    monkeypatch.setattr(dot_program, "find_dot", lambda: None)  # nothing found: graphviz's own name stays
+    with dot_program.graphviz_runs_found_dot():
+        assert dot_command.DOT_BINARY == before
+    assert dot_command.DOT_BINARY == before

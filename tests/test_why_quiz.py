@@ -408,6 +408,9 @@ def test_an_extreme_number_keeps_the_quiz_interval_finite_so_the_page_is_valid_j
     y = x * Value(1.0, label="c")
     _, data = share.walk_data(Stepper(y, quiz=True))
     json.loads(json.dumps(data, allow_nan=False))  # Infinity would have broken the page's JSON.parse
+    last = data["quiz"][-1]  # c.grad += x.data: the largest float, its interval capped at it
+    assert last["low"] < 1.7976931348623157e308 == last["high"]
+    assert all(math.isfinite(q["low"]) and math.isfinite(q["high"]) for q in data["quiz"])
 
 
 def test_why_of_the_root_follows_the_seed_and_a_leaf_roots_held_grad():
@@ -458,3 +461,15 @@ def test_a_wide_neurons_hint_names_only_the_pair_of_its_step_not_every_input():
     s.answer(99.0)  # the first edge, to w1: its local derivative is x1
     assert "w_1 is w1 (0.1)" in s.feedback and "x_1 is x1 (-0.2)" in s.feedback
     assert "w_2" not in s.feedback and "x_2" not in s.feedback and "b is" not in s.feedback
+
+
+def test_a_page_over_the_limit_of_edges_carries_no_sums(monkeypatch):
+    from autodiff import share
+
+    x, w = Value(0.5, label="x"), Value(-1.2, label="w")
+    y = (x * w + x).tanh()
+    n = len(Stepper(y).edge_steps)  # the page's limit counts these
+    monkeypatch.setattr(share, "WHY_MAX_EDGES", n)
+    assert len(share.walk_data(Stepper(y))[1]["why"]) == len(Stepper(y).nodes)  # at the limit: every node's sum
+    monkeypatch.setattr(share, "WHY_MAX_EDGES", n - 1)
+    assert share.walk_data(Stepper(y))[1]["why"] == {}
