@@ -314,6 +314,17 @@ def test_hvp_is_the_hessian_times_v_in_one_pass(seed):
         assert got[i] == pytest.approx(sum(h[i][j] * v[j] for j in range(3)), rel=1e-12, abs=1e-13)
 
 
+def test_hvp_with_a_vector_of_values_gives_values_of_the_same_numbers():
+    def f(v):
+        return v[0] * v[0] * v[1] + v[1].exp()
+
+    # H = [[2b, 2a], [2a, e^b]] at (a, b) = (1, 2); H [0.5, -1] = [2 - 2, 1 - e^2]
+    floats = hvp(f)([1.0, 2.0], [0.5, -1.0])
+    assert floats == [0.0, 1.0 - math.exp(2.0)]
+    values = hvp(f)([1.0, 2.0], [Value(0.5), Value(-1.0)])
+    assert all(isinstance(t, Value) for t in values) and [t.data for t in values] == floats
+
+
 @pytest.mark.parametrize("op", sorted(ops.OPS))
 def test_second_derivative_of_every_rule_against_finite_differences_of_its_first(op):
     # nested gradcheck: gradcheck of grad(f) checks f'' against central differences of f'

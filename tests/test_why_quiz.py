@@ -229,6 +229,15 @@ def test_quiz_zero_reveal_back_and_misuse():
         Stepper(y, quiz="locals")
 
 
+def test_a_non_finite_answer_is_refused_and_nothing_is_applied():
+    x, w = Value(0.5, label="x"), Value(-1.2, label="w")
+    q = Stepper((x * w).tanh(), quiz=True)
+    for answer in (math.inf, -math.inf, math.nan):
+        with pytest.raises(ValueError, match=r"^Stepper\.answer: -?(inf|nan) is not a finite number; every step's"):
+            q.answer(answer)
+    assert q.position == 0 and q.score == (0, 0)
+
+
 def test_a_step_that_adds_zero_takes_only_zero():
     x = Value(-0.5, label="x")
     y = x.relu()
