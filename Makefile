@@ -10,7 +10,7 @@ export PATH := $(BIN):$(PATH)
 # no bytecode or pip chatter in a fresh clone
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test test-all bench mutate lint docs dist notebooks notebook-copies dot browser clean help \
+.PHONY: demo test test-all bench mutate coverage lint docs dist notebooks notebook-copies dot browser clean help \
 	playground playground-serve playground-npm
 
 help:
@@ -20,6 +20,8 @@ help:
 	@echo "make bench      run the benchmarks against micrograd==0.1.0 (JSON lines)"
 	@echo "make mutate     mutation testing: plant one bug at a time in the core, gradcheck, parse and batched, run the"
 	@echo "                tests that cover it, print killed / survived per file and each survivor (minutes, under nice)"
+	@echo "make coverage   line and branch coverage of the suite (subprocesses too) per package, and the files"
+	@echo "                below 97%; HTML and JSON reports in build/coverage/ (minutes, under nice)"
 	@echo "make lint       ruff check, ruff format --check, and mypy (strict on autodiff/)"
 	@echo "make docs       build the documentation site into site/ (MkDocs, strict, notebooks executed)"
 	@echo "make dist       build the sdist and wheel into dist/, check them, smoke-test the wheel in a fresh venv"
@@ -85,6 +87,16 @@ bench: $(VENV)/.installed-bench
 # make test, it takes minutes; one JSON line per mutant in build/mutate/mutants.jsonl
 mutate: $(VENV)/.installed-test
 	nice -n 15 $(BIN)/python tools/mutate.py --jsonl build/mutate/mutants.jsonl
+
+# line and branch coverage ([tool.coverage.run] in pyproject.toml: subprocesses measured too): the suite as
+# make test runs it, notebooks aside; not part of make test. Reports in build/coverage/ (html/, coverage.json)
+coverage: $(VENV)/.installed-test dot browser playground-npm
+	rm -rf build/coverage && mkdir -p build/coverage
+	nice -n 10 $(BIN)/python -m coverage run -m pytest -q -p no:cacheprovider --doctest-modules autodiff nn tests
+	$(BIN)/python -m coverage combine -q
+	$(BIN)/python -m coverage json -q -o build/coverage/coverage.json
+	$(BIN)/python -m coverage html -q -d build/coverage/html
+	$(BIN)/python tools/coverage_report.py build/coverage/coverage.json
 
 # the playground: a static site of Pyodide, viz.js and stepgrad's wheels (tools/build_playground.py,
 # docs/playground.md). Its npm packages (playground/package-lock.json) come the way `dot` does:

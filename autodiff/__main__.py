@@ -102,11 +102,10 @@ class _BadInput(Exception):
 
 
 def _assignment(text: str) -> tuple[str, float]:
-    name, sep, number = text.partition("=")
+    # text reads NAME=...: _split_grad_args took as assignments only what _is_assignment accepts
+    name, _, number = text.partition("=")
     # the names of an expression are NFKC-normalised by Python's parser; match them
     name = unicodedata.normalize("NFKC", name.strip())
-    if not sep or not name.isidentifier():
-        raise _BadInput(f"expected NAME=NUMBER, e.g. x=0.5, got {_short(text)!r}")
     try:
         value = float(number)
     except ValueError:

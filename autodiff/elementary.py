@@ -73,7 +73,7 @@ def on_arrays(fn: Any, rule: Any, xs: tuple[Any, ...], who: str) -> Any:
                 out = fn(*xs)
             if all(np.isfinite(a).all() for a in arrays) and np.isfinite(out).all():
                 return out
-        except vocabulary.Failed:
+        except (vocabulary.Failed, TypeError):  # a check failed, or a definition written with math takes no arrays
             pass
     # the exact path: every element through the float rule, which raises eager's error
     columns = [a.ravel().tolist() for a in np.broadcast_arrays(*arrays)]

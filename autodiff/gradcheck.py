@@ -310,8 +310,13 @@ def _expected(expected: Any, spec: Inputs, f: Callable[..., Any], inputs: Any) -
         return None
     if isinstance(expected, dict) and not isinstance(inputs, dict):
         names = _parameter_names(f, len(spec.shape)) if isinstance(spec.shape, list) else []
-        if set(expected) == set(names):
-            expected = [expected[n] for n in names]
+        if set(expected) != set(names):
+            raise ValueError(
+                f"gradcheck: expected= has the keys {sorted(map(str, expected))} and f's parameters are named "
+                f"{', '.join(names)}; "
+                "give one gradient per parameter, under its name"
+            )
+        expected = [expected[n] for n in names]
     elif isinstance(expected, dict) and isinstance(inputs, dict):
         if set(map(str, expected)) != set(map(str, inputs)):
             raise ValueError(

@@ -338,6 +338,8 @@ class RuleReport:
             lines.append(f"  ... and {len(shown) - 20} more")
         for where, why in self.skipped[:3]:
             lines.append(f"  skipped {where}: {why}")
+        if len(self.skipped) > 3:
+            lines.append(f"  ... and {len(self.skipped) - 3} more skipped")
         return "\n".join(lines)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import re
 import shutil
 
@@ -511,3 +512,18 @@ def test_every_name_in_a_collapse_list_must_name_a_scope():
     autodiff.draw(out, collapse=["L0"])  # a name that is there
     with pytest.raises(ValueError, match="'nope' matches no scope"):
         autodiff.draw(out, collapse=["L0", "nope"])
+
+
+def test_a_box_with_no_input_from_outside_says_so_and_the_pull_walk_names_its_terms():
+    x = Value(0.5, label="x")
+    with autodiff.scope("f"):
+        h = Value(3.0, label="c").tanh()  # everything f uses is made inside it
+    y = h * x
+    y.label = "y"
+    walk = Stepper(y, collapse=1, method="pull").by_scope()
+    last = walk.transcript().splitlines()[-1]
+    assert last == "Step 4 of 4  backprop through f (1 edge): no input of f gets a grad from it"
+    assert walk.context(walk.steps[-1]) == "pull (V1): the terms of the edges inside f, in reverse topological order"
+    walk.run()
+    c = h.parents[0]
+    assert c.grad == pytest.approx(0.5 * (1.0 - math.tanh(3.0) ** 2), rel=1e-15)  # d(tanh(c) x)/dc = x (1 - tanh^2 c)

@@ -257,3 +257,45 @@ def test_errors_name_a_compiled_lambda_where_it_was_written_and_a_function_by_it
     assert autodiff.compile(loss, [1.0]).source.startswith("# compiled by autodiff from a trace of loss(), ")
     assert autodiff.compile(lambda x: x, [1.0], name="my loss").name == "my loss"  # name= as given
     assert autodiff.compile(lambda x: x, [1.0], name="two\nlines").name == "f"  # not one line: the source's comment
+
+
+def test_a_float_literal_reads_back_as_the_same_float_in_the_generated_codes_namespace():
+    from autodiff import source
+
+    cases = [(0.5, "0.5"), (-2.0, "(-2.0)"), (-0.0, "(-0.0)"), (math.inf, "INF"), (-math.inf, "(-INF)")]
+    for x, text in cases:
+        assert source.literal(x) == text
+        back = eval(text, dict(source.NAMESPACE))  # noqa: S307 - our own literal
+        assert back == x and math.copysign(1.0, back) == math.copysign(1.0, x)
+    assert source.literal(math.nan) == "NAN"
+    assert math.isnan(eval("NAN", dict(source.NAMESPACE)))  # noqa: S307
+
+
+def test_a_traced_value_kept_past_the_trace_reads_as_a_value():
+    w = Value(2.0, label="w")
+    kept = []
+
+    def f(x):
+        y = x * w
+        kept.append(y)  # a node kept outside: after tracing it is an ordinary Value to read
+        return y + 1.0
+
+    autodiff.compile(f, [1.5], [w])
+    assert repr(kept[0]) == "Value(data=3.0, grad=0.0, op='*')"
+    assert kept[0].local_grads == (2.0, 1.5)  # d(x*w)/dx = w, d(x*w)/dw = x, at the example inputs
+
+
+def test_params_must_be_a_list_of_plain_leaf_values_and_their_values_as_many():
+    w, u = Value(2.0, label="w"), Value(3.0, label="u")
+    with pytest.raises(TypeError, match=r"^compile: params must be a list of leaf Values \(e\.g\. model\.parameters"):
+        autodiff.compile(lambda x: x * w, [1.0], w)
+
+    class MyValue(Value):
+        pass
+
+    with pytest.raises(TypeError, match=r"^compile: params\[1\] must be a plain leaf Value, got a MyValue; pass the"):
+        autodiff.compile(lambda x: x * w, [1.0], [w, MyValue(1.0)])
+    c = autodiff.compile(lambda x: x * w + u, [1.0], [w, u], name="f")
+    assert c(1.0, params=[5.0, 1.0]).value == 6.0
+    with pytest.raises(TypeError, match=r"^f: takes 2 parameter values, got 1$"):
+        c(1.0, params=[5.0])

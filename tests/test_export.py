@@ -152,6 +152,25 @@ def test_the_body_is_one_line_per_node_in_the_order_written():
     )
 
 
+def test_a_node_no_output_depends_on_is_not_written():
+    w = Value(2.0, label="w")
+
+    def f(x):
+        (x * 3.0).exp()  # computed while tracing, used by nothing
+        return (x * w).relu()
+
+    text = autodiff.compile(f, [1.0], [w]).export("torch").source
+    assert "from a trace of f: 7 nodes," in text  # x, w, 3.0, x*3, exp, x*w, relu: 7 traced, 4 written
+    body = text.split('gives the gradients."""\n')[1]
+    assert body == (
+        "    v0 = x[:, 0]  # 'x0'\n"
+        "    v1 = p[0]  # 'w'\n"
+        "    v2 = v0 * v1\n"
+        "    v3 = torch.where(v2 > 0.0, v2, 0.0)  # relu\n"
+        "    return v3\n"
+    )
+
+
 def test_every_definition_is_interpreted_not_looked_up():
     # sigmoid's definition (e**-|a| form) and logsumexp's (the max shift) come out as written in rules.py
     c = autodiff.compile(lambda x, y: x.sigmoid() + autodiff.logsumexp([x, y, 2.0]), [0.1, 0.2])

@@ -76,6 +76,43 @@ def test_non_finite_tangent_names_the_node():
         jvp(lambda x: x * 1e300, [1.0], [1e10])
 
 
+def test_the_overflow_message_names_the_parent_whose_term_overflowed_and_passes_finite_ones():
+    # the constant's term (its tangent 0) is finite; the input's, 1e300 * 1e10, is not
+    with pytest.raises(FloatingPointError) as err:
+        jvp(lambda b: Value(1e300, label="big") * b, [1.0], [1e10])
+    assert str(err.value) == (
+        "jvp: the tangent of (* node, data 1e+300) (* node) is not finite: d/d(parent (leaf, data 1.0)) = 1e+300 "
+        "times its tangent 10000000000.0 gives inf; the tangent overflowed: scale the tangents or the inputs down"
+    )
+
+
+def test_a_tangent_that_overflows_only_in_the_sum_of_finite_terms_is_named():
+    # y = x * 1e8 has tangent 1e308; y + y adds two finite terms into inf
+    with pytest.raises(FloatingPointError) as err:
+        jvp(lambda x: (x * 1e8) + (x * 1e8), [1e-10], [1e300])
+    assert str(err.value) == (
+        "jvp: the tangent of (+ node, data 0.02) (+ node) is not finite; "
+        "the tangent overflowed: scale the tangents or the inputs down"
+    )
+
+
+def test_finite_tangents_whose_total_overflows_are_returned():
+    # the sweep's quick check adds every tangent (1 + 1e308 + 1.5e308 = inf), but none is infinite
+    value, tangent = jvp(lambda x: x * 1e308 * 1.5, [1.0], [1.0])
+    assert (value, tangent) == (1.5e308, 1.5e308)
+
+
+def test_value_tangents_skip_parents_without_one_and_constant_zero_derivatives():
+    # w is no input: no tangent, no term; relu at -1 has the constant derivative 0: no term at all
+    w, x = Value(3.0, "w"), Value(2.0, "x")
+    _, t = jvp(lambda a: w * a * a, [x], [1.0])
+    assert isinstance(t, Value) and t.data == 2 * 3.0 * 2.0  # d(w x^2)/dx = 2 w x
+    dt = grad(lambda a: jvp(lambda b: w * b * b, [a], [1.0])[1])(2.0)
+    assert dt == 2 * 3.0  # differentiable again: d(2 w x)/dx = 2 w
+    _, t = jvp(lambda a: a.relu(), [Value(-1.0)], [1.0])
+    assert t.data == 0.0
+
+
 @pytest.mark.parametrize(
     "call, exc, pattern",
     [

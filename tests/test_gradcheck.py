@@ -202,6 +202,12 @@ def test_expected_as_a_dict_is_matched_by_key_not_by_position():
     assert gradcheck(lambda x, y: x * y, [1.0, 2.0], expected={"y": 1.0, "x": 2.0})
     with pytest.raises(ValueError, match="expected= has the keys"):
         gradcheck(lambda a, b: a * b, {"a": 1.0, "b": 2.0}, expected={"a": 2.0, "c": 1.0})
+    with pytest.raises(ValueError) as err:
+        gradcheck(lambda x, y: x * y, [1.0, 2.0], expected={"a": 2.0, "y": 1.0})  # keys that are not f's names
+    assert str(err.value) == (
+        "gradcheck: expected= has the keys ['a', 'y'] and f's parameters are named x, y; "
+        "give one gradient per parameter, under its name"
+    )
     with pytest.raises(TypeError, match="its key 1 is not a name"):
         compare_grads(lambda **kw: kw["1"] * 2, {1: 2.0, "1": 3.0})
 

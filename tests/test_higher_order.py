@@ -135,6 +135,18 @@ def test_non_finite_second_order_pass_names_the_edge_and_changes_nothing():
     assert x.grad == 0.25 and y.grad == 0.0
 
 
+def test_a_leaf_already_holding_a_non_finite_grad_is_refused_and_nothing_changes():
+    x, w = Value(0.5, label="x"), Value(2.0, label="w")
+    x.grad = math.inf
+    with pytest.raises(FloatingPointError) as err:
+        (x * w).backward(create_graph=True)
+    assert str(err.value) == (
+        "backward (create_graph=True): leaf 'x' already held grad inf before this pass; call zero_grad() "
+        "(or set its grad to 0.0) first. Every grad is as it was before this pass."
+    )
+    assert (x.grad, w.grad) == (math.inf, 0.0)
+
+
 def test_the_grad_graph_can_be_drawn_and_stepped_through():
     x, w = Value(0.5, "x"), Value(-1.2, "w")
     y = (x * w).tanh()
@@ -300,6 +312,17 @@ def test_hvp_is_the_hessian_times_v_in_one_pass(seed):
     got = hvp(f)(xs, v)
     for i in range(3):
         assert got[i] == pytest.approx(sum(h[i][j] * v[j] for j in range(3)), rel=1e-12, abs=1e-13)
+
+
+def test_hvp_with_a_vector_of_values_gives_values_of_the_same_numbers():
+    def f(v):
+        return v[0] * v[0] * v[1] + v[1].exp()
+
+    # H = [[2b, 2a], [2a, e^b]] at (a, b) = (1, 2); H [0.5, -1] = [2 - 2, 1 - e^2]
+    floats = hvp(f)([1.0, 2.0], [0.5, -1.0])
+    assert floats == [0.0, 1.0 - math.exp(2.0)]
+    values = hvp(f)([1.0, 2.0], [Value(0.5), Value(-1.0)])
+    assert all(isinstance(t, Value) for t in values) and [t.data for t in values] == floats
 
 
 @pytest.mark.parametrize("op", sorted(ops.OPS))

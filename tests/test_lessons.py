@@ -90,6 +90,8 @@ def test_blanks_are_not_answered_yet_and_not_wrong():
         return ...
 
     assert lesson.verdict_that("f", unwritten, lambda f: lesson.call(f, 1.0)).ok is None
+    blank = lesson.verdict_that("f", unwritten, lambda f: f(1.0))  # a test returning the function's ... itself
+    assert blank.ok is None and "replace the ... in the cell above with your f" in blank.message
 
 
 def test_numpy_arrays_and_nested_lists_are_answers_like_lists():

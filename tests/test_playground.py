@@ -80,7 +80,14 @@ def test_check_is_gradchecks_table():
 
     rows = compare_grads(f, [Value(1.5, label="x"), Value(-0.5, label="y")], method="pull")
     assert r == {"table": format_rows(rows), "passed": True, "warnings": []}
-    assert "error" in json.loads(playground.check("2 + 3", {}, "push"))
+    assert json.loads(playground.check("2 + 3", {}, "push")) == {
+        "error": "gradcheck needs a variable to move; this expression has none (e.g. x**2 + 1)"
+    }
+
+
+@pytest.mark.parametrize("expression", BAD_INPUTS)
+def test_check_of_bad_input_is_the_command_lines_one_line_error(expression):
+    assert json.loads(playground.check(expression, {}, "push")) == {"error": cli_error(expression)}
 
 
 def test_variables_in_order_of_first_use():
@@ -92,6 +99,26 @@ def test_command_line_playground_names_a_missing_site(tmp_path, capsys):
     assert main(["playground", "--dir", str(tmp_path), "--no-browser"]) == 2
     err = capsys.readouterr().err
     assert "is not a built playground" in err and "make playground" in err
+
+
+def test_serve_opens_the_page_in_the_browser_and_stops_on_ctrl_c(tmp_path, capsys, monkeypatch):
+    from autodiff import serve
+
+    opened = []
+    monkeypatch.setattr(serve.webbrowser, "open", opened.append)
+
+    def ctrl_c(self):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(serve.http.server.ThreadingHTTPServer, "serve_forever", ctrl_c)
+    serve.serve(str(tmp_path), 0, open_browser=True)
+    deadline = time.monotonic() + 5
+    while not opened and time.monotonic() < deadline:  # the browser is opened 0.3 s after the server starts
+        time.sleep(0.05)
+    printed = capsys.readouterr().out
+    assert printed.startswith(f"playground: serving {tmp_path} at {opened[0]} (Ctrl+C stops)\n")
+    assert opened[0].startswith("http://127.0.0.1:") and opened[0].endswith("/index.html")
+    assert printed.endswith("\nplayground: stopped\n")
 
 
 # -- tools/ensure_npm.sh: the npm packages, the way make test gets dot ------------------------

@@ -454,3 +454,127 @@ def test_check_rule_generates_points_within_the_number_of_inputs_a_rule_takes():
     assert {len(r.point) for r in check_rule(times_maybe).rows} == {1, 2}
     lengths = {len(r.point) for r in check_rule(lambda *xs: (sum(xs), (1.0,) * len(xs))).rows}
     assert lengths == {1, 2, 3}
+
+
+# -- the edges of registering and checking (each branch of primitives.py) --------------------------
+
+
+def test_a_type_error_on_plain_numbers_is_the_functions_own():
+    # on floats the function's TypeError is not about Values: it reaches the caller unchanged
+    @primitive("floats_refused")
+    def floats_refused(x):
+        if isinstance(x, float):
+            raise TypeError("floats_refused: no floats here")
+        return x, (1.0,)
+
+    with pytest.raises(TypeError, match=r"^floats_refused: no floats here$"):
+        floats_refused(1.0)
+
+
+def test_a_value_level_derivative_that_is_not_a_number_names_the_input_and_the_fix():
+    @primitive("strd", derivative=lambda x: "one")
+    def strd(x):
+        return x, (1.0,)
+
+    y = strd(Value(1.0, "x"))
+    with pytest.raises(TypeError) as err:
+        y.backward(create_graph=True)
+    assert str(err.value) == (
+        "primitive 'strd': derivative= gave str 'one' for input 0; give a Value (built from the inputs with "
+        "Value operations) or a number"
+    )
+
+
+def test_any_number_of_inputs_still_needs_one():
+    @primitive("total")
+    def total(*xs):
+        return sum(xs), tuple(1.0 for _ in xs)
+
+    assert total(1.0, 2.0, 4.0) == 7.0
+    with pytest.raises(TypeError, match=r"^total: takes at least 1 input\(s\), got 0$"):
+        total()
+
+
+def test_decorating_a_primitive_registers_its_function_under_the_new_name():
+    sp = _softplus()
+    again = primitive("softplus_again")(sp)
+    assert again.fn is sp.fn and again.name == "softplus_again"
+    assert again(0.3) == sp(0.3)
+    assert again(Value(0.3)).op == "softplus_again"
+
+
+def test_decorating_something_not_callable_or_without_positional_inputs_is_refused():
+    with pytest.raises(TypeError, match=r"^primitive 'notfn': decorate a function, got int$"):
+        primitive("notfn")(3)
+    with pytest.raises(TypeError, match=r"primitive 'kwonly': the function must take its inputs as positional"):
+
+        @primitive("kwonly")
+        def kwonly(*, x):
+            return x, (1.0,)
+
+    assert "notfn" not in RULES and "kwonly" not in RULES
+
+
+def test_check_rule_report_shows_twenty_failures_and_counts_the_rest():
+    @primitive("bad_square")
+    def bad_square(x):
+        return x * x, (3 * x,)  # d(x*x)/dx is 2x: 1.5 times too large everywhere
+
+    report = check_rule(bad_square, points=[0.5 + 0.1 * i for i in range(25)])
+    lines = str(report).splitlines()
+    assert lines[0].startswith("check_rule 'bad_square': FAILED: 25 of 75 checks")
+    assert sum(line.endswith("<-- FAIL") for line in lines) == 20
+    assert lines[-1] == "  ... and 5 more"
+
+
+def test_check_rule_report_lists_three_skipped_points_and_counts_the_rest():
+    report = check_rule("log", points=[1.0, -1.0, -2.0, -3.0, -4.0, 2.0])
+    lines = str(report).splitlines()
+    assert [p for p, _ in report.skipped] == [(-1.0,), (-2.0,), (-3.0,), (-4.0,)]
+    assert lines[-4] == "  skipped (-1.0,): log: input must be > 0, got -1.0; clamp it or add a small epsilon"
+    assert lines[-2].startswith("  skipped (-3.0,): ")
+    assert lines[-1] == "  ... and 1 more skipped"
+
+
+def test_check_rule_finds_a_registered_primitive_by_its_name():
+    @primitive("square")
+    def square(x):
+        return x * x, (2 * x,)
+
+    by_name, by_object = check_rule("square"), check_rule(square)
+    assert by_name.ok and by_name.name == "square"
+    assert [(r.point, r.check, r.analytic) for r in by_name.rows] == [
+        (r.point, r.check, r.analytic) for r in by_object.rows
+    ]
+
+
+def test_on_numpy_arrays_a_primitive_gives_the_array_of_its_float_values():
+    np = pytest.importorskip("numpy")
+    softplus = _softplus()  # written with math: no arrays, so each element goes through the float rule
+
+    @primitive("cube")
+    def cube(x):  # written with operators: runs on the array at once
+        return x * x * x, (3 * x * x,)
+
+    xs = np.array([[0.1, -2.0], [3.0, 0.0]])
+    assert softplus(xs).tolist() == [[softplus(x) for x in row] for row in xs.tolist()]
+    assert cube(xs).tolist() == [[x * x * x for x in row] for row in xs.tolist()]
+    with pytest.raises(OverflowError, match=r"softplus: element 1: softplus: math range error at input\(s\) \(1000"):
+        softplus(np.array([0.0, 1000.0]))
+
+
+def test_a_definition_written_with_math_refuses_arrays_with_its_own_type_error():
+    # what Compiled.batch meets first, before it falls back to the float rule sample by sample
+    np = pytest.importorskip("numpy")
+    softplus = _softplus(second=False)
+    with pytest.raises(TypeError, match=r"only .* arrays can be converted to Python scalars") as err:
+        softplus.op.define(np.array([0.1, 0.2]))
+    assert "could not run on Values" not in str(err.value)
+    f = autodiff.compile(lambda x: softplus(x * 2.0), [0.5])
+    rows = [[0.1], [-0.7], [2.0]]
+    batch = f.batch(np.array(rows))
+    for row, value, grad in zip(rows, batch.value.tolist(), batch.input_grads[:, 0].tolist()):
+        x = Value(row[0])
+        y = softplus(x * 2.0)
+        y.backward()
+        assert (value, grad) == (y.data, x.grad)

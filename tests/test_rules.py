@@ -134,6 +134,21 @@ def test_the_core_is_handed_every_word_once_and_each_speaks_every_kind_of_number
         rules.exp("1.0")
 
 
+def test_a_kind_of_number_is_spoken_only_with_every_word():
+    from autodiff import vocabulary
+
+    class Halfway:  # exp and log only
+        exp = log = staticmethod(lambda x: x)
+
+    class Mine(float):
+        pass
+
+    with pytest.raises(TypeError, match=r"^speak: the words for <class '.*Mine'> lack sqrt, tanh, power, where"):
+        vocabulary.speak(Mine, Halfway())
+    with pytest.raises(TypeError, match=r"exp: expects a number, a Value or a numpy array, got Mine"):
+        rules.exp(Mine(1.0))  # nothing was registered for it
+
+
 @pytest.mark.parametrize("op", ["relu", "abs"])
 @pytest.mark.parametrize("at", [0.0, -0.0])
 def test_the_kinks_derivative_is_zero_by_convention_in_every_mode(op, at):

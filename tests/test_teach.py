@@ -202,3 +202,46 @@ def test_a_sign_slip_in_neg_is_named_neg():
             return out
 
     assert list(check_engine(BadNeg).bugs) == ["neg"]
+
+
+def test_backward_twice_that_neither_adds_nor_resets_is_a_note_with_its_numbers():
+    class SeedAdds:  # only *; a topological backward whose seed is added (grad += 1), not set
+        def __init__(self, data, parents=()):
+            self.data, self.grad, self.parents = data, 0.0, parents
+
+        def __mul__(self, other):
+            return SeedAdds(self.data * other.data, ((self, other.data), (other, self.data)))
+
+        def backward(self):
+            order, seen = [], set()
+
+            def visit(v):
+                if id(v) not in seen:
+                    seen.add(id(v))
+                    for p, _ in v.parents:
+                        visit(p)
+                    order.append(v)
+
+            visit(self)
+            self.grad += 1.0  # the bug, seen only on a second call
+            for v in reversed(order):
+                for p, local in v.parents:
+                    p.grad += local * v.grad
+
+    report = check_engine(SeedAdds)
+    assert report.ok, str(report)  # one backward on fresh nodes is right
+    # a = 2, b = -3: the first call gives a.grad = -3; the second seeds 2, adding -6 more
+    assert "backward() twice: a.grad went from -3.0 to -9.0 (micrograd and PyTorch add: -6.0)." in report.notes
+
+
+def test_check_backward_reports_an_ops_kink_and_takes_positive_bases_for_a_power():
+    text = str(check_backward(lambda a: float(a > 0), "relu"))
+    assert text.splitlines()[-1] == (
+        "  (at 0.0 the derivative jumps: any value between the two sides is right there; "
+        "autodiff's convention is relu'(0.0) = 0)"
+    )
+    power = check_backward(lambda a, b: (b * a ** (b - 1), math.log(a) * a**b), "**")
+    assert power.ok and all(r.inputs[0] > 0 for r in power.rows)  # a**b with b real needs a > 0
+    assert not check_backward(lambda a, b: (b * a ** (b - 1), a**b), "**").ok  # d/db without log(a)
+    with pytest.raises(TypeError, match=r"^check_backward: rule must be a function, got int$"):
+        check_backward(3, "tanh")

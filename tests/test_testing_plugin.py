@@ -8,6 +8,7 @@ gradients of a sample of them must pass gradcheck.
 
 from __future__ import annotations
 
+import math
 import subprocess
 import sys
 import textwrap
@@ -101,3 +102,21 @@ def test_domain_limited_ops_draw_without_health_check_errors_and_source_means_th
     names = {f"x{i}": x for i, x in enumerate(e.inputs)}
     names.update({k: getattr(autodiff, k) for k in ("exp", "log", "sqrt", "tanh", "sigmoid", "relu")})
     assert eval(e.source, names) == e(*e.inputs)  # noqa: S307 - our own generated text, in a test
+
+
+def test_an_expression_reads_as_its_source_and_refuses_a_wrong_number_of_inputs():
+    e = strategies.Expression(("*", ("+", ("x", 0), ("c", 2.0)), ("tanh", ("x", 1))), 2, (0.5, -1.0))
+    assert e.source == "((x0 + 2.0) * tanh(x1))"
+    assert repr(e) == "Expression(((x0 + 2.0) * tanh(x1)), inputs=[0.5, -1.0])"
+    assert e(0.5, -1.0) == (0.5 + 2.0) * math.tanh(-1.0)
+    with pytest.raises(TypeError, match=r"^\(\(x0 \+ 2\.0\) \* tanh\(x1\)\): takes 2 input\(s\), got 1$"):
+        e(0.5)
+
+
+@given(strategies.expressions(ops=["+", "*"], max_depth=3))
+def test_binary_ops_alone_draw_trees_of_those_ops_and_leaves(e):
+    def kinds(tree):
+        return {tree[0]} | {k for t in tree[1:] if isinstance(t, tuple) for k in kinds(t)}
+
+    assert kinds(e.tree) <= {"+", "*", "x", "c"}
+    assert eval(e.source, {f"x{i}": x for i, x in enumerate(e.inputs)}) == e(*e.inputs)  # noqa: S307

@@ -165,6 +165,27 @@ def test_bad_output_path_exits_2_with_one_line_before_computing(tmp_path, capsys
         assert os.path.isdir(tmp_path / "dir.svg") and os.readlink(tmp_path / "null.svg") == "/dev/null"
 
 
+def test_a_folder_without_write_permission_is_named_before_computing(tmp_path, capsys, monkeypatch):
+    # root may write anywhere, so the permission check is made to say no for this folder only
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode: False if os.fspath(p) == str(locked) else real_access(p, mode))
+    path = str(locked / "a.svg")
+    code, out, err = run(["grad", "x*x", "x=3", "--svg", path], capsys)
+    assert (code, out) == (BAD_INPUT, "")
+    assert one_line(err) == (
+        f"autodiff grad: --svg {path!r}: no permission to write in {str(locked)!r}; pick another folder"
+    )
+    assert os.listdir(locked) == []
+
+
+def test_a_value_for_a_name_not_in_the_expression_is_noted_and_the_rest_computed(capsys):
+    code, out, err = run(["grad", "x*x", "x=3", "y=2", "z=1"], capsys)
+    assert (code, out) == (OK, "value = 9.0\nd/dx = 6.0\n")
+    assert err == "autodiff grad: note: y, z not in the expression\n"
+
+
 def test_html_with_a_bad_svg_path_writes_nothing_at_all(tmp_path, capsys):
     page = tmp_path / "w.html"
     code, out, err = run(["grad", "x*x", "x=3", "--html", str(page), "--svg", str(tmp_path / "a.txt")], capsys)

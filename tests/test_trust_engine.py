@@ -87,6 +87,18 @@ def test_no_backward_mode_leaves_a_non_finite_grad(make, mode):
     assert all(math.isfinite(v.grad) for v in nodes)
 
 
+def test_a_leaf_root_already_holding_inf_is_named_at_its_seed_and_keeps_its_grad():
+    x = Value(1.0, label="x")
+    x.grad = math.inf
+    with pytest.raises(FloatingPointError) as err:
+        x.backward()
+    assert str(err.value) == (
+        "backward (push): seeding the root 'x' gives grad inf (it held inf); call zero_grad() first. "
+        "Every grad is as it was before this pass."
+    )
+    assert x.grad == math.inf
+
+
 def test_non_finite_gradient_names_the_edge_and_the_fix():
     root, _ = _div_by_tiny()
     root.label = "q"

@@ -74,6 +74,15 @@ def test_an_array_outside_an_ops_domain_gets_eagers_error_naming_the_element(f, 
         f(np.array(xs))
 
 
+def test_an_object_array_goes_element_by_element_through_the_float_rule():
+    # not a numeric dtype: no numpy shortcut; each element checked as eager checks a number
+    assert autodiff.exp(np.array([1, 2.5], dtype=object)).tolist() == [math.exp(1), math.exp(2.5)]
+    empty = autodiff.exp(np.array([], dtype=object))
+    assert empty.dtype == float and empty.shape == (0,)
+    with pytest.raises(TypeError, match=r"^exp: element 1: exp: input must be a real number \(int or float\), got str"):
+        autodiff.exp(np.array([1.0, "a"], dtype=object))
+
+
 def test_numpy_scalars_and_0d_arrays_are_numbers_to_the_rules():
     assert autodiff.exp(np.array(2.0)) == math.exp(2.0)
     assert rules.exp(np.float64(2.0)) == np.exp(2.0)

@@ -70,6 +70,22 @@ def test_highlight_step_marks_node_and_edge():
         draw(f, highlight=["x"])
 
 
+def test_highlight_a_value_and_an_edge_given_as_parent_child_slot():
+    x, w, b, f = neuron()
+    n = f.parents[0].parents[0]  # x * w
+    marked = [line for line in draw(f, highlight=[x]).source.splitlines() if autodiff.viz.HIGHLIGHT in line]
+    assert len(marked) == 1 and marked[0].startswith("\tn0 [") and "<B>x</B>" in marked[0]
+    marked = [line for line in draw(f, highlight=[(w, n, 1)]).source.splitlines() if autodiff.viz.HIGHLIGHT in line]
+    assert marked == ['\tn1 -> n2op [color="#d62728" fontcolor="#d62728" id="edge-1-2-1" penwidth=3]']
+
+
+def test_export_gives_the_dot_text_and_refuses_an_unknown_type():
+    x, w, b, f = neuron()
+    assert autodiff.viz.export(f, ".DOT") == draw(f).source.encode()
+    with pytest.raises(ValueError, match=r"^unknown file type '\.gif'; use \.svg, \.png, \.dot$"):
+        autodiff.viz.export(f, ".gif")
+
+
 HOSTILE = 'x"];\nevil [label="pwned"]; {|} <b>bold</b> & \\ \t\x07'
 
 
@@ -157,3 +173,30 @@ def test_jupyter_shows_a_drawing_scaled_down_to_the_output_width():
     # graphviz's include/exclude still pick the formats
     assert set(draw(v)._repr_mimebundle_(include=["image/png"])) == {"image/png"}
     assert set(draw(v)._repr_mimebundle_(exclude=["text/html"])) == {"image/svg+xml"}
+    html_only = draw(v)._repr_mimebundle_(include=["text/html"])
+    assert set(html_only) == {"text/html"} and html_only["text/html"].startswith('<svg class="autodiff-drawing"')
+
+
+def test_fitted_refuses_what_is_no_scalable_svg_naming_dot():
+    from autodiff.dot_program import fitted
+
+    with pytest.raises(autodiff.GraphvizError, match=r"^dot -Tsvg returned no <svg> element \(it began 'Error: "):
+        fitted("Error: syntax error in line 1")
+    with pytest.raises(autodiff.GraphvizError, match=r"an <svg> element without a viewBox, which cannot scale"):
+        fitted('<?xml version="1.0"?><svg width="10pt" height="10pt"><g/></svg>')
+
+
+def test_graphviz_runs_found_dot_sets_graphviz_s_program_inside_and_puts_it_back(monkeypatch, tmp_path):
+    from graphviz.backend import dot_command
+
+    from autodiff import dot_program
+
+    before = dot_command.DOT_BINARY
+    monkeypatch.setattr(dot_program, "find_dot", lambda: str(tmp_path / "mydot"))
+    with dot_program.graphviz_runs_found_dot():
+        assert dot_command.DOT_BINARY == tmp_path / "mydot"
+    assert dot_command.DOT_BINARY == before
+    monkeypatch.setattr(dot_program, "find_dot", lambda: None)  # nothing found: graphviz's own name stays
+    with dot_program.graphviz_runs_found_dot():
+        assert dot_command.DOT_BINARY == before
+    assert dot_command.DOT_BINARY == before

@@ -81,6 +81,20 @@ def test_chain_rule_changes_no_grad_and_shows_each_term_with_its_numbers():
     assert str(chain_rule(y, y)) == "∂y/∂y = 1: the root's own derivative; step 1 added it, so y.grad = 1.0"
 
 
+def test_chain_rule_writes_powers_and_negations_by_name_and_the_roots_own_latex():
+    x = Value(1.5, label="x")
+    y = x**3 - x + (-x).exp()
+    y.label = "y"
+    c = chain_rule(y, x)
+    text = str(c)
+    assert "n1 = x**3, x as input 1" in text
+    assert "= -x, x as input 1" in text  # the negation, whatever number it got
+    y.backward()
+    assert c.total == x.grad == 3 * 1.5**2 - 1.0 - math.exp(-1.5)
+    root = chain_rule(y, y)
+    assert root.latex == r"\frac{\partial \mathrm{y}}{\partial \mathrm{y}} = 1"
+
+
 def test_chain_rule_refuses_a_node_outside_the_graph_and_a_non_value():
     x, z = Value(1.0, label="x"), Value(2.0, label="z")
     y = x * 2.0
@@ -213,6 +227,15 @@ def test_quiz_zero_reveal_back_and_misuse():
         Stepper(y).answer(1.0)
     with pytest.raises(ValueError, match="quiz must be True, False, 'contribution' or 'local'"):
         Stepper(y, quiz="locals")
+
+
+def test_a_non_finite_answer_is_refused_and_nothing_is_applied():
+    x, w = Value(0.5, label="x"), Value(-1.2, label="w")
+    q = Stepper((x * w).tanh(), quiz=True)
+    for answer in (math.inf, -math.inf, math.nan):
+        with pytest.raises(ValueError, match=r"^Stepper\.answer: -?(inf|nan) is not a finite number; every step's"):
+            q.answer(answer)
+    assert q.position == 0 and q.score == (0, 0)
 
 
 def test_a_step_that_adds_zero_takes_only_zero():
@@ -394,6 +417,9 @@ def test_an_extreme_number_keeps_the_quiz_interval_finite_so_the_page_is_valid_j
     y = x * Value(1.0, label="c")
     _, data = share.walk_data(Stepper(y, quiz=True))
     json.loads(json.dumps(data, allow_nan=False))  # Infinity would have broken the page's JSON.parse
+    last = data["quiz"][-1]  # c.grad += x.data: the largest float, its interval capped at it
+    assert last["low"] < 1.7976931348623157e308 == last["high"]
+    assert all(math.isfinite(q["low"]) and math.isfinite(q["high"]) for q in data["quiz"])
 
 
 def test_why_of_the_root_follows_the_seed_and_a_leaf_roots_held_grad():
@@ -444,3 +470,15 @@ def test_a_wide_neurons_hint_names_only_the_pair_of_its_step_not_every_input():
     s.answer(99.0)  # the first edge, to w1: its local derivative is x1
     assert "w_1 is w1 (0.1)" in s.feedback and "x_1 is x1 (-0.2)" in s.feedback
     assert "w_2" not in s.feedback and "x_2" not in s.feedback and "b is" not in s.feedback
+
+
+def test_a_page_over_the_limit_of_edges_carries_no_sums(monkeypatch):
+    from autodiff import share
+
+    x, w = Value(0.5, label="x"), Value(-1.2, label="w")
+    y = (x * w + x).tanh()
+    n = len(Stepper(y).edge_steps)  # the page's limit counts these
+    monkeypatch.setattr(share, "WHY_MAX_EDGES", n)
+    assert len(share.walk_data(Stepper(y))[1]["why"]) == len(Stepper(y).nodes)  # at the limit: every node's sum
+    monkeypatch.setattr(share, "WHY_MAX_EDGES", n - 1)
+    assert share.walk_data(Stepper(y))[1]["why"] == {}
