@@ -35,7 +35,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import export, source, vocabulary
 
@@ -84,7 +84,7 @@ WORDS = Words()
 
 def _number(x: Any, c: float) -> bool:
     # x is the number c (0.0, not -0.0)
-    return not isinstance(x, source.Sym) and float(x) == c and math.copysign(1.0, float(x)) > 0.0
+    return not isinstance(x, source.Sym) and float(x) == c and math.copysign(1.0, float(x)) == 1.0
 
 
 WRITTEN_OUT = 16  # a group of an op of more inputs than this (a long sum or dot) is the interpreter's call
@@ -95,8 +95,8 @@ class Writer:
     """The text of ``forward`` and ``backward``, and the names it binds (index arrays, groups, checks)."""
 
     np: Any
-    inputs: int = 0  # rows 0 .. inputs-1 of V are the samples' inputs: backward adds no grad to them
-    params: int = 0  # entries 0 .. params-1 of U are parameters, the rest constants (whose grads nobody reads)
+    inputs: int  # rows 0 .. inputs-1 of V are the samples' inputs: backward adds no grad to them
+    params: int  # entries 0 .. params-1 of U are parameters, the rest constants (whose grads nobody reads)
     forward: list[str] = field(default_factory=list)
     backward: list[str] = field(default_factory=list)
     saved: list[str] = field(default_factory=list)  # what forward returns for backward, by name
@@ -144,8 +144,7 @@ class Writer:
     def rows(self, at: Any, name: str) -> str:
         """A subscript for ``at``: a slice written out, or an index array bound to ``name``."""
         if isinstance(at, slice):
-            step = "" if at.step in (None, 1) else f":{at.step}"
-            return f"{at.start}:{at.stop}{step}"
+            return f"{at.start}:{at.stop}" + (f":{at.step}" if at.step is not None else "")
         return self.bind(name, at)
 
 
@@ -158,7 +157,7 @@ def _span(idx: list[int]) -> str | None:
     return f"{idx[0]}:{idx[-1] + 1}" if idx == list(range(idx[0], idx[0] + len(idx))) else None
 
 
-def write(plan: Any, input_grads: bool = True) -> Writer:
+def write(plan: Any, input_grads: bool) -> Writer:
     """The plan's groups as the lines of ``forward`` and ``backward`` (``backward`` in reverse order);
     without ``input_grads``, backward adds nothing into the inputs' rows (what training needs).
 
@@ -226,8 +225,7 @@ def _weights(w: Writer, k: int, lay: Any, array: str) -> str:
     return f"{array}[{start}:{start + n_rows * stride}].reshape({n_rows}, {stride})[:, :{n}]"
 
 
-@dataclass(frozen=True)
-class Term:
+class Term(NamedTuple):
     """What backward adds into a parent's rows: ``factor`` times the group's grad ``g`` (``how``: "*" or "@")."""
 
     factor: str | None  # None: g itself; "-1.0": -g
@@ -308,7 +306,7 @@ def _add_v(w: Writer, k: int, j: int, s: Any, term: Term, written: set[int]) -> 
         how = "+=" if i in written else "="
         written.add(i)
         return [f"G[{i}] {how} ({term.text()}).sum(axis=0)"]
-    return w.into(s.idx.tolist(), s.span is not None or s.unique, term, f"I{k}_{j}", written)
+    return w.into(s.idx.tolist(), s.unique, term, f"I{k}_{j}", written)
 
 
 def call(w: Writer, k: int, group: Any) -> Back:
@@ -325,8 +323,7 @@ def call(w: Writer, k: int, group: Any) -> Back:
     return back
 
 
-@dataclass(frozen=True)
-class Code:
+class Code(NamedTuple):
     """The generated functions and their text."""
 
     text: str

@@ -69,7 +69,22 @@ def samples(n_inputs: int, n: int = 9, seed: int = 0):
     return np.random.default_rng(seed).uniform(-2.0, 2.0, size=(n, n_inputs))
 
 
-TAPES = {"demo": demo_tape, "reads inputs directly": reads_inputs_directly, "nary": wide_and_narrow_nary}
+def layer_over_an_input_and_a_node():
+    # a layer whose inputs are rows 1 and 2: the last input and the first node (which depends on a parameter)
+    w = [Value(0.6, label="w0"), Value(-0.4, label="w1"), Value(1.5, label="w2"), Value(0.1, label="b")]
+
+    def f(x0, x1):
+        return autodiff.dot(w[:2], [x1, x0 * w[2]], w[3]).tanh()
+
+    return autodiff.compile(f, [0.5, 0.5], w)
+
+
+TAPES = {
+    "demo": demo_tape,
+    "reads inputs directly": reads_inputs_directly,
+    "nary": wide_and_narrow_nary,
+    "a layer over an input and a node": layer_over_an_input_and_a_node,
+}
 
 
 @pytest.mark.parametrize("make", TAPES.values(), ids=TAPES.keys())
@@ -138,6 +153,9 @@ def test_the_code_writes_layers_as_matrix_products_and_rules_as_numpy():
     text = demo_tape().batch_source()
     assert text.startswith("def forward(V, U, B):") and "\ndef backward(G, GU, V, saved):" in text
     forward, backward = text.split("\ndef backward")
+    assert forward.count(" > 0.0") == 3  # relu's comparison, once for its value and its derivative
+    assert re.search(r"\n    G\[\d+:\d+\] = g\n", backward)  # the sum's local derivative 1.0: g as it is
+    assert "np.negative(g, out=" in backward  # 1 - t * f: -1.0 times g
     assert forward.count("np.matmul(") == 3  # one per layer
     assert backward.count("np.matmul(") == 3  # each layer's inputs' grads, written into their rows
     assert forward.count("np.where(") == 3  # relu's value, twice in the model, once in the loss
@@ -151,6 +169,38 @@ def test_a_long_nary_group_is_the_interpreters_call_and_a_short_one_is_written()
     assert len(re.findall(r"= GROUP\d+\.forward\(", text)) == 1  # the logsumexp of 20
     assert "np.maximum(" in text and "np.log(" in text  # the logsumexp of 3, written out
     assert text.split("\ndef backward")[0].count("np.matmul(") == 2  # each dot, parameters as weights, is a layer
+
+
+def test_the_written_words_compute_as_the_arrays_interpreter_bit_for_bit():
+    # logsumexp of 3 is written out (np.maximum twice, np.exp, np.log): its value and input grads are what its
+    # definition gives run on numpy arrays (autodiff.arrays), bit for bit
+    from autodiff import fused
+
+    c = autodiff.compile(lambda a, b, d: autodiff.logsumexp([a, b, d * 2.0]), [0.1, 0.2, 0.3])
+    assert "GROUP" not in c.batch_source() and c.batch_source().count("np.maximum(") == 2
+    X = samples(3, n=7, seed=9) * 5.0
+    r = c.batch(X)
+    value, local = fused.logsumexp(X[:, 0], X[:, 1], X[:, 2] * 2.0)
+    assert bits(r.value) == bits(value)
+    assert bits(r.input_grads[:, :2]) == bits(np.stack(local[:2], axis=1))
+    assert bits(r.input_grads[:, 2]) == bits(local[2] * 2.0)
+
+
+def test_a_condition_on_constants_is_decided_when_the_code_is_written():
+    words = autodiff.batched_code.WORDS
+    assert words.where(True, 1.5, 2.5) == 1.5 and words.where(False, 1.5, 2.5) == 2.5
+
+
+@pytest.mark.parametrize("n, written", [(16, True), (17, False)])
+def test_an_op_of_at_most_sixteen_inputs_is_written_out(n, written):
+    c = autodiff.compile(lambda *xs: autodiff.logsumexp(list(xs)), [0.1] * n)
+    assert ("GROUP" not in c.batch_source()) == written
+    X = samples(n, n=3, seed=n)
+    r = c.batch(X)
+    for i, row in enumerate(X.tolist()):
+        out, back = c.vjp(*row)
+        assert abs(r.value[i] - out) <= 1e-12 * max(1.0, abs(out))
+        assert np.allclose(r.input_grads[i], back(1.0, []), rtol=1e-12, atol=1e-15)
 
 
 HOSTILE = ["'); import os; os.system('echo x') #", "\n\nimport os", "__import__('os')", "V[0] = 1", "\\x00"]
@@ -282,3 +332,25 @@ def test_a_group_whose_rows_hold_a_grad_in_part_adds_into_zeros(nan_filled_empty
     da, db = np.exp(a) * a + np.exp(a), np.exp(b)
     assert np.allclose(r.input_grads, np.stack([da * 0.8, db * 0.8], axis=1), rtol=1e-13, atol=0.0)
     assert math.isclose(r.param_grads[0], float((da * X[:, 0] + db * X[:, 1]).sum()), rel_tol=1e-13)
+
+
+def test_a_row_the_interpreters_call_adds_into_is_added_to_by_the_ops_after_it(nan_filled_empty, monkeypatch):
+    # a = x0 w is read by the logsumexp of 20 (the interpreter's call) and by the products a * k below it:
+    # backward reaches a first through the call, then adds the products' terms
+    w = Value(0.3, label="w")
+
+    def f(x0, x1):
+        a = x0 * w
+        return autodiff.logsumexp([a] + [a * float(k) + x1 for k in range(1, 20)])
+
+    c = autodiff.compile(f, [0.5, 0.5], [w])
+    assert "GROUP" in c.batch_source()
+    no_replay(c, monkeypatch)
+    X = samples(2, n=4, seed=8)
+    r = c.batch(X)
+    for i, row in enumerate(X.tolist()):
+        out, back = c.vjp(*row)
+        grads = [0.0]
+        assert np.allclose(r.input_grads[i], back(1.0, grads), rtol=1e-12, atol=0.0)
+    _, grads = c.batch_grad(X, np.ones(len(X)))
+    assert grads.tolist() == list(r.param_grads)
