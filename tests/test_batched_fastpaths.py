@@ -219,3 +219,64 @@ def test_a_float64_parameter_array_is_taken_as_it_is_anything_else_is_checked():
         c.batch([[3.0]], params=np.array([2.0, 1.0, 0.0]))
     with pytest.raises(TypeError, match=r"parameter 0 \('w0'\) must be a real number .*got bool"):
         c.batch([[3.0]], params=np.array([True, False]))
+
+
+LONG = {
+    # more than batched_code.WRITTEN_OUT parents: run by the group itself (autodiff.batched's blocks)
+    # inputs as dot's weights, the same in every node (one block read once, as a view), parameters as its inputs
+    "a long dot, inputs as weights, with a bias": lambda x, w: [
+        autodiff.dot(x[:9], w[0:9], w[9]),
+        autodiff.dot(x[:9], w[1:10], w[0]),
+    ],
+    "a long dot, inputs as weights, no bias": lambda x, w: [autodiff.dot(x[:9], w[0:9]), autodiff.dot(x[:9], w[1:10])],
+    # an input twice among the weights of every node: one block, its rows added with a scatter
+    "a long dot, an input twice": lambda x, w: [
+        autodiff.dot([x[0], *x[:8]], w[0:9]),
+        autodiff.dot([x[0], *x[:8]], w[1:10]),
+    ],
+    # inputs and parameters mixed in every sum, the inputs differing between the nodes, out of order
+    "long sums of inputs and parameters": lambda x, w: [
+        autodiff.sum([x[2], w[0]] * 9),
+        autodiff.sum([x[0], w[1]] * 9),
+    ],
+}
+
+
+@pytest.mark.parametrize("case", LONG)
+def test_long_ops_read_and_add_each_block_as_eager_does(case):
+    def f(x, w):
+        outs = LONG[case](x, w)
+        # every input and parameter used once more, by nodes made last: their grads gather terms from two
+        # groups, so a group that set its parents' grads (=) instead of adding to them (+=) shows
+        return autodiff.sum([o * (k + 1.0) for k, o in enumerate(outs)]) + autodiff.sum(x) * autodiff.sum(w)
+
+    params = [0.1 * k - 0.4 for k in range(10)]
+    ws = [Value(p) for p in params]
+    c = autodiff.compile(lambda *x: f(list(x), ws), [1.0] * 9, ws)
+    assert "GROUP" in c.batch_source()  # the groups' own forward and backward run
+    rows = (SAMPLES.reshape(-1)[:9] * np.arange(1.0, 6.0)[:, None]).tolist()
+    got = c.batch(rows)
+    for i, row in enumerate(rows):
+        vs, xs = [Value(p) for p in params], [Value(v) for v in row]
+        out = f(xs, vs)
+        out.backward()
+        assert close(got.value[i : i + 1], np.array([out.data]))
+        assert close(got.input_grads[i], np.array([x.grad for x in xs]))
+    want = np.zeros(10)
+    for row in rows:
+        vs = [Value(p) for p in params]
+        f([Value(v) for v in row], vs).backward()
+        want += [v.grad for v in vs]
+    assert close(np.array(got.param_grads), want)
+
+
+def test_a_parameters_only_backward_computes_no_input_grads():
+    # what training asks (Compiled.batch_grad): the parameters' grads alone, the inputs' rows of G left at 0
+    tape, outputs = layer_tape(3, [[0, 1, 2], [4, 5, 6]], [3, 7])
+    plan = batched.Plan(np, tape, 3, 8, outputs)
+    V, U, saved, _ = plan.forward(SAMPLES, np.linspace(-1.0, 1.0, 8))
+    seeds = np.ones((5, 2))
+    G, GU, _ = plan.backward(V, saved, seeds)
+    G2, GU2, _ = plan.backward(V, saved, seeds, input_grads=False)
+    assert GU2.tolist() == GU.tolist() and np.abs(G[:3]).sum() > 0.0
+    assert G2[:3].tolist() == np.zeros((3, 5)).tolist()
