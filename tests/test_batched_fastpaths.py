@@ -234,6 +234,17 @@ LONG = {
         autodiff.dot([x[0], *x[:8]], w[0:9]),
         autodiff.dot([x[0], *x[:8]], w[1:10]),
     ],
+    # the inputs in another order, each once: one block, its rows gathered (no slice), added without a scatter
+    "a long dot, inputs out of order": lambda x, w: [
+        autodiff.dot(x[8::-1], w[0:9]),
+        autodiff.dot(x[8::-1], w[1:10]),
+    ],
+    # 34 products, each in one of two sums, then two of them again: rows all different, read and added by index
+    "long sums of distinct nodes": lambda x, w: (
+        lambda ps: [autodiff.sum(ps[:17]), autodiff.sum(ps[17:]), ps[0] * ps[20]]
+    )([x[i % 9] * w[i % 10] for i in range(34)]),
+    # the same input in one position of every sum, parameters in the other: one row gets every node's grad
+    "long sums, an input shared": lambda x, w: [autodiff.sum([x[0], w[0]] * 9), autodiff.sum([x[0], w[1]] * 9)],
     # inputs and parameters mixed in every sum, the inputs differing between the nodes, out of order
     "long sums of inputs and parameters": lambda x, w: [
         autodiff.sum([x[2], w[0]] * 9),
