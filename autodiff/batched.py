@@ -217,7 +217,7 @@ class _Group:
     """Nodes of one op and level: their values are rows start..stop of V."""
 
     def __init__(
-        self, np: Any, key: str, arg: Any, nodes: list[int], start: int, sources: list[_Source], size: int = 0
+        self, np: Any, key: str, arg: Any, nodes: list[int], start: int, sources: list[_Source], size: int
     ) -> None:
         self.key: Any = key  # a key of ops.OPS, or a user primitive's op (autodiff.primitives.OpName)
         self.arg, self.nodes = arg, nodes
@@ -289,9 +289,6 @@ class _Group:
         if not self.nary:  # a user primitive: one (k, B) array of local derivatives per input
             for s, d in zip(self.sources, local):
                 s.add(np, G, GU, d * g)
-            return
-        if local is None and len(self.sources) == 1:  # a sum of one
-            self.sources[0].add(np, G, GU, g)
             return
         c = g if local is None else local * g  # (positions, k, B)
         k, B = g.shape

@@ -51,6 +51,11 @@ CASES = {
     "parameters inside logsumexp": lambda x, w: weighted(
         [logsumexp([x[0], w[0], x[1]]), logsumexp([x[1], w[0], x[0]]), logsumexp([x[2], w[1], x[2]])]
     ),
+    # each neuron's weights unique but not a matrix's rows in U (w0 w2, then w1 w3): gathered, and their grads
+    # added by index, not through a view
+    "weights that are not a matrix's rows": lambda x, w: weighted(
+        [dot([w[0], w[2]], x[:2], w[4]).tanh(), dot([w[1], w[3]], x[:2], w[4]).tanh()]
+    ),
     # parameters as dot's inputs and inputs as its weights: no matrix product, the n-ary path
     "parameters as dot's inputs": lambda x, w: weighted(
         [dot([x[0], x[1]], [w[0], w[1]], w[2]), dot([x[1], x[1]], [w[1], w[0]], w[2])]
