@@ -80,15 +80,24 @@ def test_batched_sigmoid_and_logsumexp_stay_stable_far_out():
 moderate = st.one_of(st.floats(-3.0, 3.0), st.sampled_from([0.0, -1.0, 0.5, 2.0]))
 
 
-@settings(max_examples=150, deadline=None)
-@given(program=programs(), data=st.data())
-def test_batched_equals_one_sample_at_a_time_on_random_graphs(program, data):
+def random_case(program, data, max_rows):
+    """The program compiled and a batch of rows for it, or None where the trace point is outside some rule's
+    domain."""
     n_in = program[0]
     try:
         c = autodiff.compile(lambda *v: run_program(program, v), [0.75] * n_in)
     except (ArithmeticError, ValueError):
-        return  # the trace point is outside some rule's domain
-    rows = data.draw(st.lists(st.lists(moderate, min_size=n_in, max_size=n_in), min_size=1, max_size=6))
+        return None
+    return c, data.draw(st.lists(st.lists(moderate, min_size=n_in, max_size=n_in), min_size=1, max_size=max_rows))
+
+
+@settings(max_examples=150, deadline=None)
+@given(program=programs(), data=st.data())
+def test_batched_equals_one_sample_at_a_time_on_random_graphs(program, data):
+    case = random_case(program, data, max_rows=6)
+    if case is None:
+        return
+    c, rows = case
     seeds = data.draw(st.lists(st.floats(-2.0, 2.0), min_size=len(rows), max_size=len(rows)))
     one, many = one_at_a_time(c, rows, seeds), batched(c, rows, np.array(seeds))
     assert agree(one, many), (one, many, program, rows)
