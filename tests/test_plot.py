@@ -216,7 +216,8 @@ def test_live_loss_keeps_drawing_within_its_time_budget(matplotlib):
     assert live.drawing <= 0.05 * elapsed + live.drawing / live.redraws * 2  # the budget, give or take two pictures
 
 
-def test_live_loss_in_jupyter_uses_one_display_and_updates_it(matplotlib, monkeypatch):
+def fake_display(monkeypatch):
+    """IPython's display replaced by one that records what it shows (and each update of its handle)."""
     import IPython.display
 
     shown = []
@@ -231,6 +232,11 @@ def test_live_loss_in_jupyter_uses_one_display_and_updates_it(matplotlib, monkey
         return Handle()
 
     monkeypatch.setattr(IPython.display, "display", display)
+    return shown
+
+
+def test_live_loss_in_jupyter_uses_one_display_and_updates_it(matplotlib, monkeypatch):
+    shown = fake_display(monkeypatch)
     live = LiveLoss(interval=0.0, budget=1.0)
     train(epochs=3, progress=False, live=live)
     assert shown == [("display", PNG), ("update", PNG), ("update", PNG)]
@@ -264,7 +270,6 @@ def test_live_true_in_jupyter_shows_the_curve_in_one_display_without_a_warning(m
     import warnings
 
     import IPython
-    import IPython.display
     import matplotlib.pyplot as plt
 
     plt.switch_backend("Agg")  # now, not at the first figure: pyplot would hook into the fake shell below
@@ -272,18 +277,8 @@ def test_live_true_in_jupyter_shows_the_curve_in_one_display_without_a_warning(m
     class ZMQInteractiveShell:  # a Jupyter kernel's shell, as IPython reports it
         pass
 
-    shown = []
-
-    class Handle:
-        def update(self, obj):
-            shown.append(("update", obj.data[:8]))
-
-    def display(obj, display_id=False):
-        shown.append(("display", obj.data[:8]))
-        return Handle()
-
     monkeypatch.setattr(IPython, "get_ipython", ZMQInteractiveShell)
-    monkeypatch.setattr(IPython.display, "display", display)
+    shown = fake_display(monkeypatch)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         h = train(epochs=3, progress=False, live=True)
